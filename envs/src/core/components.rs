@@ -1,0 +1,64 @@
+//! Components shared by every game: which env an entity belongs to, its stable spawn order,
+//! kinematics, what touching it does, and the markers the core systems select on.
+
+use bevy_ecs::component::Component;
+use ludica_procgen::SpawnKind;
+
+/// The env (index inside its shard) an entity belongs to.
+#[derive(Component, Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct EnvId(pub u32);
+
+/// Centre of an entity, in tiles (y grows downwards).
+#[derive(Component, Clone, Copy, Debug, PartialEq, Default)]
+pub struct Position {
+    /// Horizontal centre, in tiles.
+    pub x: f32,
+    /// Vertical centre, in tiles.
+    pub y: f32,
+}
+
+/// Velocity, in tiles per step.
+#[derive(Component, Clone, Copy, Debug, PartialEq, Default)]
+pub struct Velocity {
+    /// Horizontal, positive to the right.
+    pub x: f32,
+    /// Vertical, positive downwards.
+    pub y: f32,
+}
+
+/// Half extents of an entity's box, in tiles: used for touches and tile collisions.
+#[derive(Component, Clone, Copy, Debug, PartialEq)]
+pub struct Body {
+    /// Half the width.
+    pub half_w: f32,
+    /// Half the height.
+    pub half_h: f32,
+}
+
+impl Body {
+    /// A square body `size` tiles wide.
+    pub const fn square(size: f32) -> Body {
+        Body { half_w: size / 2.0, half_h: size / 2.0 }
+    }
+}
+
+/// What an entity is: selects its sprite and its id in symbolic observations.
+#[derive(Component, Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Kind(pub SpawnKind);
+
+/// The entity the actions drive. One per env.
+#[derive(Component, Clone, Copy, Debug, Default)]
+pub struct Player;
+
+/// What happens to the player when its body overlaps this entity's.
+#[derive(Component, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Touch {
+    /// The episode ends with success.
+    Goal,
+    /// The episode ends with failure.
+    Hazard,
+}
+
+/// Moves by its [`Velocity`] and reverses it on meeting a solid tile.
+#[derive(Component, Clone, Copy, Debug, Default)]
+pub struct Patrol;

@@ -1,0 +1,14 @@
+//! The ECS core shared by every game: components, the per-env table, reusable systems, the
+//! view, the rasterizer and the symbolic encoder, and the shard that steps many envs at once.
+
+pub mod components;
+pub mod render;
+pub mod shard;
+pub mod state;
+pub mod symbolic;
+pub mod systems;
+pub mod table;
+pub mod view;
+
+pub use components::{Body, EnvId, Kind, Patrol, Player, Position, Touch, Velocity};
+pub use table::{EnvTable, Outcome, PlayerView};

@@ -1,0 +1,220 @@
+//! The software rasterizer behind `rgb` observations: each env's static background is painted
+//! once per level (tiles, per-level colour theme), and every step copies it and draws the
+//! entities' procedurally shaped sprites on top, in spawn order.
+
+use ludica_procgen::{Level, SpawnKind, Tile};
+
+use super::view::{OBS_SIDE, View};
+
+/// Bytes of one rgb observation (64 x 64 x 3, row-major, channels last).
+pub const RGB_LEN: usize = OBS_SIDE * OBS_SIDE * 3;
+
+/// A colour.
+pub type Rgb = [u8; 3];
+
+/// The outline a sprite is drawn with, inside its body's box.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Shape {
+    /// A filled box with an accent rim.
+    Block,
+    /// A disc with an accent centre.
+    Disc,
+    /// A diamond (a gem) with an accent core.
+    Diamond,
+    /// A toothed blade.
+    Saw,
+    /// A body with two accent eyes looking ahead.
+    Critter,
+}
+
+/// How an entity kind looks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Sprite {
+    /// Its outline.
+    pub shape: Shape,
+    /// Main colour.
+    pub color: Rgb,
+    /// Detail colour (rim, eyes, core).
+    pub accent: Rgb,
+}
+
+/// A game's look: a colour for every pixel of a tile under each theme, and a sprite per kind.
+#[derive(Clone, Copy, Debug)]
+pub struct Style {
+    /// How many colour themes levels are drawn in; a level's seed picks one.
+    pub themes: u8,
+    /// Colour of `tile` under `theme` at (`u`, `v`) in [0, 1) inside the tile.
+    pub tile: fn(tile: Tile, theme: u8, u: f32, v: f32) -> Rgb,
+    /// The sprite of an entity kind.
+    pub sprite: fn(kind: SpawnKind) -> Sprite,
+}
+
+impl Style {
+    /// The theme a level is drawn in: a pure function of its seed.
+    pub fn theme_of(&self, level: &Level) -> u8 {
+        (ludica_procgen::seeds::mix(level.seed ^ 0x7EE3_u64) % self.themes.max(1) as u64) as u8
+    }
+}
+
+/// An env's pre-painted background: the fitted frame, or the whole level at the view's scale.
+#[derive(Clone, Debug, Default)]
+pub struct Background {
+    pixels: Vec<u8>,
+    width: usize,
+    height: usize,
+}
+
+impl Background {
+    /// Paints `level` as `view` frames it, reusing this background's memory.
+    pub fn paint(&mut self, level: &Level, view: View, style: &Style, theme: u8) {
+        let scale = view.scale();
+        let (origin_x, origin_y, w, h) = match view {
+            View::Fit { .. } => {
+                let (ox, oy) = view.origin(level, &Default::default());
+                (ox, oy, OBS_SIDE, OBS_SIDE)
+            }
+            View::Follow { .. } => (0.0, 0.0, level.width * scale as usize, level.height * scale as usize),
+        };
+        self.width = w;
+        self.height = h;
+        self.pixels.clear();
+        self.pixels.reserve(w * h * 3);
+        for py in 0..h {
+            let wy = origin_y + (py as f32 + 0.5) / scale;
+            for px in 0..w {
+                let wx = origin_x + (px as f32 + 0.5) / scale;
+                let tile = level.tile(wx.floor() as i32, wy.floor() as i32);
+                self.pixels.extend_from_slice(&(style.tile)(tile, theme, wx - wx.floor(), wy - wy.floor()));
+            }
+        }
+    }
+
+    /// Copies the `OBS_SIDE` square whose top-left is pixel (`x0`, `y0`) into `out`; pixels
+    /// outside the background take `outside`.
+    pub fn copy_window(&self, x0: i32, y0: i32, outside: Rgb, out: &mut [u8]) {
+        if x0 == 0 && y0 == 0 && self.width == OBS_SIDE && self.height == OBS_SIDE {
+            out.copy_from_slice(&self.pixels);
+            return;
+        }
+        let row_bytes = OBS_SIDE * 3;
+        for (oy, out_row) in out.chunks_exact_mut(row_bytes).enumerate() {
+            let y = y0 + oy as i32;
+            let x_first = x0.max(0);
+            let x_last = (x0 + OBS_SIDE as i32).min(self.width as i32);
+            if y < 0 || y >= self.height as i32 || x_first >= x_last {
+                out_row.chunks_exact_mut(3).for_each(|p| p.copy_from_slice(&outside));
+                continue;
+            }
+            let src = (y as usize * self.width + x_first as usize) * 3..(y as usize * self.width + x_last as usize) * 3;
+            let dst_start = (x_first - x0) as usize * 3;
+            out_row[..dst_start].chunks_exact_mut(3).for_each(|p| p.copy_from_slice(&outside));
+            let dst_end = dst_start + src.len();
+            out_row[dst_start..dst_end].copy_from_slice(&self.pixels[src]);
+            out_row[dst_end..].chunks_exact_mut(3).for_each(|p| p.copy_from_slice(&outside));
+        }
+    }
+}
+
+/// Whether (`u`, `v`) in [-1, 1]² lies inside `shape`, and if so whether on its accent.
+fn shape_at(shape: Shape, u: f32, v: f32) -> Option<bool> {
+    let r2 = u * u + v * v;
+    match shape {
+        Shape::Block => Some(u.abs() > 0.7 || v.abs() > 0.7),
+        Shape::Disc => (r2 <= 1.0).then_some(r2 <= 0.16),
+        Shape::Diamond => (u.abs() + v.abs() <= 1.0).then_some(u.abs() + v.abs() <= 0.4),
+        Shape::Saw => {
+            let tooth = (u * v > 0.0) != (u.abs() > v.abs());
+            (r2 <= 0.45 || (r2 <= 1.0 && tooth)).then_some(r2 <= 0.1)
+        }
+        Shape::Critter => {
+            let eye = |ex: f32| (u - ex).powi(2) + (v + 0.3).powi(2) <= 0.06;
+            (r2 <= 1.3).then_some(eye(-0.35) || eye(0.35))
+        }
+    }
+}
+
+/// Draws `sprite` filling the box centred at pixel (`cx`, `cy`) with half extents (`hw`, `hh`)
+/// in pixels, clipped to the observation.
+pub fn draw_sprite(out: &mut [u8], sprite: &Sprite, cx: f32, cy: f32, hw: f32, hh: f32) {
+    let side = OBS_SIDE as f32;
+    let x0 = (cx - hw).round().clamp(0.0, side) as usize;
+    let x1 = (cx + hw).round().clamp(0.0, side) as usize;
+    let y0 = (cy - hh).round().clamp(0.0, side) as usize;
+    let y1 = (cy + hh).round().clamp(0.0, side) as usize;
+    for py in y0..y1 {
+        let v = (py as f32 + 0.5 - cy) / hh;
+        for px in x0..x1 {
+            let u = (px as f32 + 0.5 - cx) / hw;
+            if let Some(accent) = shape_at(sprite.shape, u, v) {
+                let at = (py * OBS_SIDE + px) * 3;
+                out[at..at + 3].copy_from_slice(if accent { &sprite.accent } else { &sprite.color });
+            }
+        }
+    }
+}
+
+/// Mixes two colours: `t` = 0 gives `a`, 1 gives `b`.
+pub fn blend(a: Rgb, b: Rgb, t: f32) -> Rgb {
+    let mix = |x: u8, y: u8| (x as f32 + (y as f32 - x as f32) * t).round() as u8;
+    [mix(a[0], b[0]), mix(a[1], b[1]), mix(a[2], b[2])]
+}
+
+/// `base` shaded as a bevelled block: lighter along the top and left edges of the tile,
+/// darker along the bottom and right, for (`u`, `v`) in [0, 1) inside the tile.
+pub fn bevel(base: Rgb, u: f32, v: f32) -> Rgb {
+    const EDGE: f32 = 0.15;
+    if u < EDGE || v < EDGE {
+        blend(base, [255, 255, 255], 0.25)
+    } else if u > 1.0 - EDGE || v > 1.0 - EDGE {
+        blend(base, [0, 0, 0], 0.35)
+    } else {
+        base
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ludica_procgen::Difficulty;
+
+    fn plain(tile: Tile, _: u8, _: f32, _: f32) -> Rgb {
+        if tile == Tile::Wall { [255, 255, 255] } else { [0, 0, 0] }
+    }
+
+    fn red(_: SpawnKind) -> Sprite {
+        Sprite { shape: Shape::Block, color: [255, 0, 0], accent: [255, 0, 0] }
+    }
+
+    const STYLE: Style = Style { themes: 1, tile: plain, sprite: red };
+
+    #[test]
+    fn fitted_background_pads_with_walls() {
+        let level = Level::filled("t", 0, Difficulty::MIN, 2, 2, Tile::Empty);
+        let mut bg = Background::default();
+        bg.paint(&level, View::Fit { world: 4 }, &STYLE, 0);
+        let mut out = vec![0u8; RGB_LEN];
+        bg.copy_window(0, 0, [9, 9, 9], &mut out);
+        let pixel = |x: usize, y: usize| out[(y * OBS_SIDE + x) * 3];
+        assert_eq!(pixel(0, 0), 255, "padding is wall");
+        assert_eq!(pixel(32, 32), 0, "the level sits in the middle");
+    }
+
+    #[test]
+    fn window_outside_the_background_is_filled() {
+        let level = Level::filled("t", 0, Difficulty::MIN, 32, 16, Tile::Empty);
+        let mut bg = Background::default();
+        bg.paint(&level, View::Follow { tiles: 16 }, &STYLE, 0);
+        let mut out = vec![0u8; RGB_LEN];
+        bg.copy_window(-4, 0, [7, 7, 7], &mut out);
+        assert_eq!(&out[..3], &[7, 7, 7]);
+        assert_eq!(&out[4 * 3..4 * 3 + 3], &[0, 0, 0]);
+    }
+
+    #[test]
+    fn sprites_clip_at_the_border() {
+        let mut out = vec![0u8; RGB_LEN];
+        draw_sprite(&mut out, &red(SpawnKind::Agent), 0.0, 0.0, 4.0, 4.0);
+        assert_eq!(&out[..3], &[255, 0, 0]);
+        assert_eq!(out[(5 * OBS_SIDE + 5) * 3], 0);
+    }
+}

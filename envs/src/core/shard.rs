@@ -1,0 +1,340 @@
+//! A shard: one bevy_ecs `World` holding many envs, stepped together by one `Schedule`.
+//! It applies actions, runs the game's systems once for all its envs, settles rewards and
+//! episode ends, auto-resets, and writes observations straight into the caller's buffers.
+
+use bevy_ecs::entity::Entity;
+use bevy_ecs::schedule::{Schedule, ScheduleLabel};
+use bevy_ecs::world::World;
+use ludica_procgen::seeds::{Stream, stream};
+use ludica_procgen::{Level, Tile};
+
+use super::components::{Body, EnvId, Kind, Player, Position, Velocity};
+use super::render::{Background, draw_sprite};
+use super::state::{EnvState, StateRegistry};
+use super::symbolic::{cell_of, entity_id, grid_origin, paint_tiles};
+use super::table::{EnvTable, Outcome, PlayerView};
+use super::view::View;
+use crate::game::{GameDef, ObsKind, Spawner};
+use crate::levels::{LevelPicker, LevelSpec};
+use crate::vec_env::{AutoReset, StepInfo};
+
+/// The label of every shard's step schedule.
+#[derive(ScheduleLabel, Clone, Debug, PartialEq, Eq, Hash)]
+pub struct StepSchedule;
+
+/// The slices of the caller's buffers that belong to one shard's envs.
+pub struct ShardOut<'a> {
+    /// Observations, `obs_len` bytes per env.
+    pub obs: &'a mut [u8],
+    /// Reward of this step.
+    pub reward: &'a mut [f32],
+    /// Whether the episode ended by success or death.
+    pub terminated: &'a mut [bool],
+    /// Whether the episode was cut by the time limit.
+    pub truncated: &'a mut [bool],
+    /// Per-env info.
+    pub info: &'a mut [StepInfo],
+    /// Same-step auto-reset: the last observation of episodes that ended this step.
+    pub final_obs: &'a mut [u8],
+}
+
+/// Many envs of one game in one World.
+pub struct Shard {
+    game: &'static GameDef,
+    obs: ObsKind,
+    autoreset: AutoReset,
+    world: World,
+    schedule: Schedule,
+    registry: StateRegistry,
+    pickers: Vec<LevelPicker>,
+    backgrounds: Vec<Background>,
+    themes: Vec<u8>,
+    fitted_grids: Vec<Vec<u8>>,
+    steps: Vec<u32>,
+    returns: Vec<f32>,
+    reset_pending: Vec<bool>,
+}
+
+impl Shard {
+    /// A shard of `n` envs whose global indices start at `first_env`; call a reset before
+    /// stepping it.
+    pub fn new(
+        game: &'static GameDef,
+        obs: ObsKind,
+        autoreset: AutoReset,
+        spec: LevelSpec,
+        seed: u64,
+        first_env: u64,
+        n: usize,
+    ) -> Shard {
+        let placeholder = Level::filled(game.name, 0, spec.difficulty, 1, 1, Tile::Wall);
+        let mut world = World::new();
+        world.insert_resource(EnvTable::new(n, &placeholder));
+        let mut schedule = Schedule::new(StepSchedule);
+        (game.systems)(&mut schedule);
+        let mut registry = StateRegistry::default();
+        (game.saved_components)(&mut registry);
+        Shard {
+            game,
+            obs,
+            autoreset,
+            world,
+            schedule,
+            registry,
+            pickers: (0..n as u64).map(|i| LevelPicker::new(spec, seed, first_env + i)).collect(),
+            backgrounds: vec![Background::default(); n],
+            themes: vec![0; n],
+            fitted_grids: vec![Vec::new(); n],
+            steps: vec![0; n],
+            returns: vec![0.0; n],
+            reset_pending: vec![false; n],
+        }
+    }
+
+    /// Number of envs.
+    pub fn len(&self) -> usize {
+        self.steps.len()
+    }
+
+    /// Whether the shard holds no env.
+    pub fn is_empty(&self) -> bool {
+        self.steps.is_empty()
+    }
+
+    /// The level env `i` plays.
+    pub fn level(&self, i: usize) -> &Level {
+        &self.world.resource::<EnvTable>().levels[i]
+    }
+
+    /// Restarts every env's level stream from `seed`, as a fresh shard would.
+    pub fn reseed(&mut self, seed: u64, first_env: u64) {
+        for (i, picker) in self.pickers.iter_mut().enumerate() {
+            *picker = LevelPicker::new(*picker.spec(), seed, first_env + i as u64);
+        }
+    }
+
+    /// Starts a new episode in every env on its next level; writes observations and infos.
+    pub fn reset_all(&mut self, out: ShardOut) {
+        let obs_len = self.game.obs_len(self.obs);
+        for i in 0..self.len() {
+            self.begin_next_level(i);
+            out.info[i] = StepInfo { level_seed: self.level(i).seed, ..StepInfo::default() };
+            self.write_obs(i, &mut out.obs[i * obs_len..(i + 1) * obs_len]);
+        }
+    }
+
+    /// Starts a new episode of env `i` on `level` (already checked for this game).
+    pub fn start_level(&mut self, i: usize, level: Level) {
+        let entities = std::mem::take(&mut self.world.resource_mut::<EnvTable>().entities[i]);
+        for e in entities {
+            self.world.despawn(e);
+        }
+        let mut spawner = Spawner::new(&mut self.world, EnvId(i as u32), Vec::new());
+        (self.game.spawn)(&level, &mut spawner);
+        let spawned = spawner.finish();
+        self.themes[i] = self.game.style.theme_of(&level);
+        self.backgrounds[i].paint(&level, self.game.view, &self.game.style, self.themes[i]);
+        if let (View::Fit { .. }, ObsKind::Symbolic) = (self.game.view, self.obs) {
+            let side = self.game.view.grid_side();
+            let origin = grid_origin(self.game.view.origin(&level, &PlayerView::default()));
+            self.fitted_grids[i].resize(side * side, 0);
+            paint_tiles(&level, self.game.view, origin, &mut self.fitted_grids[i]);
+        }
+        let player = self.player_view(&spawned);
+        let mut table = self.world.resource_mut::<EnvTable>();
+        table.rng[i] = stream(level.seed, Stream::Behaviour);
+        table.levels[i] = level;
+        table.entities[i] = spawned;
+        table.players[i] = player;
+        self.steps[i] = 0;
+        self.returns[i] = 0.0;
+        self.reset_pending[i] = false;
+    }
+
+    fn begin_next_level(&mut self, i: usize) {
+        let seed = self.pickers[i].next_seed();
+        let level = self.game.level(seed, self.pickers[i].spec().difficulty);
+        self.start_level(i, level);
+    }
+
+    /// The body of the player among `entities`.
+    fn player_view(&self, entities: &[Entity]) -> PlayerView {
+        let mut view = PlayerView::default();
+        for &e in entities {
+            let entity = self.world.entity(e);
+            if entity.contains::<Player>() {
+                view.pos = entity.get::<Position>().copied().unwrap_or_default();
+                view.vel = entity.get::<Velocity>().copied().unwrap_or_default();
+                view.body = entity.get::<Body>().copied().unwrap_or(view.body);
+            }
+        }
+        view
+    }
+
+    /// Steps every env with `actions` (already checked against the game's action count).
+    pub fn step(&mut self, actions: &[u8], out: ShardOut) {
+        {
+            let mut table = self.world.resource_mut::<EnvTable>();
+            table.actions.copy_from_slice(actions);
+            table.outcome.fill(Outcome::Running);
+            table.bonus.fill(0.0);
+        }
+        self.schedule.run(&mut self.world);
+
+        let obs_len = self.game.obs_len(self.obs);
+        for i in 0..self.len() {
+            if self.reset_pending[i] {
+                // Next-step auto-reset: this step only starts the new episode.
+                self.begin_next_level(i);
+                out.reward[i] = 0.0;
+                out.terminated[i] = false;
+                out.truncated[i] = false;
+                out.info[i] = StepInfo { level_seed: self.level(i).seed, ..StepInfo::default() };
+                continue;
+            }
+            let (outcome, bonus) = {
+                let table = self.world.resource::<EnvTable>();
+                (table.outcome[i], table.bonus[i])
+            };
+            let reward = bonus + if outcome == Outcome::Success { self.game.success_reward } else { 0.0 };
+            self.steps[i] += 1;
+            self.returns[i] += reward;
+            let terminated = outcome != Outcome::Running;
+            let truncated = !terminated && self.steps[i] >= self.game.max_steps;
+            out.reward[i] = reward;
+            out.terminated[i] = terminated;
+            out.truncated[i] = truncated;
+            let level_seed = self.level(i).seed;
+            out.info[i] = StepInfo { level_seed, ..StepInfo::default() };
+            if terminated || truncated {
+                out.info[i] = StepInfo {
+                    level_seed,
+                    episode_done: true,
+                    episode_level_seed: level_seed,
+                    episode_return: self.returns[i],
+                    episode_length: self.steps[i],
+                    episode_success: outcome == Outcome::Success,
+                };
+                match self.autoreset {
+                    AutoReset::SameStep => {
+                        self.write_obs(i, &mut out.final_obs[i * obs_len..(i + 1) * obs_len]);
+                        self.begin_next_level(i);
+                        out.info[i].level_seed = self.level(i).seed;
+                    }
+                    AutoReset::NextStep => self.reset_pending[i] = true,
+                }
+            }
+        }
+        for (i, obs) in out.obs.chunks_exact_mut(obs_len).enumerate() {
+            self.write_obs(i, obs);
+        }
+    }
+
+    /// Writes env `i`'s observation into `out` (`obs_len` bytes).
+    pub fn write_obs(&self, i: usize, out: &mut [u8]) {
+        let table = self.world.resource::<EnvTable>();
+        let level = &table.levels[i];
+        let view = self.game.view;
+        let origin = view.origin(level, &table.players[i]);
+        match self.obs {
+            ObsKind::Rgb => self.draw_rgb(i, origin, &table.entities[i], out),
+            ObsKind::Symbolic => {
+                let side = view.grid_side();
+                let (grid, scalars) = out.split_at_mut(side * side);
+                let origin = grid_origin(origin);
+                match view {
+                    View::Fit { .. } => grid.copy_from_slice(&self.fitted_grids[i]),
+                    View::Follow { .. } => paint_tiles(level, view, origin, grid),
+                }
+                self.for_each_sprite(&table.entities[i], |pos, _, kind| {
+                    if let Some(cell) = cell_of(side, origin, pos.x, pos.y) {
+                        grid[cell] = entity_id(kind.0);
+                    }
+                });
+                for (byte, scalar) in scalars.iter_mut().zip(self.game.scalars) {
+                    *byte = scalar.encode(&table.players[i]);
+                }
+            }
+        }
+    }
+
+    fn draw_rgb(&self, i: usize, origin: (f32, f32), entities: &[Entity], out: &mut [u8]) {
+        let style = &self.game.style;
+        let scale = self.game.view.scale();
+        let outside = (style.tile)(Tile::Wall, self.themes[i], 0.5, 0.5);
+        let (x0, y0) = match self.game.view {
+            View::Fit { .. } => (0, 0),
+            View::Follow { .. } => ((origin.0 * scale).round() as i32, (origin.1 * scale).round() as i32),
+        };
+        self.backgrounds[i].copy_window(x0, y0, outside, out);
+        let (ox, oy) = (x0 as f32 / scale, y0 as f32 / scale);
+        let origin = match self.game.view {
+            View::Fit { .. } => origin,
+            View::Follow { .. } => (ox, oy),
+        };
+        self.for_each_sprite(entities, |pos, body, kind| {
+            let sprite = (style.sprite)(kind.0);
+            let (cx, cy) = ((pos.x - origin.0) * scale, (pos.y - origin.1) * scale);
+            draw_sprite(out, &sprite, cx, cy, body.half_w * scale, body.half_h * scale);
+        });
+    }
+
+    /// Visits the drawable entities (position, body and kind) in spawn order, the player last
+    /// so that it is always on top.
+    fn for_each_sprite(&self, entities: &[Entity], mut visit: impl FnMut(Position, Body, Kind)) {
+        let mut player = None;
+        for &e in entities {
+            let entity = self.world.entity(e);
+            let (Some(pos), Some(body), Some(kind)) =
+                (entity.get::<Position>(), entity.get::<Body>(), entity.get::<Kind>())
+            else {
+                continue;
+            };
+            if entity.contains::<Player>() {
+                player = Some((*pos, *body, *kind));
+            } else {
+                visit(*pos, *body, *kind);
+            }
+        }
+        if let Some((pos, body, kind)) = player {
+            visit(pos, body, kind);
+        }
+    }
+
+    /// A snapshot of env `i`.
+    pub fn save_state(&self, i: usize) -> EnvState {
+        let table = self.world.resource::<EnvTable>();
+        EnvState {
+            game: self.game.name,
+            level: table.levels[i].clone(),
+            rng: table.rng[i].clone(),
+            player: table.players[i],
+            steps: self.steps[i],
+            episode_return: self.returns[i],
+            reset_pending: self.reset_pending[i],
+            entities: table.entities[i].iter().map(|&e| self.registry.capture(&self.world.entity(e))).collect(),
+        }
+    }
+
+    /// Puts env `i` back in the state of `state`, which must come from the same game.
+    pub fn load_state(&mut self, i: usize, state: &EnvState) {
+        debug_assert_eq!(state.game, self.game.name);
+        self.start_level(i, state.level.clone());
+        for e in std::mem::take(&mut self.world.resource_mut::<EnvTable>().entities[i]) {
+            self.world.despawn(e);
+        }
+        let mut restored = Vec::with_capacity(state.entities.len());
+        for parts in &state.entities {
+            let mut entity = self.world.spawn(EnvId(i as u32));
+            self.registry.restore(&mut entity, parts);
+            restored.push(entity.id());
+        }
+        let mut table = self.world.resource_mut::<EnvTable>();
+        table.entities[i] = restored;
+        table.rng[i] = state.rng.clone();
+        table.players[i] = state.player;
+        self.steps[i] = state.steps;
+        self.returns[i] = state.episode_return;
+        self.reset_pending[i] = state.reset_pending;
+    }
+}

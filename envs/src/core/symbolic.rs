@@ -1,0 +1,110 @@
+//! The `symbolic` observation: a grid of tile and entity-kind ids over the game's view, then a
+//! few scalars quantized to bytes. Compact and cheap, for MLP agents and for speed.
+
+use ludica_procgen::{Level, SpawnKind, Tile};
+
+use super::table::PlayerView;
+use super::view::View;
+
+/// Symbolic id of entity kind `k` is `ENTITY_ID_BASE + k as u8`; tile ids are the tile's
+/// discriminant, below this.
+pub const ENTITY_ID_BASE: u8 = 16;
+
+/// The id an entity kind has in symbolic observations.
+pub const fn entity_id(kind: SpawnKind) -> u8 {
+    ENTITY_ID_BASE + kind as u8
+}
+
+/// A number appended after the grid, quantized to one byte.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Scalar {
+    /// Where the player's centre lies inside its tile, horizontally: 0..=255 across the tile.
+    PlayerOffsetX,
+    /// Where the player's centre lies inside its tile, vertically.
+    PlayerOffsetY,
+    /// Horizontal velocity: 128 + 128 x tiles/step, clamped to 0..=255.
+    PlayerVelX,
+    /// Vertical velocity (positive downwards), encoded like `PlayerVelX`.
+    PlayerVelY,
+}
+
+impl Scalar {
+    /// The scalar's name, as game cards and `ludica games` list it.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Scalar::PlayerOffsetX => "player_offset_x",
+            Scalar::PlayerOffsetY => "player_offset_y",
+            Scalar::PlayerVelX => "player_vel_x",
+            Scalar::PlayerVelY => "player_vel_y",
+        }
+    }
+
+    /// The byte this scalar takes for `player`.
+    pub fn encode(self, player: &PlayerView) -> u8 {
+        let fraction = |v: f32| ((v - v.floor()) * 256.0).clamp(0.0, 255.0) as u8;
+        let velocity = |v: f32| (128.0 + 128.0 * v).round().clamp(0.0, 255.0) as u8;
+        match self {
+            Scalar::PlayerOffsetX => fraction(player.pos.x),
+            Scalar::PlayerOffsetY => fraction(player.pos.y),
+            Scalar::PlayerVelX => velocity(player.vel.x),
+            Scalar::PlayerVelY => velocity(player.vel.y),
+        }
+    }
+}
+
+/// Length of a symbolic observation for `view` with `scalars`.
+pub const fn symbolic_len(view: View, scalars: &[Scalar]) -> usize {
+    view.grid_side() * view.grid_side() + scalars.len()
+}
+
+/// Writes the tile ids of the grid whose top-left tile is `origin` (whole tiles) into `grid`
+/// (side x side); cells outside the level are walls.
+pub fn paint_tiles(level: &Level, view: View, origin: (i32, i32), grid: &mut [u8]) {
+    let side = view.grid_side();
+    for (gy, row) in grid.chunks_exact_mut(side).enumerate() {
+        for (gx, cell) in row.iter_mut().enumerate() {
+            *cell = level.tile(origin.0 + gx as i32, origin.1 + gy as i32) as u8;
+        }
+    }
+}
+
+/// The grid cell (inside a `side` grid whose top-left tile is `origin`) holding world point
+/// (`x`, `y`), if it is in view.
+pub fn cell_of(side: usize, origin: (i32, i32), x: f32, y: f32) -> Option<usize> {
+    let gx = x.floor() as i32 - origin.0;
+    let gy = y.floor() as i32 - origin.1;
+    (gx >= 0 && gy >= 0 && (gx as usize) < side && (gy as usize) < side).then(|| gy as usize * side + gx as usize)
+}
+
+/// Whole-tile origin of the symbolic grid for a view origin in tiles.
+pub fn grid_origin(origin: (f32, f32)) -> (i32, i32) {
+    (origin.0.round() as i32, origin.1.round() as i32)
+}
+
+const _: () = assert!((Tile::ALL.len() as u8) < ENTITY_ID_BASE, "tile ids must stay below entity ids");
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::components::{Position, Velocity};
+
+    #[test]
+    fn scalars_quantize_into_bytes() {
+        let p = PlayerView {
+            pos: Position { x: 3.5, y: 2.25 },
+            vel: Velocity { x: 0.5, y: -2.0 },
+            ..PlayerView::default()
+        };
+        assert_eq!(Scalar::PlayerOffsetX.encode(&p), 128);
+        assert_eq!(Scalar::PlayerOffsetY.encode(&p), 64);
+        assert_eq!(Scalar::PlayerVelX.encode(&p), 192);
+        assert_eq!(Scalar::PlayerVelY.encode(&p), 0, "clamped");
+    }
+
+    #[test]
+    fn cells_outside_the_grid_are_none() {
+        assert_eq!(cell_of(5, (0, 0), 4.5, 4.5), Some(24));
+        assert_eq!(cell_of(5, (0, 0), 5.5, 0.5), None);
+        assert_eq!(cell_of(5, (-2, -2), 0.5, 0.5), Some(2 * 5 + 2));
+    }
+}

@@ -1,0 +1,79 @@
+//! `EnvTable`: the per-env dense data of one shard (actions in, outcomes out, current level,
+//! behaviour RNG, the player's body, the env's entities in spawn order), indexed by env id.
+
+use bevy_ecs::entity::Entity;
+use bevy_ecs::resource::Resource;
+use ludica_procgen::{Level, Rng};
+
+use super::components::{Body, Position, Velocity};
+
+/// How an env's episode stands after a step. Ordered: when two things happen in one step,
+/// the larger wins (a death on the goal is a death), whatever order systems saw them in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Default)]
+pub enum Outcome {
+    /// Still playing.
+    #[default]
+    Running,
+    /// Reached the goal: terminated with success.
+    Success,
+    /// Died: terminated without success.
+    Failure,
+}
+
+/// The player's body as systems of other entities see it, refreshed each step.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct PlayerView {
+    /// Centre, in tiles.
+    pub pos: Position,
+    /// Velocity, in tiles per step.
+    pub vel: Velocity,
+    /// Half extents.
+    pub body: Body,
+    /// Whether the player stands on solid ground (platform games).
+    pub grounded: bool,
+}
+
+impl Default for PlayerView {
+    fn default() -> Self {
+        PlayerView { pos: Position::default(), vel: Velocity::default(), body: Body::square(0.0), grounded: false }
+    }
+}
+
+/// Dense per-env data of a shard. Index = [`super::EnvId`].
+#[derive(Resource)]
+pub struct EnvTable {
+    /// This step's action per env.
+    pub actions: Vec<u8>,
+    /// This step's outcome per env, reset to Running before each step.
+    pub outcome: Vec<Outcome>,
+    /// Reward earned this step beyond the game's success reward (pickups and the like).
+    pub bonus: Vec<f32>,
+    /// The level each env is playing.
+    pub levels: Vec<Level>,
+    /// Each env's behaviour stream, reseeded from the level seed at reset.
+    pub rng: Vec<Rng>,
+    /// Each env's player, as of the last movement.
+    pub players: Vec<PlayerView>,
+    /// Each env's entities, in spawn order.
+    pub entities: Vec<Vec<Entity>>,
+}
+
+impl EnvTable {
+    /// A table for `n` envs, each holding `placeholder` until its first reset.
+    pub fn new(n: usize, placeholder: &Level) -> EnvTable {
+        EnvTable {
+            actions: vec![0; n],
+            outcome: vec![Outcome::Running; n],
+            bonus: vec![0.0; n],
+            levels: vec![placeholder.clone(); n],
+            rng: (0..n).map(|_| ludica_procgen::seeds::stream(0, ludica_procgen::Stream::Behaviour)).collect(),
+            players: vec![PlayerView::default(); n],
+            entities: vec![Vec::new(); n],
+        }
+    }
+
+    /// Records an outcome for `env`, keeping the more severe of this and any earlier one.
+    pub fn settle(&mut self, env: usize, outcome: Outcome) {
+        self.outcome[env] = self.outcome[env].max(outcome);
+    }
+}

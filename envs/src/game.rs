@@ -1,0 +1,145 @@
+//! What a game is to the core: a `GameDef` of plain data and functions (actions, view, look,
+//! generator, spawning, systems), plus the observation kinds and the per-env spawner.
+
+use std::fmt;
+use std::str::FromStr;
+
+use bevy_ecs::bundle::Bundle;
+use bevy_ecs::entity::Entity;
+use bevy_ecs::schedule::Schedule;
+use bevy_ecs::world::World;
+use ludica_procgen::{Difficulty, Level};
+
+use crate::core::components::EnvId;
+use crate::core::render::{RGB_LEN, Style};
+use crate::core::state::StateRegistry;
+use crate::core::symbolic::{Scalar, symbolic_len};
+use crate::core::view::{OBS_SIDE, View};
+
+/// A game, as the registry lists it. Games are `const` values; see `games/maze.rs`.
+pub struct GameDef {
+    /// Name used on the CLI, in level files and in Python ids.
+    pub name: &'static str,
+    /// One line saying what the player must do.
+    pub summary: &'static str,
+    /// Names of the discrete actions, in id order.
+    pub actions: &'static [&'static str],
+    /// Steps after which an episode is truncated.
+    pub max_steps: u32,
+    /// Reward on reaching the goal.
+    pub success_reward: f32,
+    /// How observations frame the level.
+    pub view: View,
+    /// Scalars appended to symbolic observations.
+    pub scalars: &'static [Scalar],
+    /// How tiles and entities look.
+    pub style: Style,
+    /// The level of a seed at a difficulty.
+    pub generate: fn(u64, Difficulty) -> Level,
+    /// Checks a level's guarantees (used on generated levels in tests and on loaded files).
+    pub check: fn(&Level) -> Result<(), String>,
+    /// Spawns one env's entities for a level.
+    pub spawn: fn(&Level, &mut Spawner),
+    /// Adds the game's systems, in order, to a shard's schedule.
+    pub systems: fn(&mut Schedule),
+    /// Registers the game's own components for save_state/load_state.
+    pub saved_components: fn(&mut StateRegistry),
+}
+
+impl GameDef {
+    /// Shape of one observation of `obs`: rgb is [64, 64, 3] (HWC), symbolic is [len].
+    pub fn obs_shape(&self, obs: ObsKind) -> Vec<usize> {
+        match obs {
+            ObsKind::Rgb => vec![OBS_SIDE, OBS_SIDE, 3],
+            ObsKind::Symbolic => vec![self.obs_len(obs)],
+        }
+    }
+
+    /// Bytes of one observation of `obs`.
+    pub fn obs_len(&self, obs: ObsKind) -> usize {
+        match obs {
+            ObsKind::Rgb => RGB_LEN,
+            ObsKind::Symbolic => symbolic_len(self.view, self.scalars),
+        }
+    }
+
+    /// The level of `seed` at `difficulty`.
+    pub fn level(&self, seed: u64, difficulty: Difficulty) -> Level {
+        (self.generate)(seed, difficulty)
+    }
+
+    /// Checks a level from outside (a file): it must be for this game and keep its guarantees.
+    pub fn accept(&self, level: &Level) -> Result<(), String> {
+        if level.game != self.name {
+            return Err(format!("level is for game '{}', not '{}'", level.game, self.name));
+        }
+        (self.check)(level).map_err(|e| format!("level seed {} is not playable: {e}", level.seed))
+    }
+}
+
+impl fmt::Debug for GameDef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("GameDef").field("name", &self.name).finish_non_exhaustive()
+    }
+}
+
+/// The observation an env writes each step.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ObsKind {
+    /// 64 x 64 x 3 bytes of picture.
+    #[default]
+    Rgb,
+    /// A grid of tile and entity ids plus scalars, one byte each.
+    Symbolic,
+}
+
+/// An observation kind name that is not one.
+#[derive(Debug, thiserror::Error, PartialEq)]
+#[error("observation '{0}' is not allowed: use rgb or symbolic")]
+pub struct BadObsKind(pub String);
+
+impl FromStr for ObsKind {
+    type Err = BadObsKind;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "rgb" => Ok(ObsKind::Rgb),
+            "symbolic" => Ok(ObsKind::Symbolic),
+            _ => Err(BadObsKind(s.to_string())),
+        }
+    }
+}
+
+impl fmt::Display for ObsKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            ObsKind::Rgb => "rgb",
+            ObsKind::Symbolic => "symbolic",
+        })
+    }
+}
+
+/// Spawns the entities of one env, tagging each with the env's id and recording it in spawn
+/// order (the order rendering and order-dependent systems follow).
+pub struct Spawner<'w> {
+    world: &'w mut World,
+    env: EnvId,
+    spawned: Vec<Entity>,
+}
+
+impl<'w> Spawner<'w> {
+    pub(crate) fn new(world: &'w mut World, env: EnvId, spawned: Vec<Entity>) -> Self {
+        Spawner { world, env, spawned }
+    }
+
+    /// Spawns an entity of this env with `bundle`.
+    pub fn spawn(&mut self, bundle: impl Bundle) -> Entity {
+        let entity = self.world.spawn((self.env, bundle)).id();
+        self.spawned.push(entity);
+        entity
+    }
+
+    pub(crate) fn finish(self) -> Vec<Entity> {
+        self.spawned
+    }
+}

@@ -1,0 +1,92 @@
+//! maze: a top-down grid maze; walk to the goal before time runs out. Sparse reward.
+//! Levels come from `ludica_procgen::maze` and are shown whole, centred in a 25 x 25 frame.
+
+use bevy_ecs::prelude::*;
+use ludica_procgen::{Level, SpawnKind, Tile, maze};
+
+use crate::core::render::{Rgb, Shape, Sprite, Style, bevel, blend};
+use crate::core::state::StateRegistry;
+use crate::core::systems::{record_players, resolve_touches};
+use crate::core::view::View;
+use crate::core::{Body, EnvId, EnvTable, Kind, Player, Position, Touch};
+use crate::game::{GameDef, Spawner};
+
+/// Steps before an episode is truncated.
+const MAX_STEPS: u32 = 500;
+/// Reward for reaching the goal.
+const GOAL_REWARD: f32 = 10.0;
+/// Wall and floor colours of the level themes.
+const THEMES: [(Rgb, Rgb); 4] = [
+    ([46, 94, 64], [196, 186, 150]),
+    ([70, 70, 110], [170, 176, 190]),
+    ([120, 64, 40], [214, 196, 160]),
+    ([40, 40, 40], [150, 150, 140]),
+];
+
+/// The maze game.
+pub const GAME: GameDef = GameDef {
+    name: maze::NAME,
+    summary: "walk through a maze to the goal",
+    actions: &["noop", "left", "right", "up", "down"],
+    max_steps: MAX_STEPS,
+    success_reward: GOAL_REWARD,
+    view: View::Fit { world: maze::MAX_SIDE },
+    scalars: &[],
+    style: Style { themes: THEMES.len() as u8, tile: paint_tile, sprite },
+    generate: maze::generate,
+    check: |level| maze::check(level).map(|_| ()),
+    spawn,
+    systems,
+    saved_components: |_: &mut StateRegistry| {},
+};
+
+fn paint_tile(tile: Tile, theme: u8, u: f32, v: f32) -> Rgb {
+    let (wall, floor) = THEMES[theme as usize];
+    match tile {
+        Tile::Wall => bevel(wall, u, v),
+        Tile::Empty => floor,
+        Tile::Lava => blend(floor, [230, 80, 20], 0.8),
+    }
+}
+
+fn sprite(kind: SpawnKind) -> Sprite {
+    match kind {
+        SpawnKind::Agent => Sprite { shape: Shape::Critter, color: [40, 110, 230], accent: [255, 255, 255] },
+        SpawnKind::Goal => Sprite { shape: Shape::Diamond, color: [250, 200, 30], accent: [255, 250, 210] },
+        SpawnKind::Saw => Sprite { shape: Shape::Saw, color: [160, 160, 170], accent: [60, 60, 60] },
+    }
+}
+
+fn spawn(level: &Level, spawner: &mut Spawner) {
+    for s in &level.spawns {
+        let pos = Position { x: s.x, y: s.y };
+        match s.kind {
+            SpawnKind::Agent => spawner.spawn((pos, Body::square(0.8), Kind(s.kind), Player)),
+            SpawnKind::Goal => spawner.spawn((pos, Body::square(0.6), Kind(s.kind), Touch::Goal)),
+            SpawnKind::Saw => spawner.spawn((pos, Body::square(0.8), Kind(s.kind), Touch::Hazard)),
+        };
+    }
+}
+
+fn systems(schedule: &mut Schedule) {
+    schedule.add_systems((walk_one_cell, record_players, resolve_touches).chain());
+}
+
+/// Moves the player one cell in the chosen direction unless a wall is there.
+fn walk_one_cell(mut players: Query<(&EnvId, &mut Position), With<Player>>, table: Res<EnvTable>) {
+    for (env, mut pos) in &mut players {
+        let e = env.0 as usize;
+        let (dx, dy) = match table.actions[e] {
+            1 => (-1.0, 0.0),
+            2 => (1.0, 0.0),
+            3 => (0.0, -1.0),
+            4 => (0.0, 1.0),
+            _ => continue,
+        };
+        let (x, y) = (pos.x + dx, pos.y + dy);
+        if !table.levels[e].tile(x.floor() as i32, y.floor() as i32).is_solid() {
+            pos.x = x;
+            pos.y = y;
+        }
+    }
+}

@@ -1,0 +1,23 @@
+//! ludica-envs: the ECS core (bevy_ecs shards holding many envs), the `VecEnv`, observations
+//! and the games. Knows nothing of tch or pyo3.
+//!
+//! ```
+//! use ludica_envs::{VecEnv, VecEnvConfig, ObsKind};
+//! let mut env = VecEnv::new(VecEnvConfig { game: "maze".into(), num_envs: 8, obs: ObsKind::Symbolic, ..Default::default() }).unwrap();
+//! env.step(&[2; 8]).unwrap();
+//! assert_eq!(env.obs().len(), 8 * env.obs_len());
+//! assert!(env.reward().iter().all(|r| *r >= 0.0));
+//! ```
+
+pub mod core;
+mod game;
+pub mod games;
+pub mod levels;
+mod pool;
+mod vec_env;
+
+pub use core::state::EnvState;
+pub use game::{BadObsKind, GameDef, ObsKind, Spawner};
+pub use levels::{LevelPicker, LevelSpec, SEED_LIMIT};
+pub use pool::Pool;
+pub use vec_env::{AutoReset, MAX_ENVS, StepInfo, VecEnv, VecEnvConfig, VecEnvError};

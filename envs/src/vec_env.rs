@@ -1,0 +1,429 @@
+//! `VecEnv`: many envs of one game split into shards on worker threads, stepping together
+//! and writing into one set of contiguous buffers the caller reads (no per-step allocation).
+
+use std::sync::Mutex;
+
+use ludica_procgen::Level;
+use serde::{Deserialize, Serialize};
+
+use crate::core::shard::{Shard, ShardOut};
+use crate::core::state::EnvState;
+use crate::game::{GameDef, ObsKind};
+use crate::games;
+use crate::levels::{BadLevelRange, LevelSpec};
+use crate::pool::Pool;
+
+/// When an env whose episode ended starts its next one (Gymnasium 1.x `AutoresetMode`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AutoReset {
+    /// The step after the end returns the new episode's first observation, reward 0 and
+    /// ignores its action (Gymnasium's default).
+    #[default]
+    NextStep,
+    /// The ending step already returns the new episode's first observation; the last one of
+    /// the ended episode is in [`VecEnv::final_obs`].
+    SameStep,
+}
+
+/// What happened to one env on the last step.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize)]
+pub struct StepInfo {
+    /// The level the env is now playing.
+    pub level_seed: u64,
+    /// An episode ended on this step; the `episode_*` fields describe it.
+    pub episode_done: bool,
+    /// The level of the ended episode.
+    pub episode_level_seed: u64,
+    /// Sum of the ended episode's rewards.
+    pub episode_return: f32,
+    /// Steps of the ended episode.
+    pub episode_length: u32,
+    /// Whether the ended episode reached its goal.
+    pub episode_success: bool,
+}
+
+/// Everything that makes a VecEnv.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VecEnvConfig {
+    /// Game name (see `ludica games`).
+    pub game: String,
+    /// Number of envs.
+    pub num_envs: usize,
+    /// Worker threads (the caller's included); capped at `num_envs`.
+    pub num_threads: usize,
+    /// Observation kind.
+    pub obs: ObsKind,
+    /// Level distribution.
+    pub levels: LevelSpec,
+    /// Auto-reset mode.
+    pub autoreset: AutoReset,
+    /// Seed of the envs' level streams.
+    pub seed: u64,
+}
+
+impl Default for VecEnvConfig {
+    fn default() -> Self {
+        VecEnvConfig {
+            game: "maze".into(),
+            num_envs: 64,
+            num_threads: 1,
+            obs: ObsKind::Rgb,
+            levels: LevelSpec::default(),
+            autoreset: AutoReset::NextStep,
+            seed: 0,
+        }
+    }
+}
+
+/// Bad input to a VecEnv; each message names the value and what is allowed.
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum VecEnvError {
+    /// No game of that name.
+    #[error("unknown game '{name}': available games are {available}")]
+    UnknownGame {
+        /// The name asked for.
+        name: String,
+        /// The registered names.
+        available: String,
+    },
+    /// A count that must be positive.
+    #[error("{what} must be at least 1, got {got}")]
+    NotPositive {
+        /// Which count.
+        what: &'static str,
+        /// Its value.
+        got: usize,
+    },
+    /// More envs than the buffers may hold.
+    #[error("num_envs {0} is too large: at most 1048576")]
+    TooManyEnvs(usize),
+    /// A level range outside the seed space.
+    #[error(transparent)]
+    Levels(#[from] BadLevelRange),
+    /// An actions slice of the wrong length.
+    #[error("got {got} actions for {want} envs: pass exactly one action per env")]
+    ActionCount {
+        /// Actions passed.
+        got: usize,
+        /// Envs.
+        want: usize,
+    },
+    /// An action id outside the game's set.
+    #[error("action {action} for env {env} is out of range: {game} has actions 0..={max}")]
+    BadAction {
+        /// The env.
+        env: usize,
+        /// The action.
+        action: u8,
+        /// The game.
+        game: &'static str,
+        /// The largest allowed id.
+        max: usize,
+    },
+    /// An env index outside 0..num_envs.
+    #[error("env index {index} is out of range: this VecEnv has envs 0..{len}")]
+    EnvIndex {
+        /// The index.
+        index: usize,
+        /// Number of envs.
+        len: usize,
+    },
+    /// A level (file or seed) this game cannot play.
+    #[error("{0}")]
+    Level(String),
+    /// A state saved from another game.
+    #[error("state was saved from game '{saved}' and cannot load into '{game}'")]
+    StateGame {
+        /// The state's game.
+        saved: &'static str,
+        /// This VecEnv's game.
+        game: &'static str,
+    },
+}
+
+/// Most envs one VecEnv holds.
+pub const MAX_ENVS: usize = 1 << 20;
+
+/// Raw views of the output buffers, handed to worker threads.
+#[derive(Clone, Copy)]
+struct Buffers {
+    obs: *mut u8,
+    final_obs: *mut u8,
+    reward: *mut f32,
+    terminated: *mut bool,
+    truncated: *mut bool,
+    info: *mut StepInfo,
+    obs_len: usize,
+}
+
+// SAFETY: only used inside `VecEnv::dispatch`, where each shard touches its own disjoint
+// range of every buffer and the buffers outlive the pool run.
+unsafe impl Send for Buffers {}
+unsafe impl Sync for Buffers {}
+
+impl Buffers {
+    /// The slices of envs `start..start + n`.
+    ///
+    /// # Safety
+    /// The range must lie inside the buffers, and no other live reference may cover it.
+    unsafe fn slice<'a>(&self, start: usize, n: usize) -> ShardOut<'a> {
+        use std::slice::from_raw_parts_mut as part;
+        let o = self.obs_len;
+        unsafe {
+            ShardOut {
+                obs: part(self.obs.add(start * o), n * o),
+                final_obs: part(self.final_obs.add(start * o), n * o),
+                reward: part(self.reward.add(start), n),
+                terminated: part(self.terminated.add(start), n),
+                truncated: part(self.truncated.add(start), n),
+                info: part(self.info.add(start), n),
+            }
+        }
+    }
+}
+
+/// Many envs of one game; see the module docs.
+pub struct VecEnv {
+    game: &'static GameDef,
+    config: VecEnvConfig,
+    shards: Vec<Mutex<Shard>>,
+    starts: Vec<usize>,
+    pool: Pool,
+    obs: Vec<u8>,
+    final_obs: Vec<u8>,
+    reward: Vec<f32>,
+    terminated: Vec<bool>,
+    truncated: Vec<bool>,
+    info: Vec<StepInfo>,
+}
+
+impl VecEnv {
+    /// Builds the envs and resets them all. Fails on a bad config, naming the bad value.
+    pub fn new(config: VecEnvConfig) -> Result<VecEnv, VecEnvError> {
+        let game = games::find(&config.game)?;
+        if config.num_envs == 0 {
+            return Err(VecEnvError::NotPositive { what: "num_envs", got: 0 });
+        }
+        if config.num_envs > MAX_ENVS {
+            return Err(VecEnvError::TooManyEnvs(config.num_envs));
+        }
+        if config.num_threads == 0 {
+            return Err(VecEnvError::NotPositive { what: "num_threads", got: 0 });
+        }
+        config.levels.validate()?;
+        let n = config.num_envs;
+        let threads = config.num_threads.min(n);
+        let starts: Vec<usize> = (0..=threads).map(|s| s * n / threads).collect();
+        let shards = starts
+            .windows(2)
+            .map(|w| {
+                Mutex::new(Shard::new(
+                    game,
+                    config.obs,
+                    config.autoreset,
+                    config.levels,
+                    config.seed,
+                    w[0] as u64,
+                    w[1] - w[0],
+                ))
+            })
+            .collect();
+        let obs_len = game.obs_len(config.obs);
+        let mut env = VecEnv {
+            game,
+            shards,
+            starts,
+            pool: Pool::new(threads),
+            obs: vec![0; n * obs_len],
+            final_obs: vec![0; if config.autoreset == AutoReset::SameStep { n * obs_len } else { 0 }],
+            reward: vec![0.0; n],
+            terminated: vec![false; n],
+            truncated: vec![false; n],
+            info: vec![StepInfo::default(); n],
+            config,
+        };
+        env.reset(None);
+        Ok(env)
+    }
+
+    /// Runs `job(first env, shard, its slices of the buffers)` on every shard in parallel.
+    fn dispatch(&mut self, job: impl Fn(usize, &mut Shard, ShardOut) + Sync) {
+        let obs_len = self.game.obs_len(self.config.obs);
+        let final_obs = if self.final_obs.is_empty() { self.obs.as_mut_ptr() } else { self.final_obs.as_mut_ptr() };
+        let buffers = Buffers {
+            obs: self.obs.as_mut_ptr(),
+            final_obs,
+            reward: self.reward.as_mut_ptr(),
+            terminated: self.terminated.as_mut_ptr(),
+            truncated: self.truncated.as_mut_ptr(),
+            info: self.info.as_mut_ptr(),
+            obs_len,
+        };
+        let (shards, starts) = (&self.shards, &self.starts);
+        self.pool.run(&|s| {
+            let mut shard = shards[s].lock().expect("a shard lock is never poisoned: panics abort the step");
+            // SAFETY: shard s owns envs starts[s]..starts[s + 1], disjoint from every other
+            // shard's; `&mut self` keeps all other access to the buffers out until run returns.
+            // In next-step mode `final_obs` aliases `obs` but is never written (no same-step
+            // reset happens), so the aliasing slice is never used.
+            let out = unsafe { buffers.slice(starts[s], starts[s + 1] - starts[s]) };
+            job(starts[s], &mut shard, out);
+        });
+    }
+
+    /// Starts a new episode in every env. With `Some(seed)`, the level streams restart
+    /// from that seed (as `VecEnvConfig::seed`), so a reset with the same seed replays.
+    pub fn reset(&mut self, seed: Option<u64>) {
+        if let Some(seed) = seed {
+            self.config.seed = seed;
+            for (s, shard) in self.shards.iter_mut().enumerate() {
+                shard.get_mut().expect("shard lock").reseed(seed, self.starts[s] as u64);
+            }
+        }
+        self.reward.fill(0.0);
+        self.terminated.fill(false);
+        self.truncated.fill(false);
+        self.dispatch(|_, shard, out| shard.reset_all(out));
+    }
+
+    /// Steps every env; then read [`obs`](Self::obs), [`reward`](Self::reward) and the rest.
+    pub fn step(&mut self, actions: &[u8]) -> Result<(), VecEnvError> {
+        self.check_actions(actions)?;
+        self.dispatch(|first, shard, out| shard.step(&actions[first..first + shard.len()], out));
+        Ok(())
+    }
+
+    fn check_actions(&self, actions: &[u8]) -> Result<(), VecEnvError> {
+        if actions.len() != self.num_envs() {
+            return Err(VecEnvError::ActionCount { got: actions.len(), want: self.num_envs() });
+        }
+        let max = self.game.actions.len() - 1;
+        match actions.iter().position(|&a| a as usize > max) {
+            Some(env) => Err(VecEnvError::BadAction { env, action: actions[env], game: self.game.name, max }),
+            None => Ok(()),
+        }
+    }
+
+    /// Number of envs.
+    pub fn num_envs(&self) -> usize {
+        self.config.num_envs
+    }
+
+    /// The game.
+    pub fn game(&self) -> &'static GameDef {
+        self.game
+    }
+
+    /// The configuration (its seed updated by `reset(Some(seed))`).
+    pub fn config(&self) -> &VecEnvConfig {
+        &self.config
+    }
+
+    /// Bytes of one observation.
+    pub fn obs_len(&self) -> usize {
+        self.game.obs_len(self.config.obs)
+    }
+
+    /// Observations of all envs, `obs_len()` bytes each, env-major.
+    pub fn obs(&self) -> &[u8] {
+        &self.obs
+    }
+
+    /// Same-step auto-reset only: the last observation of envs whose episode ended on the last
+    /// step (other envs' slots hold stale data); empty in next-step mode.
+    pub fn final_obs(&self) -> &[u8] {
+        &self.final_obs
+    }
+
+    /// Rewards of the last step.
+    pub fn reward(&self) -> &[f32] {
+        &self.reward
+    }
+
+    /// Which envs' episodes ended by success or death on the last step.
+    pub fn terminated(&self) -> &[bool] {
+        &self.terminated
+    }
+
+    /// Which envs' episodes were cut by the time limit on the last step.
+    pub fn truncated(&self) -> &[bool] {
+        &self.truncated
+    }
+
+    /// Per-env info of the last step or reset.
+    pub fn infos(&self) -> &[StepInfo] {
+        &self.info
+    }
+
+    fn locate(&self, index: usize) -> Result<(usize, usize), VecEnvError> {
+        if index >= self.num_envs() {
+            return Err(VecEnvError::EnvIndex { index, len: self.num_envs() });
+        }
+        let s = self.starts.partition_point(|&start| start <= index) - 1;
+        Ok((s, index - self.starts[s]))
+    }
+
+    fn with_env<R>(
+        &mut self,
+        index: usize,
+        f: impl FnOnce(&mut Shard, usize, &mut [u8]) -> R,
+    ) -> Result<R, VecEnvError> {
+        let (s, i) = self.locate(index)?;
+        let obs_len = self.obs_len();
+        let shard = self.shards[s].get_mut().expect("shard lock");
+        let r = f(shard, i, &mut self.obs[index * obs_len..(index + 1) * obs_len]);
+        self.reward[index] = 0.0;
+        self.terminated[index] = false;
+        self.truncated[index] = false;
+        Ok(r)
+    }
+
+    /// Starts a new episode of env `index` on the level of `seed` (at the configured
+    /// difficulty), for evaluation on chosen levels. Its observation is updated.
+    pub fn reset_env_to_seed(&mut self, index: usize, seed: u64) -> Result<(), VecEnvError> {
+        let level = self.game.level(seed, self.config.levels.difficulty);
+        self.reset_env_to_level(index, level)
+    }
+
+    /// Starts a new episode of env `index` on `level` (from a file, say), after checking that
+    /// it is for this game and keeps the game's guarantees.
+    pub fn reset_env_to_level(&mut self, index: usize, level: Level) -> Result<(), VecEnvError> {
+        self.game.accept(&level).map_err(VecEnvError::Level)?;
+        let seed = level.seed;
+        self.with_env(index, |shard, i, obs| {
+            shard.start_level(i, level);
+            shard.write_obs(i, obs);
+        })?;
+        self.info[index] = StepInfo { level_seed: seed, ..StepInfo::default() };
+        Ok(())
+    }
+
+    /// The level env `index` plays.
+    pub fn level(&self, index: usize) -> Result<Level, VecEnvError> {
+        let (s, i) = self.locate(index)?;
+        Ok(self.shards[s].lock().expect("shard lock").level(i).clone())
+    }
+
+    /// A snapshot of env `index`, for search: restore it with [`load_state`](Self::load_state).
+    pub fn save_state(&self, index: usize) -> Result<EnvState, VecEnvError> {
+        let (s, i) = self.locate(index)?;
+        Ok(self.shards[s].lock().expect("shard lock").save_state(i))
+    }
+
+    /// Puts env `index` in a saved state (of any env of the same game); its observation is
+    /// updated.
+    pub fn load_state(&mut self, index: usize, state: &EnvState) -> Result<(), VecEnvError> {
+        if state.game != self.game.name {
+            return Err(VecEnvError::StateGame { saved: state.game, game: self.game.name });
+        }
+        let seed = state.level.seed;
+        self.with_env(index, |shard, i, obs| {
+            shard.load_state(i, state);
+            shard.write_obs(i, obs);
+        })?;
+        self.info[index] = StepInfo { level_seed: seed, ..StepInfo::default() };
+        Ok(())
+    }
+}

@@ -1,0 +1,23 @@
+//! ludica-procgen: pure, seeded level generation. No ECS, no torch.
+//!
+//! A level is a pure function of `(game, seed, difficulty)`, returned as plain data that
+//! prints, exports as JSON and loads back:
+//!
+//! ```
+//! use ludica_procgen::{Difficulty, Level, maze};
+//! let level = maze::generate(7, Difficulty::EASY);
+//! assert!(maze::check(&level).is_ok());
+//! let back = Level::from_json(&level.to_json()).unwrap();
+//! assert_eq!(back, level);
+//! print!("{}", level.to_ascii());
+//! ```
+
+mod difficulty;
+mod level;
+pub mod maze;
+pub mod search;
+pub mod seeds;
+
+pub use difficulty::{BadDifficulty, Difficulty, PRESETS};
+pub use level::{Level, LevelError, MAX_SIDE, Spawn, SpawnKind, Tile};
+pub use seeds::{Rng, Stream};
