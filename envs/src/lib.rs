@@ -13,11 +13,13 @@ pub mod core;
 mod game;
 pub mod games;
 pub mod levels;
+mod picture;
 mod pool;
 mod vec_env;
 
 pub use core::state::EnvState;
 pub use game::{BadObsKind, GameDef, ObsKind, Spawner};
 pub use levels::{LevelPicker, LevelSpec, SEED_LIMIT};
+pub use picture::{Picture, level_picture};
 pub use pool::Pool;
 pub use vec_env::{AutoReset, MAX_ENVS, StepInfo, VecEnv, VecEnvConfig, VecEnvError};

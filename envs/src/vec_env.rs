@@ -8,9 +8,11 @@ use serde::{Deserialize, Serialize};
 
 use crate::core::shard::{Shard, ShardOut};
 use crate::core::state::EnvState;
+use crate::core::view::OBS_SIDE;
 use crate::game::{GameDef, ObsKind};
 use crate::games;
 use crate::levels::{BadLevelRange, LevelSpec};
+use crate::picture::Picture;
 use crate::pool::Pool;
 
 /// When an env whose episode ended starts its next one (Gymnasium 1.x `AutoresetMode`).
@@ -404,6 +406,14 @@ impl VecEnv {
     pub fn level(&self, index: usize) -> Result<Level, VecEnvError> {
         let (s, i) = self.locate(index)?;
         Ok(self.shards[s].lock().expect("shard lock").level(i).clone())
+    }
+
+    /// Env `index`'s current 64 x 64 frame as a picture (for people: `render_mode="rgb_array"`,
+    /// `ludica play`), whatever the observation kind.
+    pub fn render(&self, index: usize) -> Result<Picture, VecEnvError> {
+        let (s, i) = self.locate(index)?;
+        let pixels = self.shards[s].lock().expect("shard lock").frame(i);
+        Ok(Picture { width: OBS_SIDE, height: OBS_SIDE, pixels })
     }
 
     /// A snapshot of env `index`, for search: restore it with [`load_state`](Self::load_state).

@@ -68,13 +68,30 @@ impl Background {
     /// Paints `level` as `view` frames it, reusing this background's memory.
     pub fn paint(&mut self, level: &Level, view: View, style: &Style, theme: u8) {
         let scale = view.scale();
-        let (origin_x, origin_y, w, h) = match view {
+        match view {
             View::Fit { .. } => {
                 let (ox, oy) = view.origin(level, &Default::default());
-                (ox, oy, OBS_SIDE, OBS_SIDE)
+                self.paint_area(level, (ox, oy), scale, (OBS_SIDE, OBS_SIDE), style, theme);
             }
-            View::Follow { .. } => (0.0, 0.0, level.width * scale as usize, level.height * scale as usize),
-        };
+            View::Follow { .. } => {
+                let size = (level.width * scale as usize, level.height * scale as usize);
+                self.paint_area(level, (0.0, 0.0), scale, size, style, theme);
+            }
+        }
+    }
+
+    /// Paints a `size` pixel area whose top-left shows world point `origin` (in tiles), at
+    /// `scale` pixels per tile.
+    pub fn paint_area(
+        &mut self,
+        level: &Level,
+        origin: (f32, f32),
+        scale: f32,
+        size: (usize, usize),
+        style: &Style,
+        theme: u8,
+    ) {
+        let ((origin_x, origin_y), (w, h)) = (origin, size);
         self.width = w;
         self.height = h;
         self.pixels.clear();
@@ -113,6 +130,21 @@ impl Background {
             out_row[dst_end..].chunks_exact_mut(3).for_each(|p| p.copy_from_slice(&outside));
         }
     }
+
+    /// Width in pixels.
+    pub fn width(&self) -> usize {
+        self.width
+    }
+
+    /// Height in pixels.
+    pub fn height(&self) -> usize {
+        self.height
+    }
+
+    /// The pixels, row-major, 3 bytes each; taken out of the background.
+    pub fn into_pixels(self) -> Vec<u8> {
+        self.pixels
+    }
 }
 
 /// Whether (`u`, `v`) in [-1, 1]² lies inside `shape`, and if so whether on its accent.
@@ -134,19 +166,19 @@ fn shape_at(shape: Shape, u: f32, v: f32) -> Option<bool> {
 }
 
 /// Draws `sprite` filling the box centred at pixel (`cx`, `cy`) with half extents (`hw`, `hh`)
-/// in pixels, clipped to the observation.
-pub fn draw_sprite(out: &mut [u8], sprite: &Sprite, cx: f32, cy: f32, hw: f32, hh: f32) {
-    let side = OBS_SIDE as f32;
-    let x0 = (cx - hw).round().clamp(0.0, side) as usize;
-    let x1 = (cx + hw).round().clamp(0.0, side) as usize;
-    let y0 = (cy - hh).round().clamp(0.0, side) as usize;
-    let y1 = (cy + hh).round().clamp(0.0, side) as usize;
+/// in pixels, clipped to `out`, an image `width` pixels wide (3 bytes a pixel).
+pub fn draw_sprite(out: &mut [u8], width: usize, sprite: &Sprite, cx: f32, cy: f32, hw: f32, hh: f32) {
+    let height = out.len() / (3 * width);
+    let x0 = (cx - hw).round().clamp(0.0, width as f32) as usize;
+    let x1 = (cx + hw).round().clamp(0.0, width as f32) as usize;
+    let y0 = (cy - hh).round().clamp(0.0, height as f32) as usize;
+    let y1 = (cy + hh).round().clamp(0.0, height as f32) as usize;
     for py in y0..y1 {
         let v = (py as f32 + 0.5 - cy) / hh;
         for px in x0..x1 {
             let u = (px as f32 + 0.5 - cx) / hw;
             if let Some(accent) = shape_at(sprite.shape, u, v) {
-                let at = (py * OBS_SIDE + px) * 3;
+                let at = (py * width + px) * 3;
                 out[at..at + 3].copy_from_slice(if accent { &sprite.accent } else { &sprite.color });
             }
         }
@@ -213,7 +245,7 @@ mod tests {
     #[test]
     fn sprites_clip_at_the_border() {
         let mut out = vec![0u8; RGB_LEN];
-        draw_sprite(&mut out, &red(SpawnKind::Agent), 0.0, 0.0, 4.0, 4.0);
+        draw_sprite(&mut out, OBS_SIDE, &red(SpawnKind::Agent), 0.0, 0.0, 4.0, 4.0);
         assert_eq!(&out[..3], &[255, 0, 0]);
         assert_eq!(out[(5 * OBS_SIDE + 5) * 3], 0);
     }

@@ -9,11 +9,11 @@ use ludica_procgen::seeds::{Stream, stream};
 use ludica_procgen::{Level, Tile};
 
 use super::components::{Body, EnvId, Kind, Player, Position, Velocity};
-use super::render::{Background, draw_sprite};
+use super::render::{Background, RGB_LEN, draw_sprite};
 use super::state::{EnvState, StateRegistry};
 use super::symbolic::{cell_of, entity_id, grid_origin, paint_tiles};
 use super::table::{EnvTable, Outcome, PlayerView};
-use super::view::View;
+use super::view::{OBS_SIDE, View};
 use crate::game::{GameDef, ObsKind, Spawner};
 use crate::levels::{LevelPicker, LevelSpec};
 use crate::vec_env::{AutoReset, StepInfo};
@@ -133,12 +133,15 @@ impl Shard {
         (self.game.spawn)(&level, &mut spawner);
         let spawned = spawner.finish();
         self.themes[i] = self.game.style.theme_of(&level);
-        self.backgrounds[i].paint(&level, self.game.view, &self.game.style, self.themes[i]);
-        if let (View::Fit { .. }, ObsKind::Symbolic) = (self.game.view, self.obs) {
-            let side = self.game.view.grid_side();
-            let origin = grid_origin(self.game.view.origin(&level, &PlayerView::default()));
-            self.fitted_grids[i].resize(side * side, 0);
-            paint_tiles(&level, self.game.view, origin, &mut self.fitted_grids[i]);
+        match (self.obs, self.game.view) {
+            (ObsKind::Rgb, view) => self.backgrounds[i].paint(&level, view, &self.game.style, self.themes[i]),
+            (ObsKind::Symbolic, view @ View::Fit { .. }) => {
+                let side = view.grid_side();
+                let origin = grid_origin(view.origin(&level, &PlayerView::default()));
+                self.fitted_grids[i].resize(side * side, 0);
+                paint_tiles(&level, view, origin, &mut self.fitted_grids[i]);
+            }
+            (ObsKind::Symbolic, View::Follow { .. }) => {}
         }
         let player = self.player_view(&spawned);
         let mut table = self.world.resource_mut::<EnvTable>();
@@ -237,7 +240,7 @@ impl Shard {
         let view = self.game.view;
         let origin = view.origin(level, &table.players[i]);
         match self.obs {
-            ObsKind::Rgb => self.draw_rgb(i, origin, &table.entities[i], out),
+            ObsKind::Rgb => self.draw_rgb(i, &self.backgrounds[i], origin, &table.entities[i], out),
             ObsKind::Symbolic => {
                 let side = view.grid_side();
                 let (grid, scalars) = out.split_at_mut(side * side);
@@ -258,7 +261,7 @@ impl Shard {
         }
     }
 
-    fn draw_rgb(&self, i: usize, origin: (f32, f32), entities: &[Entity], out: &mut [u8]) {
+    fn draw_rgb(&self, i: usize, background: &Background, origin: (f32, f32), entities: &[Entity], out: &mut [u8]) {
         let style = &self.game.style;
         let scale = self.game.view.scale();
         let outside = (style.tile)(Tile::Wall, self.themes[i], 0.5, 0.5);
@@ -266,7 +269,7 @@ impl Shard {
             View::Fit { .. } => (0, 0),
             View::Follow { .. } => ((origin.0 * scale).round() as i32, (origin.1 * scale).round() as i32),
         };
-        self.backgrounds[i].copy_window(x0, y0, outside, out);
+        background.copy_window(x0, y0, outside, out);
         let (ox, oy) = (x0 as f32 / scale, y0 as f32 / scale);
         let origin = match self.game.view {
             View::Fit { .. } => origin,
@@ -275,8 +278,25 @@ impl Shard {
         self.for_each_sprite(entities, |pos, body, kind| {
             let sprite = (style.sprite)(kind.0);
             let (cx, cy) = ((pos.x - origin.0) * scale, (pos.y - origin.1) * scale);
-            draw_sprite(out, &sprite, cx, cy, body.half_w * scale, body.half_h * scale);
+            draw_sprite(out, OBS_SIDE, &sprite, cx, cy, body.half_w * scale, body.half_h * scale);
         });
+    }
+
+    /// Env `i`'s current 64 x 64 rgb frame, whatever the observation kind.
+    pub fn frame(&self, i: usize) -> Vec<u8> {
+        let mut out = vec![0; RGB_LEN];
+        match self.obs {
+            ObsKind::Rgb => self.write_obs(i, &mut out),
+            ObsKind::Symbolic => {
+                let table = self.world.resource::<EnvTable>();
+                let level = &table.levels[i];
+                let mut background = Background::default();
+                background.paint(level, self.game.view, &self.game.style, self.themes[i]);
+                let origin = self.game.view.origin(level, &table.players[i]);
+                self.draw_rgb(i, &background, origin, &table.entities[i], &mut out);
+            }
+        }
+        out
     }
 
     /// Visits the drawable entities (position, body and kind) in spawn order, the player last
