@@ -1,1 +1,41 @@
-//! placeholder
+//! Shared set-up for ludica's criterion benches: VecEnvs driven by seeded random actions.
+
+use ludica_envs::{AutoReset, LevelSpec, ObsKind, VecEnv, VecEnvConfig};
+use ludica_procgen::seeds::{Stream, stream};
+use ludica_procgen::{Difficulty, Rng};
+use rand::RngExt;
+
+/// A VecEnv of `game` with `num_envs` envs on `threads` threads, unlimited easy levels.
+pub fn vec_env(game: &str, num_envs: usize, threads: usize, obs: ObsKind) -> VecEnv {
+    VecEnv::new(VecEnvConfig {
+        game: game.into(),
+        num_envs,
+        num_threads: threads,
+        obs,
+        levels: LevelSpec { difficulty: Difficulty::EASY, ..LevelSpec::default() },
+        autoreset: AutoReset::NextStep,
+        seed: 0,
+    })
+    .expect("bench configs are valid")
+}
+
+/// Pre-drawn random actions, cycled through so drawing them costs nothing in the loop.
+pub struct RandomActions {
+    batches: Vec<Vec<u8>>,
+    next: usize,
+}
+
+impl RandomActions {
+    /// 64 batches of `num_envs` uniform actions among `n_actions`.
+    pub fn new(num_envs: usize, n_actions: usize) -> RandomActions {
+        let mut rng: Rng = stream(0xBE7C, Stream::Behaviour);
+        let batches = (0..64).map(|_| (0..num_envs).map(|_| rng.random_range(0..n_actions as u8)).collect()).collect();
+        RandomActions { batches, next: 0 }
+    }
+
+    /// The next batch.
+    pub fn next_batch(&mut self) -> &[u8] {
+        self.next = (self.next + 1) % self.batches.len();
+        &self.batches[self.next]
+    }
+}

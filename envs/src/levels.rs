@@ -16,7 +16,7 @@ pub const SEED_LIMIT: u64 = 1 << 63;
 /// when `num_levels` is 0 (unlimited). Unlike Procgen, where `num_levels = 0` ignores
 /// `start_level`, the unlimited range starts at `start_level` too, so a training range below
 /// it is disjoint from it by construction.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LevelSpec {
     /// How many distinct levels; 0 means unlimited.
@@ -28,12 +28,6 @@ pub struct LevelSpec {
     pub sequential: bool,
     /// How hard the levels are.
     pub difficulty: Difficulty,
-}
-
-impl Default for LevelSpec {
-    fn default() -> Self {
-        LevelSpec { num_levels: 0, start_level: 0, sequential: false, difficulty: Difficulty::default() }
-    }
 }
 
 /// A level range that cannot be drawn from.

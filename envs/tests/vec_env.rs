@@ -253,7 +253,7 @@ fn reset_with_a_seed_replays_the_same_levels() {
         env.reset(Some(123));
         let first: Vec<u64> = env.infos().iter().map(|i| i.level_seed).collect();
         let obs = env.obs().to_vec();
-        env.step(&vec![0; 6]).unwrap();
+        env.step(&[0; 6]).unwrap();
         env.reset(Some(123));
         assert_eq!(env.infos().iter().map(|i| i.level_seed).collect::<Vec<_>>(), first);
         assert_eq!(env.obs(), &obs[..]);

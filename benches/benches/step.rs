@@ -1,0 +1,44 @@
+//! Env-step throughput: every game and observation kind, 256 envs on one thread, and the
+//! VecEnv's scaling from 1 to 2 threads. Throughput is in env-steps.
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use ludica_benches::{RandomActions, vec_env};
+use ludica_envs::ObsKind;
+use ludica_envs::games::GAMES;
+
+const NUM_ENVS: usize = 256;
+
+fn step_one_thread(c: &mut Criterion) {
+    let mut group = c.benchmark_group("step_256_envs_1_thread");
+    group.throughput(Throughput::Elements(NUM_ENVS as u64));
+    for game in GAMES {
+        for obs in [ObsKind::Symbolic, ObsKind::Rgb] {
+            let mut env = vec_env(game.name, NUM_ENVS, 1, obs);
+            let mut actions = RandomActions::new(NUM_ENVS, game.actions.len());
+            group.bench_function(format!("{}/{obs}", game.name), |b| {
+                b.iter(|| env.step(actions.next_batch()).expect("valid actions"))
+            });
+        }
+    }
+    group.finish();
+}
+
+fn thread_scaling(c: &mut Criterion) {
+    let mut group = c.benchmark_group("step_256_envs_scaling");
+    group.throughput(Throughput::Elements(NUM_ENVS as u64));
+    for game in GAMES {
+        for obs in [ObsKind::Symbolic, ObsKind::Rgb] {
+            for threads in [1, 2] {
+                let mut env = vec_env(game.name, NUM_ENVS, threads, obs);
+                let mut actions = RandomActions::new(NUM_ENVS, game.actions.len());
+                group.bench_function(format!("{}/{obs}/{threads}_threads", game.name), |b| {
+                    b.iter(|| env.step(actions.next_batch()).expect("valid actions"))
+                });
+            }
+        }
+    }
+    group.finish();
+}
+
+criterion_group!(benches, step_one_thread, thread_scaling);
+criterion_main!(benches);
