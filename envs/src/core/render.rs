@@ -62,6 +62,8 @@ pub struct Background {
     pixels: Vec<u8>,
     width: usize,
     height: usize,
+    /// One painted tile per tile kind, reused between paints.
+    patches: Vec<u8>,
 }
 
 impl Background {
@@ -94,14 +96,53 @@ impl Background {
         let ((origin_x, origin_y), (w, h)) = (origin, size);
         self.width = w;
         self.height = h;
+        let k = scale as usize;
+        let whole_tiles = scale.fract() == 0.0 && origin_x.fract() == 0.0 && origin_y.fract() == 0.0;
+        if whole_tiles && k > 0 && w % k == 0 && h % k == 0 {
+            self.paint_by_tiles(level, (origin_x as i32, origin_y as i32), k, style, theme);
+        } else {
+            self.paint_by_pixels(level, origin, scale, style, theme);
+        }
+    }
+
+    /// The general painter: asks the style for every pixel.
+    fn paint_by_pixels(&mut self, level: &Level, origin: (f32, f32), scale: f32, style: &Style, theme: u8) {
+        let (w, h) = (self.width, self.height);
         self.pixels.clear();
         self.pixels.reserve(w * h * 3);
         for py in 0..h {
-            let wy = origin_y + (py as f32 + 0.5) / scale;
+            let wy = origin.1 + (py as f32 + 0.5) / scale;
             for px in 0..w {
-                let wx = origin_x + (px as f32 + 0.5) / scale;
+                let wx = origin.0 + (px as f32 + 0.5) / scale;
                 let tile = level.tile(wx.floor() as i32, wy.floor() as i32);
                 self.pixels.extend_from_slice(&(style.tile)(tile, theme, wx - wx.floor(), wy - wy.floor()));
+            }
+        }
+    }
+
+    /// The fast painter for whole-pixel tiles (`k` pixels a side) at whole-tile origins: paints
+    /// each tile kind once, then copies those patches. Same pixels as `paint_by_pixels`.
+    fn paint_by_tiles(&mut self, level: &Level, origin: (i32, i32), k: usize, style: &Style, theme: u8) {
+        let patch_len = k * k * 3;
+        self.patches.clear();
+        for tile in Tile::ALL {
+            for py in 0..k {
+                for px in 0..k {
+                    let (u, v) = ((px as f32 + 0.5) / k as f32, (py as f32 + 0.5) / k as f32);
+                    self.patches.extend_from_slice(&(style.tile)(tile, theme, u, v));
+                }
+            }
+        }
+        let w = self.width;
+        self.pixels.resize(w * self.height * 3, 0);
+        for ty in 0..self.height / k {
+            for tx in 0..w / k {
+                let tile = level.tile(origin.0 + tx as i32, origin.1 + ty as i32) as usize;
+                let patch = &self.patches[tile * patch_len..(tile + 1) * patch_len];
+                for (r, row) in patch.chunks_exact(k * 3).enumerate() {
+                    let at = ((ty * k + r) * w + tx * k) * 3;
+                    self.pixels[at..at + k * 3].copy_from_slice(row);
+                }
             }
         }
     }
@@ -229,6 +270,25 @@ mod tests {
         let pixel = |x: usize, y: usize| out[(y * OBS_SIDE + x) * 3];
         assert_eq!(pixel(0, 0), 255, "padding is wall");
         assert_eq!(pixel(32, 32), 0, "the level sits in the middle");
+    }
+
+    fn checker(tile: Tile, theme: u8, u: f32, v: f32) -> Rgb {
+        [tile as u8 * 80, (u * 255.0) as u8, (v * 255.0) as u8 + theme]
+    }
+
+    #[test]
+    fn tile_patches_paint_the_same_pixels_as_the_pixel_painter() {
+        let mut level = Level::filled("t", 0, Difficulty::MIN, 7, 5, Tile::Empty);
+        level.set(2, 3, Tile::Wall);
+        level.set(6, 0, Tile::Lava);
+        let style = Style { themes: 2, tile: checker, sprite: red };
+        let (mut fast, mut slow) = (Background::default(), Background::default());
+        fast.paint_area(&level, (-1.0, 0.0), 4.0, (36, 24), &style, 1);
+        slow.width = 36;
+        slow.height = 24;
+        slow.paint_by_pixels(&level, (-1.0, 0.0), 4.0, &style, 1);
+        assert!(fast.patches.len() > 0, "the fast path ran");
+        assert_eq!(fast.pixels, slow.pixels);
     }
 
     #[test]
