@@ -287,7 +287,7 @@ mod tests {
         slow.width = 36;
         slow.height = 24;
         slow.paint_by_pixels(&level, (-1.0, 0.0), 4.0, &style, 1);
-        assert!(fast.patches.len() > 0, "the fast path ran");
+        assert!(!fast.patches.is_empty(), "the fast path ran");
         assert_eq!(fast.pixels, slow.pixels);
     }
 
