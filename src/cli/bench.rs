@@ -155,7 +155,7 @@ fn progress_bar(steps: u64, prefix: String) -> ProgressBar {
     if steps < LONG_RUN_STEPS || !std::io::stderr().is_terminal() {
         return ProgressBar::hidden();
     }
-    let style = ProgressStyle::with_template("{prefix} [{bar:32}] {human_pos}/{human_len} steps  {per_sec}  eta {eta}")
+    let style = ProgressStyle::with_template("{prefix} [{wide_bar}] {human_pos}/{human_len} steps, eta {eta}")
         .expect("the template is valid")
         .progress_chars("=> ");
     ProgressBar::with_draw_target(Some(steps), ProgressDrawTarget::stderr()).with_style(style).with_prefix(prefix)
