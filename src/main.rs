@@ -9,7 +9,7 @@ use clap::{Parser, Subcommand};
 
 /// Procedurally generated game environments for reinforcement learning.
 #[derive(Parser)]
-#[command(name = "ludica", version, about, propagate_version = true)]
+#[command(name = "ludica", version, propagate_version = true)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
