@@ -1,1 +1,42 @@
-fn main() {}
+//! The `ludica` command line: one subcommand per module under `cli/`, dispatched here.
+//! Errors end as one line on stderr (`error: ...`) with exit code 2 for bad input.
+
+mod cli;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Procedurally generated game environments for reinforcement learning.
+#[derive(Parser)]
+#[command(name = "ludica", version, propagate_version = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// List the games with their actions and observation shapes.
+    Games(cli::games::Args),
+    /// Print, export or draw levels, or check a level file.
+    Levels(cli::levels::Args),
+    /// Measure env steps per second with random actions.
+    Bench(cli::bench::Args),
+    /// Play a level in the terminal with the arrow keys.
+    Play(cli::play::Args),
+}
+
+fn main() -> ExitCode {
+    let command = match Cli::try_parse() {
+        Ok(cli) => cli.command,
+        Err(err) => return cli::usage_error(err),
+    };
+    let result = match command {
+        Command::Games(args) => cli::games::run(args),
+        Command::Levels(args) => cli::levels::run(args),
+        Command::Bench(args) => cli::bench::run(args),
+        Command::Play(args) => cli::play::run(args),
+    };
+    cli::finish(result)
+}
