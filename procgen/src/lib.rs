@@ -15,6 +15,8 @@
 mod difficulty;
 mod level;
 pub mod maze;
+pub mod physics;
+pub mod runner;
 pub mod search;
 pub mod seeds;
 

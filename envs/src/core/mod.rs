@@ -2,6 +2,7 @@
 //! view, the rasterizer and the symbolic encoder, and the shard that steps many envs at once.
 
 pub mod components;
+pub mod physics;
 pub mod render;
 pub mod shard;
 pub mod state;
@@ -11,4 +12,5 @@ pub mod table;
 pub mod view;
 
 pub use components::{Body, EnvId, Kind, Patrol, Player, Position, Touch, Velocity};
+pub use physics::Platformer;
 pub use table::{EnvTable, Outcome, PlayerView};

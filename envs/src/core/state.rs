@@ -9,6 +9,7 @@ use bevy_ecs::world::{EntityRef, EntityWorldMut};
 use ludica_procgen::{Level, Rng};
 
 use super::components::{Body, Kind, Patrol, Player, Position, Touch, Velocity};
+use super::physics::Platformer;
 use super::table::PlayerView;
 
 type Value = Arc<dyn Any + Send + Sync>;
@@ -43,6 +44,7 @@ impl Default for StateRegistry {
         r.add::<Player>();
         r.add::<Touch>();
         r.add::<Patrol>();
+        r.add::<Platformer>();
         r
     }
 }
