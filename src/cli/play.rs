@@ -79,8 +79,8 @@ impl Key {
             Key::Up => &["up", "jump"],
             Key::Down => &["down"],
             Key::Jump => &["jump"],
-            Key::JumpLeft => &["left+jump", "left"],
-            Key::JumpRight => &["right+jump", "right"],
+            Key::JumpLeft => &["left_jump", "left"],
+            Key::JumpRight => &["right_jump", "right"],
             Key::Wait => &["noop"],
         }
     }
@@ -530,6 +530,16 @@ mod tests {
         assert_eq!(Key::Wait.action(game), Some(0));
         assert_eq!(Key::Jump.action(game), None, "maze has no jump");
         assert!(!key_help(game).contains("jump"));
+    }
+
+    #[test]
+    fn every_key_of_the_platformer_plays_its_own_action() {
+        let game = &ludica_envs::games::runner::GAME;
+        let name = |k: Key| k.action(game).map(|id| game.actions[id as usize]);
+        assert_eq!(name(Key::JumpLeft), Some("left_jump"));
+        assert_eq!(name(Key::JumpRight), Some("right_jump"));
+        assert_eq!(name(Key::Up), Some("jump"));
+        assert_eq!(name(Key::Down), None, "runner has no down");
     }
 
     #[test]
