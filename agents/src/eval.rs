@@ -273,6 +273,21 @@ pub fn check_levels(ckpt: &Checkpoint, levels: &[Level]) -> Result<(), AgentErro
     Ok(())
 }
 
+/// Reads held-out levels from `path`: a JSON array of levels, or one level JSON per line
+/// (what `ludica levels` writes). A bad entry is an error naming its line or index.
+pub fn read_levels_file(path: &Path) -> Result<Vec<Level>, AgentError> {
+    let text = std::fs::read_to_string(path).map_err(|e| AgentError::io("read levels file", path, e))?;
+    let bad = |at: String, e: serde_json::Error| AgentError::Config(format!("levels file {} {at}: {e}", path.display()));
+    if text.trim_start().starts_with('[') {
+        return serde_json::from_str(&text).map_err(|e| bad("is not a list of levels".into(), e));
+    }
+    text.lines()
+        .enumerate()
+        .filter(|(_, line)| !line.trim().is_empty())
+        .map(|(n, line)| Level::from_json(line).map_err(|e| bad(format!("line {}", n + 1), e)))
+        .collect()
+}
+
 /// Evaluates the run in `dir` on its training levels and on held-out ones.
 pub fn evaluate(dir: &Path, opts: &EvalOptions) -> Result<EvalReport, AgentError> {
     let ckpt = checkpoint::load(dir)?;
@@ -448,6 +463,24 @@ mod tests {
         let eps = play_episodes("maze", ObsKind::Symbolic, &Levels::Spec(spec), &Actor::Random, 23, 8, 1).unwrap();
         assert_eq!(eps.len(), 23);
         assert!(eps.iter().all(|e| e.length > 0 && e.success == (e.episode_return > 0.0)));
+    }
+
+    #[test]
+    fn levels_files_are_json_lines_or_arrays() {
+        let game = ludica_envs::games::find("maze").unwrap();
+        let levels: Vec<Level> = [5u64, 6].iter().map(|&s| game.level(s, Default::default())).collect();
+        let dir = std::env::temp_dir().join(format!("ludica-levels-test-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let lines = dir.join("l.jsonl");
+        std::fs::write(&lines, format!("{}\n{}\n", levels[0].to_json(), levels[1].to_json())).unwrap();
+        assert_eq!(read_levels_file(&lines).unwrap(), levels);
+        let array = dir.join("l.json");
+        std::fs::write(&array, serde_json::to_string(&levels).unwrap()).unwrap();
+        assert_eq!(read_levels_file(&array).unwrap(), levels);
+        std::fs::write(&lines, format!("{}\n{{\"game\": 1}}\n", levels[0].to_json())).unwrap();
+        let err = read_levels_file(&lines).unwrap_err().to_string();
+        assert!(err.contains("line 2") && !err.contains('\n'), "{err}");
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

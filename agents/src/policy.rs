@@ -2,6 +2,8 @@
 //! forward pass, then actions sampled on the CPU from our own seeded RNG (so that a resumed
 //! run draws exactly the actions an uninterrupted one would).
 
+use std::sync::Mutex;
+
 use ludica_envs::{GameDef, ObsKind};
 use rand::RngExt;
 use tch::{Device, Kind, Tensor, nn};
@@ -31,8 +33,20 @@ pub struct Act {
     pub values: Vec<f32>,
 }
 
+/// libtorch's generator is global: initialising under this lock keeps concurrent seeded
+/// initialisations (tests in threads) from drawing from each other's streams.
+static TORCH_RNG: Mutex<()> = Mutex::new(());
+
 impl Agent {
-    /// A freshly initialised agent for `game` observed as `obs` (seed libtorch first).
+    /// A freshly initialised agent whose weights are a function of `seed`.
+    pub fn seeded(game: &GameDef, obs: ObsKind, hidden: usize, device: Device, seed: u64) -> Agent {
+        let _lock = TORCH_RNG.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        tch::manual_seed(seed as i64);
+        Agent::new(game, obs, hidden, device)
+    }
+
+    /// An agent with weights drawn from libtorch's global generator as it stands (to be
+    /// overwritten by a checkpoint, or seeded by [`Agent::seeded`]).
     pub fn new(game: &GameDef, obs: ObsKind, hidden: usize, device: Device) -> Agent {
         let vs = nn::VarStore::new(device);
         let net = ActorCritic::new(&vs.root(), &NetSpec::new(game, obs, hidden));

@@ -88,9 +88,8 @@ impl Trainer {
         }
         let device = cfg.device.resolve()?;
         tch::set_num_threads(cfg.torch_threads as i32);
-        tch::manual_seed(cfg.seed as i64);
         let game = ludica_envs::games::find(&cfg.game)?;
-        let agent = Agent::new(game, cfg.obs, cfg.hidden, device);
+        let agent = Agent::seeded(game, cfg.obs, cfg.hidden, device, cfg.seed);
         let adam = Adam::new(agent.named_variables(), cfg.adam_eps);
         let envs = TrainEnvs::new(&cfg.game, cfg.obs, cfg.levels(), cfg.num_envs, cfg.env_threads, cfg.seed)?;
 
