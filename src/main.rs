@@ -18,7 +18,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Train a PPO agent and write a run directory (metrics, checkpoints).
-    Train(cli::train::TrainArgs),
+    Train(Box<cli::train::TrainArgs>),
     /// Evaluate a run's checkpoint on its training levels and on held-out levels.
     Eval(cli::eval::EvalArgs),
     /// Plot learning curves of runs into a PNG.
@@ -27,7 +27,7 @@ enum Command {
 
 fn main() -> ExitCode {
     let result = match Cli::parse().command {
-        Command::Train(args) => cli::train::run(args),
+        Command::Train(args) => cli::train::run(*args),
         Command::Eval(args) => cli::eval::run(args),
         Command::Plot(args) => cli::plot::run(args),
     };

@@ -56,7 +56,8 @@ fn train_tiny(dir: &Path, extra: &[&str]) -> Output {
 fn one_line_error(out: &Output, word: &str) -> String {
     assert!(!out.status.success(), "the command should fail");
     let stderr = String::from_utf8_lossy(&out.stderr).to_string();
-    let lines: Vec<&str> = stderr.lines().filter(|l| !l.trim().is_empty() && !l.starts_with("For more information")).collect();
+    let lines: Vec<&str> =
+        stderr.lines().filter(|l| !l.trim().is_empty() && !l.starts_with("For more information")).collect();
     assert_eq!(lines.len(), 1, "one line, got:\n{stderr}");
     assert!(stderr.contains(word), "'{word}' missing from: {stderr}");
     stderr
@@ -71,12 +72,14 @@ fn train_eval_and_plot_a_tiny_run() {
     assert!(String::from_utf8_lossy(&out.stdout).contains("done: 256 steps"));
     let metrics = std::fs::read_to_string(run.join("metrics.jsonl")).unwrap();
     assert_eq!(metrics.lines().count(), 4, "one line per update");
-    let ckpt: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(run.join("checkpoint.json")).unwrap()).unwrap();
+    let ckpt: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(run.join("checkpoint.json")).unwrap()).unwrap();
     assert_eq!(ckpt["update"], 4);
     assert_eq!(ckpt["game"], "maze");
     assert_eq!(ckpt["config"]["num_envs"], 4);
     assert!(run.join(ckpt["model_file"].as_str().unwrap()).is_file());
-    let files: Vec<String> = std::fs::read_dir(&run).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
+    let files: Vec<String> =
+        std::fs::read_dir(&run).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
     assert_eq!(files.iter().filter(|f| f.starts_with("model-")).count(), 1, "older checkpoints removed: {files:?}");
     assert!(!files.iter().any(|f| f.ends_with(".tmp")), "{files:?}");
 
@@ -131,7 +134,8 @@ fn ctrl_c_saves_a_checkpoint_and_resume_finishes_the_run() {
     assert_eq!(out.status.code(), Some(130));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("interrupted: checkpoint saved at update") && stderr.contains("--resume"), "{stderr}");
-    let ckpt: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(run.join("checkpoint.json")).unwrap()).unwrap();
+    let ckpt: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(run.join("checkpoint.json")).unwrap()).unwrap();
     let saved_update = ckpt["update"].as_u64().unwrap();
     assert!(saved_update >= 2, "the checkpoint holds the updates done before Ctrl-C");
 

@@ -96,7 +96,12 @@ fn write_tensors(path: &Path, tensors: &[(String, Tensor)]) -> Result<(), AgentE
 
 /// Saves a checkpoint into `dir`: the tensors under names of this update, then the sidecar,
 /// then removes the files of older checkpoints.
-pub fn save(dir: &Path, mut ckpt: Checkpoint, model: &[(String, Tensor)], optimizer: &[(String, Tensor)]) -> Result<(), AgentError> {
+pub fn save(
+    dir: &Path,
+    mut ckpt: Checkpoint,
+    model: &[(String, Tensor)],
+    optimizer: &[(String, Tensor)],
+) -> Result<(), AgentError> {
     ckpt.model_file = format!("model-{:08}.safetensors", ckpt.update);
     ckpt.optimizer_file = format!("optimizer-{:08}.safetensors", ckpt.update);
     write_tensors(&dir.join(&ckpt.model_file), model)?;
@@ -144,8 +149,9 @@ pub fn read_tensors(dir: &Path, file: &str) -> Result<Vec<(String, Tensor)>, Age
     if file.contains('/') || file.contains("..") || !path.is_file() {
         return Err(AgentError::Checkpoint(format!("checkpoint file {} is missing", path.display())));
     }
-    Tensor::read_safetensors(&path)
-        .map_err(|_| AgentError::Checkpoint(format!("checkpoint file {} is corrupt: not a safetensors file", path.display())))
+    Tensor::read_safetensors(&path).map_err(|_| {
+        AgentError::Checkpoint(format!("checkpoint file {} is corrupt: not a safetensors file", path.display()))
+    })
 }
 
 impl Checkpoint {
@@ -168,6 +174,11 @@ impl Checkpoint {
             )));
         }
         Ok(game)
+    }
+
+    /// The run's episode time limit, if shorter than the game's.
+    pub fn time_limit(&self) -> Option<u32> {
+        (self.config.max_episode_steps > 0).then_some(self.config.max_episode_steps)
     }
 
     /// Builds the checkpoint's agent on `device` with its saved weights.

@@ -28,6 +28,9 @@ pub struct TrainConfig {
     /// Level difficulty: easy, medium, hard or a number in [0, 1].
     #[serde(deserialize_with = "de_difficulty")]
     pub difficulty: Difficulty,
+    /// Cut episodes after this many steps, as failures (Gymnasium's `TimeLimit`); 0 keeps
+    /// the game's own limit. Evaluation uses the same limit.
+    pub max_episode_steps: u32,
     /// Total environment steps to train for (all envs together).
     #[serde(serialize_with = "ser_count", deserialize_with = "de_count")]
     pub steps: u64,
@@ -132,6 +135,7 @@ impl Default for TrainConfig {
             num_levels: NUM_LEVELS,
             start_level: START_LEVEL,
             difficulty: Difficulty::EASY,
+            max_episode_steps: 0,
             steps: STEPS,
             seed: SEED,
             device: DeviceChoice::Auto,
@@ -221,7 +225,7 @@ impl TrainConfig {
         if self.num_envs > 4096 {
             return bad("num_envs", self.num_envs.to_string(), "at most 4096");
         }
-        if self.batch_size() % self.num_minibatches != 0 {
+        if !self.batch_size().is_multiple_of(self.num_minibatches) {
             return bad(
                 "num_minibatches",
                 self.num_minibatches.to_string(),

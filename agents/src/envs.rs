@@ -1,15 +1,17 @@
-//! The training envs: a same-step auto-reset `VecEnv` whose whole state can be saved as plain
-//! data (each env's current level seed, its actions since that episode began, and how many
-//! levels it has drawn) and rebuilt exactly by replay, since levels and games are pure
-//! functions of seeds and actions. This is what lets `--resume` continue a run bit for bit.
+//! The training envs: a same-step auto-reset `VecEnv`, with an optional shorter episode time
+//! limit (Gymnasium's `TimeLimit`), whose whole state can be saved as plain data (each env's
+//! current level seed, its actions since that episode began, and how many levels it has
+//! drawn) and rebuilt exactly by replay, since levels and games are pure functions of seeds
+//! and actions. This is what lets `--resume` continue a run bit for bit.
 
-use ludica_envs::{AutoReset, LevelPicker, LevelSpec, ObsKind, StepInfo, VecEnv, VecEnvConfig};
+use ludica_envs::{AutoReset, LevelPicker, StepInfo, VecEnv, VecEnvConfig};
 use serde::{Deserialize, Serialize};
 
+use crate::config::TrainConfig;
 use crate::error::AgentError;
 
 /// One env's state as plain data.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct EnvCursor {
     /// Seed of the level being played.
     pub level_seed: u64,
@@ -17,6 +19,8 @@ pub struct EnvCursor {
     pub levels_drawn: u64,
     /// Actions taken since the current episode began.
     pub actions: Vec<u8>,
+    /// Reward summed since the current episode began.
+    pub episode_return: f32,
 }
 
 /// What one step produced, copied out before any env is moved to another level.
@@ -24,7 +28,7 @@ pub struct EnvCursor {
 pub struct StepOut {
     /// Rewards.
     pub reward: Vec<f32>,
-    /// Whether each env's episode ended (terminated or truncated).
+    /// Whether each env's episode ended (terminated, truncated, or cut by the time limit).
     pub ended: Vec<bool>,
     /// The episodes that ended on this step.
     pub finished: Vec<StepInfo>,
@@ -33,76 +37,59 @@ pub struct StepOut {
 /// The training envs; see the module docs.
 pub struct TrainEnvs {
     env: VecEnv,
-    spec: LevelSpec,
-    seed: u64,
+    time_limit: Option<u32>,
     pickers: Vec<LevelPicker>,
     cursors: Vec<EnvCursor>,
     out: StepOut,
 }
 
+/// The VecEnv of `cfg` (same-step auto-reset) with `num_envs` envs.
+fn vec_env(cfg: &TrainConfig, num_envs: usize, num_threads: usize) -> Result<VecEnv, AgentError> {
+    Ok(VecEnv::new(VecEnvConfig {
+        game: cfg.game.clone(),
+        num_envs,
+        num_threads,
+        obs: cfg.obs,
+        levels: cfg.levels(),
+        autoreset: AutoReset::SameStep,
+        seed: cfg.seed,
+    })?)
+}
+
 impl TrainEnvs {
-    /// Fresh envs: `num_envs` of `game` on `spec`, level streams seeded with `seed`.
-    pub fn new(
-        game: &str,
-        obs: ObsKind,
-        spec: LevelSpec,
-        num_envs: usize,
-        num_threads: usize,
-        seed: u64,
-    ) -> Result<TrainEnvs, AgentError> {
-        let env = VecEnv::new(VecEnvConfig {
-            game: game.to_string(),
-            num_envs,
-            num_threads,
-            obs,
-            levels: spec,
-            autoreset: AutoReset::SameStep,
-            seed,
-        })?;
+    /// Fresh envs for `cfg`: its game, observations, levels, envs, threads, seed, time limit.
+    pub fn new(cfg: &TrainConfig) -> Result<TrainEnvs, AgentError> {
+        let n = cfg.num_envs;
+        let spec = cfg.levels();
         let mut envs = TrainEnvs {
-            env,
-            spec,
-            seed,
-            pickers: (0..num_envs as u64).map(|i| LevelPicker::new(spec, seed, i)).collect(),
-            cursors: vec![EnvCursor { level_seed: 0, levels_drawn: 0, actions: Vec::new() }; num_envs],
-            out: StepOut {
-                reward: vec![0.0; num_envs],
-                ended: vec![false; num_envs],
-                finished: Vec::with_capacity(num_envs),
-            },
+            env: vec_env(cfg, n, cfg.env_threads)?,
+            time_limit: (cfg.max_episode_steps > 0).then_some(cfg.max_episode_steps),
+            pickers: (0..n as u64).map(|i| LevelPicker::new(spec, cfg.seed, i)).collect(),
+            cursors: vec![EnvCursor { level_seed: 0, levels_drawn: 0, actions: Vec::new(), episode_return: 0.0 }; n],
+            out: StepOut { reward: vec![0.0; n], ended: vec![false; n], finished: Vec::with_capacity(n) },
         };
-        for i in 0..num_envs {
-            envs.start_next_level(i)?;
+        for i in 0..n {
+            envs.start_next_level(i, false)?;
         }
         Ok(envs)
     }
 
     /// Envs rebuilt from saved cursors: each env's level stream is advanced to where it was,
     /// and its current episode is replayed on a scratch env and copied in.
-    pub fn restore(
-        game: &str,
-        obs: ObsKind,
-        spec: LevelSpec,
-        num_threads: usize,
-        seed: u64,
-        cursors: &[EnvCursor],
-    ) -> Result<TrainEnvs, AgentError> {
-        let mut envs = TrainEnvs::new(game, obs, spec, cursors.len(), num_threads, seed)?;
-        let mut scratch = VecEnv::new(VecEnvConfig {
-            game: game.to_string(),
-            num_envs: 1,
-            num_threads: 1,
-            obs,
-            levels: spec,
-            autoreset: AutoReset::SameStep,
-            seed,
-        })?;
-        let corrupt = |i: usize, why: &str| AgentError::Checkpoint(format!("checkpoint env {i} cannot be replayed: {why}"));
+    pub fn restore(cfg: &TrainConfig, cursors: &[EnvCursor]) -> Result<TrainEnvs, AgentError> {
+        let mut envs = TrainEnvs::new(&TrainConfig { num_envs: cursors.len(), ..cfg.clone() })?;
+        let mut scratch = vec_env(cfg, 1, 1)?;
+        let spec = cfg.levels();
+        let corrupt =
+            |i: usize, why: &str| AgentError::Checkpoint(format!("checkpoint env {i} cannot be replayed: {why}"));
         for (i, cursor) in cursors.iter().enumerate() {
             if cursor.levels_drawn == 0 || !spec.contains(cursor.level_seed) {
                 return Err(corrupt(i, "its level is not one of the run's levels"));
             }
-            let mut picker = LevelPicker::new(spec, seed, i as u64);
+            if envs.time_limit.is_some_and(|limit| cursor.actions.len() >= limit as usize) {
+                return Err(corrupt(i, "its episode is longer than the time limit"));
+            }
+            let mut picker = LevelPicker::new(spec, cfg.seed, i as u64);
             let mut last = 0;
             for _ in 0..cursor.levels_drawn {
                 last = picker.next_seed();
@@ -124,17 +111,19 @@ impl TrainEnvs {
         Ok(envs)
     }
 
-    /// Starts env `i` on the next level of its own stream. The VecEnv draws from an identical
-    /// stream, so this is free unless the envs were restored (the VecEnv's streams restart).
-    fn start_next_level(&mut self, i: usize) -> Result<(), AgentError> {
+    /// Starts env `i` on the next level of its own stream. The VecEnv's auto-reset draws from
+    /// an identical stream, so this costs nothing unless the envs were restored (the VecEnv's
+    /// streams restart) or `force`d (the time limit cut an episode the VecEnv did not end).
+    fn start_next_level(&mut self, i: usize, force: bool) -> Result<(), AgentError> {
         let seed = self.pickers[i].next_seed();
-        if self.env.infos()[i].level_seed != seed {
+        if force || self.env.infos()[i].level_seed != seed {
             self.env.reset_env_to_seed(i, seed)?;
         }
         let cursor = &mut self.cursors[i];
         cursor.level_seed = seed;
         cursor.levels_drawn += 1;
         cursor.actions.clear();
+        cursor.episode_return = 0.0;
         Ok(())
     }
 
@@ -143,16 +132,30 @@ impl TrainEnvs {
         self.env.step(actions)?;
         self.out.reward.copy_from_slice(self.env.reward());
         self.out.finished.clear();
-        for i in 0..actions.len() {
-            let ended = self.env.terminated()[i] || self.env.truncated()[i];
-            self.out.ended[i] = ended;
-            self.cursors[i].actions.push(actions[i]);
-            if ended {
-                let info = self.env.infos()[i];
-                self.start_next_level(i)?;
-                // `level_seed` names the level now started, which may have been overridden.
-                self.out.finished.push(StepInfo { level_seed: self.cursors[i].level_seed, ..info });
-            }
+        for (i, &action) in actions.iter().enumerate() {
+            let cursor = &mut self.cursors[i];
+            cursor.actions.push(action);
+            cursor.episode_return += self.out.reward[i];
+            let game_ended = self.env.terminated()[i] || self.env.truncated()[i];
+            let timed_out = !game_ended && self.time_limit.is_some_and(|limit| cursor.actions.len() >= limit as usize);
+            self.out.ended[i] = game_ended || timed_out;
+            let info = if game_ended {
+                self.env.infos()[i]
+            } else if timed_out {
+                StepInfo {
+                    level_seed: cursor.level_seed,
+                    episode_done: true,
+                    episode_level_seed: cursor.level_seed,
+                    episode_return: cursor.episode_return,
+                    episode_length: cursor.actions.len() as u32,
+                    episode_success: false,
+                }
+            } else {
+                continue;
+            };
+            self.start_next_level(i, timed_out)?;
+            // `level_seed` names the level now started, which may have been overridden.
+            self.out.finished.push(StepInfo { level_seed: self.cursors[i].level_seed, ..info });
         }
         Ok(&self.out)
     }
@@ -171,38 +174,38 @@ impl TrainEnvs {
     pub fn vec_env(&self) -> &VecEnv {
         &self.env
     }
-
-    /// The run seed of the level streams.
-    pub fn seed(&self) -> u64 {
-        self.seed
-    }
-
-    /// The level distribution.
-    pub fn spec(&self) -> LevelSpec {
-        self.spec
-    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use ludica_envs::ObsKind;
     use ludica_procgen::Difficulty;
     use rand::{RngExt, SeedableRng};
 
-    fn spec() -> LevelSpec {
-        LevelSpec { num_levels: 50, start_level: 0, sequential: false, difficulty: Difficulty::MIN }
+    fn config(obs: ObsKind, num_envs: usize, threads: usize, time_limit: u32) -> TrainConfig {
+        TrainConfig {
+            obs,
+            num_envs,
+            env_threads: threads,
+            num_levels: 50,
+            difficulty: Difficulty::MIN,
+            seed: 9,
+            max_episode_steps: time_limit,
+            ..TrainConfig::default()
+        }
     }
 
     #[test]
     fn restored_envs_continue_exactly() {
-        for obs in [ObsKind::Symbolic, ObsKind::Rgb] {
+        for (obs, limit) in [(ObsKind::Symbolic, 0), (ObsKind::Rgb, 0), (ObsKind::Symbolic, 40)] {
             let mut rng = rand_pcg::Pcg32::seed_from_u64(4);
             let actions: Vec<Vec<u8>> = (0..600).map(|_| (0..6).map(|_| rng.random_range(0..5u8)).collect()).collect();
-            let mut a = TrainEnvs::new("maze", obs, spec(), 6, 2, 9).unwrap();
+            let mut a = TrainEnvs::new(&config(obs, 6, 2, limit)).unwrap();
             for step in &actions[..250] {
                 a.step(step).unwrap();
             }
-            let mut b = TrainEnvs::restore("maze", obs, spec(), 1, 9, a.cursors()).unwrap();
+            let mut b = TrainEnvs::restore(&config(obs, 6, 1, limit), a.cursors()).unwrap();
             assert_eq!(a.obs(), b.obs());
             let mut episodes = 0;
             for step in &actions[250..] {
@@ -218,7 +221,7 @@ mod tests {
 
     #[test]
     fn fresh_envs_follow_the_vec_envs_own_level_streams() {
-        let envs = TrainEnvs::new("maze", ObsKind::Symbolic, spec(), 4, 1, 3).unwrap();
+        let envs = TrainEnvs::new(&config(ObsKind::Symbolic, 4, 1, 0)).unwrap();
         for (i, c) in envs.cursors().iter().enumerate() {
             assert_eq!(c.level_seed, envs.vec_env().infos()[i].level_seed);
             assert_eq!(c.levels_drawn, 1);
@@ -227,10 +230,26 @@ mod tests {
 
     #[test]
     fn tampered_cursors_are_refused() {
-        let envs = TrainEnvs::new("maze", ObsKind::Symbolic, spec(), 2, 1, 3).unwrap();
+        let envs = TrainEnvs::new(&config(ObsKind::Symbolic, 2, 1, 0)).unwrap();
         let mut cursors = envs.cursors().to_vec();
         cursors[1].level_seed = 10_000;
-        let err = TrainEnvs::restore("maze", ObsKind::Symbolic, spec(), 1, 3, &cursors).err().unwrap();
+        let err = TrainEnvs::restore(&config(ObsKind::Symbolic, 2, 1, 0), &cursors).err().unwrap();
         assert!(err.to_string().contains("env 1"), "{err}");
+    }
+
+    #[test]
+    fn the_time_limit_cuts_episodes_as_failures_and_starts_new_levels() {
+        let mut envs = TrainEnvs::new(&config(ObsKind::Symbolic, 3, 1, 7)).unwrap();
+        let mut cut = 0;
+        for _ in 0..70 {
+            let out = envs.step(&[0, 0, 0]).unwrap().clone();
+            for info in &out.finished {
+                assert_eq!((info.episode_length, info.episode_success, info.episode_return), (7, false, 0.0));
+                cut += 1;
+            }
+            assert!(envs.cursors().iter().all(|c| c.actions.len() < 7));
+        }
+        assert_eq!(cut, 30, "standing still, every episode is cut at 7 steps");
+        assert!(envs.cursors().iter().all(|c| c.levels_drawn == 11));
     }
 }

@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use ludica_envs::{AutoReset, LevelSpec, ObsKind, Picture, VecEnv, VecEnvConfig};
+use ludica_envs::{AutoReset, LevelPicker, LevelSpec, ObsKind, Picture, VecEnv, VecEnvConfig};
 use ludica_procgen::Level;
 use ludica_procgen::seeds::mix;
 use rand::RngExt;
@@ -117,7 +117,7 @@ pub struct Episode {
 
 /// Who picks actions.
 pub enum Actor<'a> {
-    /// A trained agent.
+    /// A trained agent; `true` for greedy actions.
     Agent(&'a Agent, bool),
     /// Uniformly random actions.
     Random,
@@ -132,44 +132,86 @@ pub enum Levels<'a> {
     List(&'a [Level], LevelSpec),
 }
 
-/// Plays exactly `episodes` episodes of `game` on `levels` and returns them. Each env plays a
-/// fixed quota of episodes, so short episodes are not over-counted.
-pub fn play_episodes(
-    game: &str,
-    obs: ObsKind,
-    levels: &Levels,
-    actor: &Actor,
-    episodes: usize,
-    num_envs: usize,
-    seed: u64,
-) -> Result<Vec<Episode>, AgentError> {
-    let n = num_envs.clamp(1, episodes.max(1));
-    let spec = match levels {
-        Levels::Spec(s) | Levels::List(_, s) => *s,
-    };
-    let mut env = VecEnv::new(VecEnvConfig {
-        game: game.to_string(),
-        num_envs: n,
-        num_threads: 1,
-        obs,
-        levels: spec,
-        autoreset: AutoReset::SameStep,
-        seed,
-    })?;
-    let quota: Vec<usize> = (0..n).map(|e| episodes / n + usize::from(e < episodes % n)).collect();
-    let mut started = vec![0usize; n];
-    let start_listed_level = |env: &mut VecEnv, e: usize, started: &mut [usize]| -> Result<(), AgentError> {
-        if let Levels::List(list, _) = levels {
-            env.reset_env_to_level(e, list[(e + started[e] * n) % list.len()].clone())?;
+/// What episodes to play.
+#[derive(Clone, Debug)]
+pub struct Play<'a> {
+    /// Game.
+    pub game: &'a str,
+    /// Observation kind.
+    pub obs: ObsKind,
+    /// Levels.
+    pub levels: Levels<'a>,
+    /// Cut episodes after this many steps, as failures (the run's `max_episode_steps`).
+    pub time_limit: Option<u32>,
+    /// Envs stepped together.
+    pub num_envs: usize,
+    /// Seed of level draws and action sampling.
+    pub seed: u64,
+}
+
+/// Restarts env `e` of `play` on its next level: the next listed one, or a draw from the
+/// env's own picker (used when the time limit cut an episode the VecEnv did not end).
+struct Restarter<'a> {
+    levels: Levels<'a>,
+    pickers: Vec<LevelPicker>,
+    started: Vec<usize>,
+}
+
+impl Restarter<'_> {
+    fn start(&mut self, env: &mut VecEnv, e: usize, ended_by_game: bool) -> Result<(), AgentError> {
+        let n = self.started.len();
+        match &self.levels {
+            Levels::List(list, _) => env.reset_env_to_level(e, list[(e + self.started[e] * n) % list.len()].clone())?,
+            Levels::Spec(_) if !ended_by_game => env.reset_env_to_seed(e, self.pickers[e].next_seed())?,
+            Levels::Spec(_) => {}
         }
-        started[e] += 1;
+        self.started[e] += 1;
         Ok(())
-    };
-    for e in 0..n {
-        start_listed_level(&mut env, e, &mut started)?;
     }
-    let mut rng = ludica_procgen::Rng::new(mix(seed), mix(0xE7A1));
+}
+
+impl Play<'_> {
+    fn spec(&self) -> LevelSpec {
+        match self.levels {
+            Levels::Spec(s) | Levels::List(_, s) => s,
+        }
+    }
+
+    fn vec_env(&self, num_envs: usize, autoreset: AutoReset, seed: u64) -> Result<VecEnv, AgentError> {
+        Ok(VecEnv::new(VecEnvConfig {
+            game: self.game.to_string(),
+            num_envs,
+            num_threads: 1,
+            obs: self.obs,
+            levels: self.spec(),
+            autoreset,
+            seed,
+        })?)
+    }
+
+    fn restarter(&self, num_envs: usize) -> Restarter<'_> {
+        let pick_seed = mix(self.seed ^ 0x0071_31E5);
+        Restarter {
+            levels: self.levels.clone(),
+            pickers: (0..num_envs as u64).map(|e| LevelPicker::new(self.spec(), pick_seed, e)).collect(),
+            started: vec![0; num_envs],
+        }
+    }
+}
+
+/// Plays exactly `episodes` episodes and returns them. Each env plays a fixed quota of
+/// episodes, so short episodes are not over-counted.
+pub fn play_episodes(play: &Play, actor: &Actor, episodes: usize) -> Result<Vec<Episode>, AgentError> {
+    let n = play.num_envs.clamp(1, episodes.max(1));
+    let mut env = play.vec_env(n, AutoReset::SameStep, play.seed)?;
+    let mut restarter = play.restarter(n);
+    for e in 0..n {
+        restarter.start(&mut env, e, true)?;
+    }
+    let quota: Vec<usize> = (0..n).map(|e| episodes / n + usize::from(e < episodes % n)).collect();
+    let mut rng = ludica_procgen::Rng::new(mix(play.seed), mix(0xE7A1));
     let mut done: Vec<Vec<Episode>> = vec![Vec::new(); n];
+    let (mut steps, mut returns) = (vec![0u32; n], vec![0f32; n]);
     let num_actions = env.game().actions.len();
     let mut actions = vec![0u8; n];
     while done.iter().zip(&quota).any(|(d, q)| d.len() < *q) {
@@ -180,16 +222,17 @@ pub fn play_episodes(
         env.step(&actions)?;
         for e in 0..n {
             let info = env.infos()[e];
-            if info.episode_done {
-                if done[e].len() < quota[e] {
-                    done[e].push(Episode {
-                        episode_return: info.episode_return,
-                        length: info.episode_length,
-                        success: info.episode_success,
-                    });
-                }
-                start_listed_level(&mut env, e, &mut started)?;
+            steps[e] += 1;
+            returns[e] += env.reward()[e];
+            let timed_out = !info.episode_done && play.time_limit.is_some_and(|limit| steps[e] >= limit);
+            if !(info.episode_done || timed_out) {
+                continue;
             }
+            if done[e].len() < quota[e] {
+                done[e].push(Episode { episode_return: returns[e], length: steps[e], success: info.episode_success });
+            }
+            (steps[e], returns[e]) = (0, 0.0);
+            restarter.start(&mut env, e, info.episode_done)?;
         }
     }
     Ok(done.into_iter().flatten().collect())
@@ -277,7 +320,8 @@ pub fn check_levels(ckpt: &Checkpoint, levels: &[Level]) -> Result<(), AgentErro
 /// (what `ludica levels` writes). A bad entry is an error naming its line or index.
 pub fn read_levels_file(path: &Path) -> Result<Vec<Level>, AgentError> {
     let text = std::fs::read_to_string(path).map_err(|e| AgentError::io("read levels file", path, e))?;
-    let bad = |at: String, e: serde_json::Error| AgentError::Config(format!("levels file {} {at}: {e}", path.display()));
+    let bad =
+        |at: String, e: serde_json::Error| AgentError::Config(format!("levels file {} {at}: {e}", path.display()));
     if text.trim_start().starts_with('[') {
         return serde_json::from_str(&text).map_err(|e| bad("is not a list of levels".into(), e));
     }
@@ -322,9 +366,15 @@ pub fn evaluate(dir: &Path, opts: &EvalOptions) -> Result<EvalReport, AgentError
     let play = |actor: &Actor| -> Result<[SplitStats; 2], AgentError> {
         let mut out = Vec::new();
         for (k, (levels, name)) in splits.iter().enumerate() {
-            let seed = opts.seed.wrapping_add(k as u64);
-            let eps = play_episodes(&ckpt.game, ckpt.obs, levels, actor, opts.episodes, opts.num_envs, seed)?;
-            out.push(split_stats(name.clone(), &eps));
+            let play = Play {
+                game: &ckpt.game,
+                obs: ckpt.obs,
+                levels: levels.clone(),
+                time_limit: ckpt.time_limit(),
+                num_envs: opts.num_envs,
+                seed: opts.seed.wrapping_add(k as u64),
+            };
+            out.push(split_stats(name.clone(), &play_episodes(&play, actor, opts.episodes)?));
         }
         Ok([out[0].clone(), out[1].clone()])
     };
@@ -382,43 +432,28 @@ impl EvalReport {
     }
 }
 
-/// Frames of `count` episodes of the agent on `levels`, one row per episode (at most
-/// `max_frames` evenly spaced frames of each), each frame scaled up `scale` times.
+/// Frames of `count` episodes of the agent, one row per episode (at most `max_frames` evenly
+/// spaced frames of each), each frame scaled up `scale` times.
 pub fn episode_frames(
     agent: &Agent,
-    game: &str,
-    obs: ObsKind,
-    levels: &Levels,
+    play: &Play,
     count: usize,
     max_frames: usize,
     scale: usize,
-    seed: u64,
 ) -> Result<Picture, AgentError> {
-    let spec = match levels {
-        Levels::Spec(s) | Levels::List(_, s) => *s,
-    };
     let mut rows = Vec::new();
-    let mut rng = ludica_procgen::Rng::new(mix(seed), mix(0xF4A3E));
-    for k in 0..count {
-        let mut env = VecEnv::new(VecEnvConfig {
-            game: game.to_string(),
-            num_envs: 1,
-            num_threads: 1,
-            obs,
-            levels: spec,
-            autoreset: AutoReset::NextStep,
-            seed: seed.wrapping_add(k as u64),
-        })?;
-        if let Levels::List(list, _) = levels {
-            env.reset_env_to_level(0, list[k % list.len()].clone())?;
-        }
+    let mut rng = ludica_procgen::Rng::new(mix(play.seed), mix(0xF4A3E));
+    let mut env = play.vec_env(1, AutoReset::NextStep, play.seed)?;
+    let mut restarter = play.restarter(1);
+    for _ in 0..count {
+        restarter.start(&mut env, 0, false)?;
         let mut frames = vec![env.render(0)?];
-        loop {
+        for step in 1.. {
             let act = agent.act(env.obs(), 1, &mut rng, false);
             env.step(&act.actions)?;
-            let ended = env.terminated()[0] || env.truncated()[0];
             frames.push(env.render(0)?);
-            if ended {
+            let timed_out = play.time_limit.is_some_and(|limit| step >= limit);
+            if env.terminated()[0] || env.truncated()[0] || timed_out {
                 break;
             }
         }
@@ -460,9 +495,22 @@ mod tests {
     #[test]
     fn exactly_the_asked_number_of_episodes_is_played() {
         let spec = LevelSpec { num_levels: 10, start_level: 0, sequential: false, difficulty: Default::default() };
-        let eps = play_episodes("maze", ObsKind::Symbolic, &Levels::Spec(spec), &Actor::Random, 23, 8, 1).unwrap();
+        let play = Play {
+            game: "maze",
+            obs: ObsKind::Symbolic,
+            levels: Levels::Spec(spec),
+            time_limit: None,
+            num_envs: 8,
+            seed: 1,
+        };
+        let eps = play_episodes(&play, &Actor::Random, 23).unwrap();
         assert_eq!(eps.len(), 23);
         assert!(eps.iter().all(|e| e.length > 0 && e.success == (e.episode_return > 0.0)));
+        let play = Play { time_limit: Some(9), ..play };
+        let eps = play_episodes(&play, &Actor::Random, 40).unwrap();
+        assert_eq!(eps.len(), 40);
+        assert!(eps.iter().all(|e| e.length <= 9 && (e.success || e.length == 9)));
+        assert!(eps.iter().any(|e| !e.success), "some random episodes run out of time");
     }
 
     #[test]
@@ -488,7 +536,14 @@ mod tests {
         let game = ludica_envs::games::find("maze").unwrap();
         let levels: Vec<Level> = [5u64, 6].iter().map(|&s| game.level(s, Default::default())).collect();
         let spec = LevelSpec { num_levels: 1, start_level: 0, sequential: false, difficulty: Default::default() };
-        let a = play_episodes("maze", ObsKind::Symbolic, &Levels::List(&levels, spec), &Actor::Random, 4, 2, 3).unwrap();
-        assert_eq!(a.len(), 4);
+        let play = Play {
+            game: "maze",
+            obs: ObsKind::Symbolic,
+            levels: Levels::List(&levels, spec),
+            time_limit: Some(50),
+            num_envs: 2,
+            seed: 3,
+        };
+        assert_eq!(play_episodes(&play, &Actor::Random, 4).unwrap().len(), 4);
     }
 }

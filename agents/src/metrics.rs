@@ -85,9 +85,8 @@ impl Summary {
         let tail = &records[records.len() - (records.len() / 10).max(1).min(records.len())..];
         let episodes: u64 = tail.iter().map(|r| r.episodes).sum();
         let weighted = |f: fn(&UpdateRecord) -> Option<f64>| {
-            (episodes > 0).then(|| {
-                tail.iter().filter_map(|r| f(r).map(|v| v * r.episodes as f64)).sum::<f64>() / episodes as f64
-            })
+            (episodes > 0)
+                .then(|| tail.iter().filter_map(|r| f(r).map(|v| v * r.episodes as f64)).sum::<f64>() / episodes as f64)
         };
         let time_s = last.map_or(0.0, |r| r.time_s);
         let global_step = last.map_or(0, |r| r.global_step);

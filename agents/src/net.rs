@@ -55,11 +55,8 @@ enum Trunk {
 
 /// A linear layer initialised as CleanRL's `layer_init`: orthogonal weights, zero bias.
 fn linear_init(vs: nn::Path, inputs: i64, outputs: i64, gain: f64) -> nn::Linear {
-    let config = nn::LinearConfig {
-        ws_init: nn::Init::Orthogonal { gain },
-        bs_init: Some(nn::Init::Const(0.0)),
-        bias: true,
-    };
+    let config =
+        nn::LinearConfig { ws_init: nn::Init::Orthogonal { gain }, bs_init: Some(nn::Init::Const(0.0)), bias: true };
     nn::linear(vs, inputs, outputs, config)
 }
 
@@ -101,7 +98,10 @@ fn conv3x3(vs: nn::Path, inputs: i64, outputs: i64) -> nn::Conv2D {
 
 impl ResidualBlock {
     fn new(vs: &nn::Path, channels: i64) -> ResidualBlock {
-        ResidualBlock { conv0: conv3x3(vs / "conv0", channels, channels), conv1: conv3x3(vs / "conv1", channels, channels) }
+        ResidualBlock {
+            conv0: conv3x3(vs / "conv0", channels, channels),
+            conv1: conv3x3(vs / "conv1", channels, channels),
+        }
     }
 
     fn forward(&self, x: &Tensor) -> Tensor {
@@ -210,7 +210,8 @@ mod tests {
             let net = ActorCritic::new(&vs.root(), &spec);
             let len = game.obs_len(obs) as i64;
             let shape: Vec<i64> = game.obs_shape(obs).iter().map(|&d| d as i64).collect();
-            let batch = Tensor::zeros([3, len], (Kind::Uint8, Device::Cpu)).view([&[3i64][..], &shape[..]].concat().as_slice());
+            let batch =
+                Tensor::zeros([3, len], (Kind::Uint8, Device::Cpu)).view([&[3i64][..], &shape[..]].concat().as_slice());
             let (logits, values) = net.forward(&batch);
             assert_eq!(logits.size(), vec![3, game.actions.len() as i64]);
             assert_eq!(values.size(), vec![3]);

@@ -57,7 +57,9 @@ struct Canvas {
 
 impl Canvas {
     fn new(width: usize, height: usize) -> Canvas {
-        Canvas { pic: Picture { width, height, pixels: WHITE.iter().copied().cycle().take(width * height * 3).collect() } }
+        Canvas {
+            pic: Picture { width, height, pixels: WHITE.iter().copied().cycle().take(width * height * 3).collect() },
+        }
     }
 
     fn set(&mut self, x: i64, y: i64, c: [u8; 3]) {

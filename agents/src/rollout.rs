@@ -62,14 +62,7 @@ impl Rollout {
 /// (CleanRL's and Procgen's convention, truncations included). `last_values` are the values of
 /// the observations after the last step. Returns the advantages; the value targets are
 /// `advantages + values`.
-pub fn gae(
-    rewards: &[f32],
-    values: &[f32],
-    ended: &[bool],
-    last_values: &[f32],
-    gamma: f32,
-    lambda: f32,
-) -> Vec<f32> {
+pub fn gae(rewards: &[f32], values: &[f32], ended: &[bool], last_values: &[f32], gamma: f32, lambda: f32) -> Vec<f32> {
     let n = last_values.len();
     let steps = rewards.len() / n;
     let mut advantages = vec![0.0; rewards.len()];

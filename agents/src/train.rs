@@ -72,7 +72,7 @@ pub struct Trainer {
 }
 
 /// The stream of the trainer's own RNG (actions and minibatches), apart from level streams.
-const TRAINER_STREAM: u64 = 0x7EA1_4E5;
+const TRAINER_STREAM: u64 = 0x07EA_14E5;
 
 impl Trainer {
     /// Starts a new run in `dir`, which must not exist. Everything is checked and built
@@ -91,7 +91,7 @@ impl Trainer {
         let game = ludica_envs::games::find(&cfg.game)?;
         let agent = Agent::seeded(game, cfg.obs, cfg.hidden, device, cfg.seed);
         let adam = Adam::new(agent.named_variables(), cfg.adam_eps);
-        let envs = TrainEnvs::new(&cfg.game, cfg.obs, cfg.levels(), cfg.num_envs, cfg.env_threads, cfg.seed)?;
+        let envs = TrainEnvs::new(&cfg)?;
 
         let parent = dir.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
         fs::create_dir_all(parent).map_err(|e| AgentError::io("create", parent, e))?;
@@ -121,9 +121,8 @@ impl Trainer {
             metrics_bytes: 0,
         };
         let committed = trainer.save_checkpoint(0.0, None).and_then(|()| {
-            fs::rename(&staging, dir).map_err(|e| {
-                AgentError::RunDir(format!("cannot create run directory {}: {e}", dir.display()))
-            })
+            fs::rename(&staging, dir)
+                .map_err(|e| AgentError::RunDir(format!("cannot create run directory {}: {e}", dir.display())))
         });
         if let Err(e) = committed {
             let _ = fs::remove_dir_all(&staging);
@@ -160,10 +159,13 @@ impl Trainer {
         adam.load_state(ckpt.adam_step, &moments).map_err(|e| {
             AgentError::Checkpoint(format!("checkpoint file {} {e}", dir.join(&ckpt.optimizer_file).display()))
         })?;
-        let envs = TrainEnvs::restore(&cfg.game, cfg.obs, cfg.levels(), cfg.env_threads, cfg.seed, &ckpt.envs)?;
+        let envs = TrainEnvs::restore(&cfg, &ckpt.envs)?;
 
         let metrics_path = dir.join(METRICS_FILE);
-        let metrics = OpenOptions::new().append(true).open(&metrics_path).map_err(|e| AgentError::io("open", &metrics_path, e))?;
+        let metrics = OpenOptions::new()
+            .append(true)
+            .open(&metrics_path)
+            .map_err(|e| AgentError::io("open", &metrics_path, e))?;
         let len = metrics.metadata().map_err(|e| AgentError::io("read", &metrics_path, e))?.len();
         if len < ckpt.metrics_bytes {
             return Err(AgentError::Checkpoint(format!(
@@ -294,7 +296,7 @@ impl Trainer {
             let record = self.record(&stats, &finished, lr, update_start, elapsed(self.time_before));
             self.log(&record)?;
             on_update(&record);
-            if self.update % cfg.checkpoint_every == 0 || self.update == num_updates {
+            if self.update.is_multiple_of(cfg.checkpoint_every) || self.update == num_updates {
                 self.save_checkpoint(elapsed(self.time_before), None)?;
             }
         }
@@ -311,9 +313,8 @@ impl Trainer {
         time_s: f64,
     ) -> UpdateRecord {
         let episodes = finished.len();
-        let mean = |f: fn(&StepInfo) -> f64| {
-            (episodes > 0).then(|| finished.iter().map(f).sum::<f64>() / episodes as f64)
-        };
+        let mean =
+            |f: fn(&StepInfo) -> f64| (episodes > 0).then(|| finished.iter().map(f).sum::<f64>() / episodes as f64);
         UpdateRecord {
             update: self.update,
             global_step: self.global_step,

@@ -8,7 +8,7 @@ use anyhow::{Context, bail};
 use clap::Args;
 use ludica_agents::DeviceChoice;
 use ludica_agents::checkpoint;
-use ludica_agents::eval::{self, DEFAULT_TEST_START, EvalOptions, Levels, TestLevels};
+use ludica_agents::eval::{self, DEFAULT_TEST_START, EvalOptions, Levels, Play, TestLevels};
 use ludica_envs::LevelSpec;
 
 /// Options of `ludica eval`.
@@ -96,8 +96,15 @@ pub fn run(args: EvalArgs) -> anyhow::Result<ExitCode> {
             TestLevels::Levels(list) => Levels::List(list, ckpt.levels),
             TestLevels::From(_) => Levels::Spec(spec),
         };
-        let picture = eval::episode_frames(&agent, &ckpt.game, ckpt.obs, &levels, count, 16, 2, args.seed)
-            .context("rendering episodes")?;
+        let play = Play {
+            game: &ckpt.game,
+            obs: ckpt.obs,
+            levels,
+            time_limit: ckpt.time_limit(),
+            num_envs: 1,
+            seed: args.seed,
+        };
+        let picture = eval::episode_frames(&agent, &play, count, 16, 2).context("rendering episodes")?;
         ludica_agents::plot::write_png(out, &picture)?;
         eprintln!("wrote {} held-out episodes to {}", count, out.display());
     }

@@ -45,6 +45,8 @@ pub struct TrainArgs {
     pub start_level: Option<u64>,
     #[arg(long, help = with_default("Difficulty: easy, medium, hard or a number in [0, 1]", Difficulty::EASY))]
     pub difficulty: Option<Difficulty>,
+    #[arg(long, help = with_default("Cut episodes after N steps as failures; 0 keeps the game's limit", 0))]
+    pub max_episode_steps: Option<u32>,
     #[arg(long, help = with_default("Observations: rgb (IMPALA-CNN) or symbolic (MLP)", ObsKind::Rgb))]
     pub obs: Option<ObsKind>,
     #[arg(long, value_parser = parse_count, help = with_default("Total env steps, with K/M/G suffixes", "25M"))]
@@ -103,10 +105,35 @@ impl TrainArgs {
             ($($field:ident),*) => { $( if let Some(v) = self.$field.clone() { cfg.$field = v; } )* };
         }
         set!(
-            game, num_levels, start_level, difficulty, obs, steps, device, seed, env_threads, torch_threads,
-            checkpoint_every, num_envs, num_steps, num_minibatches, update_epochs, learning_rate, anneal_lr,
-            adam_eps, gamma, gae_lambda, clip_coef, clip_vloss, ent_coef, vf_coef, max_grad_norm, norm_adv,
-            norm_reward, hidden
+            game,
+            num_levels,
+            start_level,
+            difficulty,
+            max_episode_steps,
+            obs,
+            steps,
+            device,
+            seed,
+            env_threads,
+            torch_threads,
+            checkpoint_every,
+            num_envs,
+            num_steps,
+            num_minibatches,
+            update_epochs,
+            learning_rate,
+            anneal_lr,
+            adam_eps,
+            gamma,
+            gae_lambda,
+            clip_coef,
+            clip_vloss,
+            ent_coef,
+            vf_coef,
+            max_grad_norm,
+            norm_adv,
+            norm_reward,
+            hidden
         );
     }
 
@@ -241,7 +268,7 @@ mod tests {
         }
         assert_eq!(d.steps, 25_000_000, "the help's 25M");
         let args_with_help = help.matches("[default: ").count();
-        assert_eq!(args_with_help, 28, "every config key has a flag with its default");
+        assert_eq!(args_with_help, 29, "every config key has a flag with its default");
     }
 
     #[test]
