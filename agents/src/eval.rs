@@ -301,7 +301,7 @@ fn describe(spec: &LevelSpec) -> String {
         0 => format!("{}..", spec.start_level),
         n => format!("{}..{}", spec.start_level, spec.start_level + n),
     };
-    format!("seeds {range} ({})", spec.difficulty)
+    format!("seeds {range}, difficulty {}", spec.difficulty)
 }
 
 /// Checks a held-out level list against the run: same game, each level playable.
@@ -402,12 +402,12 @@ impl EvalReport {
             self.run, self.game, self.obs, self.update, self.global_step, self.train.episodes, self.actions
         );
         s += &format!(
-            "{:<14} {:<30} {:>16} {:>22} {:>16}\n",
+            "{:<14} {:<38} {:>16} {:>22} {:>16}\n",
             "policy/split", "levels", "return", "success [95% CI]", "length"
         );
         let row = |who: &str, st: &SplitStats| {
             format!(
-                "{:<14} {:<30} {:>16} {:>22} {:>16}\n",
+                "{:<14} {:<38} {:>16} {:>22} {:>16}\n",
                 who,
                 st.levels,
                 format!("{:.2} ± {:.2}", st.return_mean, st.return_ci95),
@@ -418,7 +418,7 @@ impl EvalReport {
         s += &row("agent/train", &self.train);
         s += &row("agent/test", &self.test);
         s += &format!(
-            "{:<14} {:<30} {:>16} {:>22}\n",
+            "{:<14} {:<38} {:>16} {:>22}\n",
             "gap",
             "train - test",
             format!("{:.2} ± {:.2}", self.gap.return_gap, self.gap.return_gap_ci95),

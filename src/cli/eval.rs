@@ -104,7 +104,7 @@ pub fn run(args: EvalArgs) -> anyhow::Result<ExitCode> {
             num_envs: 1,
             seed: args.seed,
         };
-        let picture = eval::episode_frames(&agent, &play, count, 16, 2).context("rendering episodes")?;
+        let picture = eval::episode_frames(&agent, &play, count, 10, 3).context("rendering episodes")?;
         ludica_agents::plot::write_png(out, &picture)?;
         eprintln!("wrote {} held-out episodes to {}", count, out.display());
     }
