@@ -32,7 +32,7 @@ fn main() -> ExitCode {
         Command::Plot(args) => cli::plot::run(args),
     };
     match result {
-        Ok(code) => code,
+        Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e:#}");
             ExitCode::FAILURE

@@ -2,7 +2,6 @@
 //! a progress bar, Ctrl-C handling, and a call into `ludica_agents::Trainer`.
 
 use std::path::PathBuf;
-use std::process::ExitCode;
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 
@@ -172,8 +171,8 @@ impl TrainArgs {
     }
 }
 
-/// Runs `ludica train`.
-pub fn run(args: TrainArgs) -> anyhow::Result<ExitCode> {
+/// Runs `ludica train`. A run stopped by Ctrl-C exits with status 130 after its checkpoint.
+pub fn run(args: TrainArgs) -> anyhow::Result<()> {
     let mut trainer = match &args.resume {
         Some(dir) => Trainer::resume(dir, &args.resume_options(dir)?)?,
         None => Trainer::create(args.config()?, args.out.as_deref().context("--out DIR is required")?)?,
@@ -228,7 +227,7 @@ pub fn run(args: TrainArgs) -> anyhow::Result<ExitCode> {
                 show(s.final_success_rate),
                 dir.display()
             );
-            Ok(ExitCode::SUCCESS)
+            Ok(())
         }
         RunEnd::Interrupted => {
             eprintln!(
@@ -237,7 +236,9 @@ pub fn run(args: TrainArgs) -> anyhow::Result<ExitCode> {
                 trainer.global_step(),
                 dir.display()
             );
-            Ok(ExitCode::from(130))
+            // 128 + SIGINT, as a shell reports a program stopped by Ctrl-C. Everything is on
+            // disk: the checkpoint is committed and the metrics file synced.
+            std::process::exit(130)
         }
     }
 }
