@@ -184,7 +184,12 @@ mod tests {
     use rand::{RngExt, SeedableRng};
 
     fn config(obs: ObsKind, num_envs: usize, threads: usize, time_limit: u32) -> TrainConfig {
+        game_config("maze", obs, num_envs, threads, time_limit)
+    }
+
+    fn game_config(game: &str, obs: ObsKind, num_envs: usize, threads: usize, time_limit: u32) -> TrainConfig {
         TrainConfig {
+            game: game.into(),
             obs,
             num_envs,
             env_threads: threads,
@@ -198,24 +203,32 @@ mod tests {
 
     #[test]
     fn restored_envs_continue_exactly() {
-        for (obs, limit) in [(ObsKind::Symbolic, 0), (ObsKind::Rgb, 0), (ObsKind::Symbolic, 40)] {
-            let mut rng = rand_pcg::Pcg32::seed_from_u64(4);
-            let actions: Vec<Vec<u8>> = (0..600).map(|_| (0..6).map(|_| rng.random_range(0..5u8)).collect()).collect();
-            let mut a = TrainEnvs::new(&config(obs, 6, 2, limit)).unwrap();
-            for step in &actions[..250] {
-                a.step(step).unwrap();
-            }
-            let mut b = TrainEnvs::restore(&config(obs, 6, 1, limit), a.cursors()).unwrap();
-            assert_eq!(a.obs(), b.obs());
+        for game in ludica_envs::games::GAMES.iter().map(|g| g.name) {
             let mut episodes = 0;
-            for step in &actions[250..] {
-                let (oa, ob) = (a.step(step).unwrap().clone(), b.step(step).unwrap().clone());
-                assert_eq!((oa.reward, oa.ended), (ob.reward, ob.ended));
-                assert_eq!(oa.finished, ob.finished);
-                episodes += oa.finished.len();
-                assert_eq!(a.obs(), b.obs());
+            for (obs, limit) in [(ObsKind::Symbolic, 0), (ObsKind::Rgb, 0), (ObsKind::Symbolic, 40)] {
+                let mut rng = rand_pcg::Pcg32::seed_from_u64(4);
+                let actions: Vec<Vec<u8>> = (0..600)
+                    .map(|_| {
+                        (0..6)
+                            .map(|_| rng.random_range(0..ludica_envs::games::find(game).unwrap().actions.len() as u8))
+                            .collect()
+                    })
+                    .collect();
+                let mut a = TrainEnvs::new(&game_config(game, obs, 6, 2, limit)).unwrap();
+                for step in &actions[..250] {
+                    a.step(step).unwrap();
+                }
+                let mut b = TrainEnvs::restore(&game_config(game, obs, 6, 1, limit), a.cursors()).unwrap();
+                assert_eq!(a.obs(), b.obs(), "{game} {obs}");
+                for step in &actions[250..] {
+                    let (oa, ob) = (a.step(step).unwrap().clone(), b.step(step).unwrap().clone());
+                    assert_eq!((oa.reward, oa.ended), (ob.reward, ob.ended), "{game} {obs}");
+                    assert_eq!(oa.finished, ob.finished, "{game} {obs}");
+                    episodes += oa.finished.len();
+                    assert_eq!(a.obs(), b.obs(), "{game} {obs}");
+                }
             }
-            assert!(episodes > 10, "the replay must cover many episode ends, got {episodes}");
+            assert!(episodes > 10, "{game}: the replay must cover many episode ends, got {episodes}");
         }
     }
 

@@ -202,9 +202,9 @@ mod tests {
     use tch::Device;
 
     #[test]
-    fn both_networks_give_logits_and_values_of_the_right_shape() {
-        let game = ludica_envs::games::find("maze").unwrap();
-        for obs in [ObsKind::Rgb, ObsKind::Symbolic] {
+    fn both_networks_give_logits_and_values_of_the_right_shape_for_every_game() {
+        for (game, obs) in ludica_envs::games::GAMES.iter().flat_map(|g| [(*g, ObsKind::Rgb), (*g, ObsKind::Symbolic)])
+        {
             let vs = nn::VarStore::new(Device::Cpu);
             let spec = NetSpec::new(game, obs, 32);
             let net = ActorCritic::new(&vs.root(), &spec);
