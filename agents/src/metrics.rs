@@ -7,6 +7,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use crate::error::AgentError;
+use crate::ppo::UpdateStats;
 
 /// File name of the per-update metrics inside a run directory.
 pub const METRICS_FILE: &str = "metrics.jsonl";
@@ -35,22 +36,11 @@ pub struct UpdateRecord {
     pub episode_length_mean: Option<f64>,
     /// The share of them that reached the goal.
     pub success_rate: Option<f64>,
-    /// Clipped policy loss (mean over minibatch steps).
-    pub policy_loss: f64,
-    /// Value loss.
-    pub value_loss: f64,
-    /// Policy entropy.
-    pub entropy: f64,
-    /// KL estimate `mean((r - 1) - log r)`.
-    pub approx_kl: f64,
-    /// KL estimate `mean(-log r)`.
-    pub old_approx_kl: f64,
-    /// Share of samples whose ratio was clipped.
-    pub clipfrac: f64,
-    /// Gradient norm before clipping.
-    pub grad_norm: f64,
-    /// `1 - Var(R - V) / Var(R)` over the rollout (`null` if the returns were constant).
-    pub explained_variance: Option<f64>,
+    /// The update's losses and statistics (`policy_loss`, `value_loss`, `entropy`,
+    /// `approx_kl`, `old_approx_kl`, `clipfrac`, `grad_norm`, `explained_variance`), as
+    /// fields of the record itself.
+    #[serde(flatten)]
+    pub stats: UpdateStats,
 }
 
 /// The end-of-run summary (`summary.json`).
@@ -136,23 +126,24 @@ mod tests {
             episode_return_mean: success.map(|s| 10.0 * s),
             episode_length_mean: Some(5.0),
             success_rate: success,
-            policy_loss: 0.0,
-            value_loss: 0.0,
-            entropy: 1.0,
-            approx_kl: 0.0,
-            old_approx_kl: 0.0,
-            clipfrac: 0.0,
-            grad_norm: 0.0,
-            explained_variance: None,
+            stats: UpdateStats::default(),
         }
     }
 
     #[test]
     fn records_keep_their_field_names() {
         let line = serde_json::to_string(&record(3, 2, Some(0.5))).unwrap();
-        for key in ["\"update\":3", "\"global_step\":300", "\"success_rate\":0.5", "\"approx_kl\"", "\"clipfrac\""] {
+        for key in [
+            "\"update\":3",
+            "\"global_step\":300",
+            "\"success_rate\":0.5",
+            "\"approx_kl\":0.0",
+            "\"clipfrac\":0.0",
+            "\"explained_variance\":null",
+        ] {
             assert!(line.contains(key), "{line}");
         }
+        assert_eq!(serde_json::from_str::<UpdateRecord>(&line).unwrap(), record(3, 2, Some(0.5)));
     }
 
     #[test]

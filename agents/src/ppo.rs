@@ -4,6 +4,7 @@
 //! numbers.
 
 use rand::RngExt;
+use serde::{Deserialize, Serialize};
 use tch::{Device, Kind, Tensor};
 
 use crate::config::TrainConfig;
@@ -51,7 +52,7 @@ pub fn log_prob(logits: &Tensor, actions: &Tensor) -> Tensor {
 }
 
 /// Averages over one update's minibatch steps, as logged in the metrics.
-#[derive(Clone, Copy, Debug, Default, PartialEq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct UpdateStats {
     /// Clipped policy loss.
     pub policy_loss: f64,
@@ -67,8 +68,8 @@ pub struct UpdateStats {
     pub clipfrac: f64,
     /// Global gradient norm before clipping.
     pub grad_norm: f64,
-    /// `1 - Var(R - V) / Var(R)` over the rollout.
-    pub explained_variance: f64,
+    /// `1 - Var(R - V) / Var(R)` over the rollout (`None` if the returns were constant).
+    pub explained_variance: Option<f64>,
 }
 
 /// The rollout as tensors on the training device, with its advantages and value targets.
@@ -101,12 +102,10 @@ impl Batch {
 }
 
 /// Fraction of the variance of `returns` that `values` explain.
-fn explained_variance(values: &Tensor, returns: &Tensor) -> f64 {
+fn explained_variance(values: &Tensor, returns: &Tensor) -> Option<f64> {
     let var_returns = f64::try_from(returns.var(false)).expect("a variance is one number");
-    if var_returns == 0.0 {
-        return f64::NAN;
-    }
-    1.0 - f64::try_from((returns - values).var(false)).expect("a variance is one number") / var_returns
+    (var_returns > 0.0)
+        .then(|| 1.0 - f64::try_from((returns - values).var(false)).expect("a variance is one number") / var_returns)
 }
 
 /// One PPO update: `update_epochs` passes over the batch in `num_minibatches` shuffled
@@ -246,7 +245,8 @@ mod tests {
     #[test]
     fn explained_variance_is_one_for_perfect_values_and_zero_for_a_constant() {
         let r = t(&[1.0, 2.0, 3.0, 4.0]);
-        assert!((explained_variance(&r, &r) - 1.0).abs() < 1e-9);
-        assert!(explained_variance(&t(&[2.5; 4]), &r).abs() < 1e-6);
+        assert!((explained_variance(&r, &r).unwrap() - 1.0).abs() < 1e-9);
+        assert!(explained_variance(&t(&[2.5; 4]), &r).unwrap().abs() < 1e-6);
+        assert_eq!(explained_variance(&r, &t(&[3.0; 4])), None, "constant returns");
     }
 }

@@ -325,14 +325,7 @@ impl Trainer {
             episode_return_mean: mean(|e| e.episode_return as f64),
             episode_length_mean: mean(|e| e.episode_length as f64),
             success_rate: mean(|e| if e.episode_success { 1.0 } else { 0.0 }),
-            policy_loss: stats.policy_loss,
-            value_loss: stats.value_loss,
-            entropy: stats.entropy,
-            approx_kl: stats.approx_kl,
-            old_approx_kl: stats.old_approx_kl,
-            clipfrac: stats.clipfrac,
-            grad_norm: stats.grad_norm,
-            explained_variance: stats.explained_variance.is_finite().then_some(stats.explained_variance),
+            stats: *stats,
         }
     }
 
