@@ -25,6 +25,12 @@ enum Command {
     Bench(cli::bench::Args),
     /// Play a level in the terminal with the arrow keys.
     Play(cli::play::Args),
+    /// Train a PPO agent and write a run directory (metrics, checkpoints).
+    Train(Box<cli::train::TrainArgs>),
+    /// Evaluate a run's checkpoint on its training levels and on held-out levels.
+    Eval(cli::eval::EvalArgs),
+    /// Plot learning curves of runs into a PNG.
+    Plot(cli::plot::PlotArgs),
 }
 
 fn main() -> ExitCode {
@@ -37,6 +43,9 @@ fn main() -> ExitCode {
         Command::Levels(args) => cli::levels::run(args),
         Command::Bench(args) => cli::bench::run(args),
         Command::Play(args) => cli::play::run(args),
+        Command::Train(args) => cli::train::run(*args),
+        Command::Eval(args) => cli::eval::run(args),
+        Command::Plot(args) => cli::plot::run(args),
     };
     cli::finish(result)
 }

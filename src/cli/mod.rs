@@ -2,10 +2,13 @@
 //! arguments several subcommands take (game, seed range), and reading level files.
 
 pub mod bench;
+pub mod eval;
 pub mod games;
 pub mod levels;
 pub mod output;
 pub mod play;
+pub mod plot;
+pub mod train;
 
 use std::fmt;
 use std::io;

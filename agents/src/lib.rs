@@ -1,0 +1,33 @@
+//! ludica-agents: PPO (with GAE) on tch for ludica's games — networks (IMPALA-CNN for rgb, an
+//! MLP for symbolic), rollout storage, the losses, an Adam whose state can be saved, the
+//! training loop with exact checkpoint/resume, evaluation on train and held-out levels, and
+//! learning-curve plots. The `ludica train`, `eval` and `plot` commands are thin layers over it.
+//!
+//! ```no_run
+//! use std::sync::atomic::AtomicBool;
+//! use ludica_agents::{Trainer, TrainConfig};
+//! use ludica_envs::ObsKind;
+//!
+//! let cfg = TrainConfig { obs: ObsKind::Symbolic, steps: 200_000, ..TrainConfig::default() };
+//! let mut trainer = Trainer::create(cfg, "runs/demo".as_ref()).unwrap();
+//! trainer.run(&AtomicBool::new(false), &mut |r| println!("{:?}", r.success_rate)).unwrap();
+//! ```
+
+pub mod checkpoint;
+pub mod config;
+pub mod envs;
+mod error;
+pub mod eval;
+pub mod metrics;
+pub mod net;
+pub mod normalize;
+pub mod optim;
+pub mod plot;
+pub mod policy;
+pub mod ppo;
+pub mod rollout;
+pub mod train;
+
+pub use config::{DeviceChoice, TrainConfig};
+pub use error::AgentError;
+pub use train::{ResumeOptions, RunEnd, Trainer};

@@ -1,0 +1,387 @@
+//! The training loop, in the order it runs: collect a rollout from the envs, compute GAE
+//! advantages, do the PPO update, log one metrics line, checkpoint every K updates. Also
+//! creating a run directory and resuming one exactly where its last checkpoint left it.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Instant;
+
+use ludica_envs::StepInfo;
+use ludica_procgen::Rng;
+use ludica_procgen::seeds::mix;
+
+use crate::checkpoint::{self, Checkpoint};
+use crate::config::TrainConfig;
+use crate::envs::{EnvCursor, TrainEnvs};
+use crate::error::AgentError;
+use crate::metrics::{METRICS_FILE, SUMMARY_FILE, Summary, UpdateRecord, read_metrics};
+use crate::normalize::RewardNormalizer;
+use crate::optim::Adam;
+use crate::policy::Agent;
+use crate::ppo::{self, Batch};
+use crate::rollout::{Rollout, gae};
+
+/// How a call to [`Trainer::run`] ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RunEnd {
+    /// The step budget is spent; the final checkpoint and summary are written.
+    Finished,
+    /// Stopped on request (Ctrl-C); a checkpoint of the last whole update is written.
+    Interrupted,
+}
+
+/// Settings a resumed run may change: they do not alter what it computes (beyond float
+/// rounding on another device or thread count).
+#[derive(Clone, Debug, Default)]
+pub struct ResumeOptions {
+    /// Another device.
+    pub device: Option<crate::config::DeviceChoice>,
+    /// Another number of env worker threads.
+    pub env_threads: Option<usize>,
+    /// Another number of libtorch threads.
+    pub torch_threads: Option<usize>,
+    /// Another checkpoint interval.
+    pub checkpoint_every: Option<u64>,
+}
+
+/// The state that changes during a rollout, kept at the last update boundary so that a stop
+/// in the middle of a rollout can checkpoint the boundary.
+#[derive(Clone)]
+struct Boundary {
+    cursors: Vec<EnvCursor>,
+    normalizer: RewardNormalizer,
+    rng: Rng,
+}
+
+/// A training run in progress.
+pub struct Trainer {
+    cfg: TrainConfig,
+    dir: PathBuf,
+    agent: Agent,
+    adam: Adam,
+    envs: TrainEnvs,
+    normalizer: RewardNormalizer,
+    rng: Rng,
+    update: u64,
+    global_step: u64,
+    time_before: f64,
+    metrics: File,
+    metrics_bytes: u64,
+}
+
+/// The stream of the trainer's own RNG (actions and minibatches), apart from level streams.
+const TRAINER_STREAM: u64 = 0x07EA_14E5;
+
+impl Trainer {
+    /// Starts a new run in `dir`, which must not exist. Everything is checked and built
+    /// before the directory appears, and it appears whole (with an update-0 checkpoint).
+    pub fn create(cfg: TrainConfig, dir: &Path) -> Result<Trainer, AgentError> {
+        cfg.validate()?;
+        if dir.exists() {
+            return Err(AgentError::RunDir(format!(
+                "run directory {} already exists: pass --resume {} to continue it, or choose another --out",
+                dir.display(),
+                dir.display()
+            )));
+        }
+        let device = cfg.device.resolve()?;
+        tch::set_num_threads(cfg.torch_threads as i32);
+        let game = ludica_envs::games::find(&cfg.game)?;
+        let agent = Agent::seeded(game, cfg.obs, cfg.hidden, device, cfg.seed);
+        let adam = Adam::new(agent.named_variables(), cfg.adam_eps);
+        let envs = TrainEnvs::new(&cfg)?;
+
+        let parent = dir.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        fs::create_dir_all(parent).map_err(|e| AgentError::io("create", parent, e))?;
+        let name = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "run".into());
+        let staging = parent.join(format!(".{name}.partial-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&staging);
+        fs::create_dir(&staging).map_err(|e| AgentError::io("create", &staging, e))?;
+        let metrics = match File::create(staging.join(METRICS_FILE)) {
+            Ok(f) => f,
+            Err(e) => {
+                let _ = fs::remove_dir_all(&staging);
+                return Err(AgentError::io("create", &staging.join(METRICS_FILE), e));
+            }
+        };
+        let mut trainer = Trainer {
+            normalizer: RewardNormalizer::new(cfg.num_envs, cfg.gamma),
+            rng: Rng::new(mix(cfg.seed), mix(TRAINER_STREAM)),
+            cfg,
+            dir: staging.clone(),
+            agent,
+            adam,
+            envs,
+            update: 0,
+            global_step: 0,
+            time_before: 0.0,
+            metrics,
+            metrics_bytes: 0,
+        };
+        let committed = trainer.save_checkpoint(0.0, None).and_then(|()| {
+            fs::rename(&staging, dir)
+                .map_err(|e| AgentError::RunDir(format!("cannot create run directory {}: {e}", dir.display())))
+        });
+        if let Err(e) = committed {
+            let _ = fs::remove_dir_all(&staging);
+            return Err(e);
+        }
+        trainer.dir = dir.to_path_buf();
+        Ok(trainer)
+    }
+
+    /// Reopens the run in `dir` at its last checkpoint: weights, Adam moments, counters,
+    /// learning-rate schedule, reward statistics, RNG and every env's state, so that it
+    /// continues exactly as if it had never stopped.
+    pub fn resume(dir: &Path, options: &ResumeOptions) -> Result<Trainer, AgentError> {
+        let ckpt = checkpoint::load(dir)?;
+        let mut cfg = ckpt.config.clone();
+        cfg.device = options.device.unwrap_or(cfg.device);
+        cfg.env_threads = options.env_threads.unwrap_or(cfg.env_threads);
+        cfg.torch_threads = options.torch_threads.unwrap_or(cfg.torch_threads);
+        cfg.checkpoint_every = options.checkpoint_every.unwrap_or(cfg.checkpoint_every);
+        cfg.validate().map_err(|e| AgentError::Checkpoint(format!("checkpoint config: {e}")))?;
+        if ckpt.envs.len() != cfg.num_envs || ckpt.reward_normalizer.num_envs() != cfg.num_envs {
+            return Err(AgentError::Checkpoint(format!(
+                "checkpoint {} is corrupt: it holds {} envs, its config {}",
+                dir.join(checkpoint::CHECKPOINT_FILE).display(),
+                ckpt.envs.len(),
+                cfg.num_envs
+            )));
+        }
+        let device = cfg.device.resolve()?;
+        tch::set_num_threads(cfg.torch_threads as i32);
+        let agent = ckpt.load_agent(dir, device)?;
+        let mut adam = Adam::new(agent.named_variables(), cfg.adam_eps);
+        let moments = checkpoint::read_tensors(dir, &ckpt.optimizer_file)?;
+        adam.load_state(ckpt.adam_step, &moments).map_err(|e| {
+            AgentError::Checkpoint(format!("checkpoint file {} {e}", dir.join(&ckpt.optimizer_file).display()))
+        })?;
+        let envs = TrainEnvs::restore(&cfg, &ckpt.envs)?;
+
+        let metrics_path = dir.join(METRICS_FILE);
+        let metrics = OpenOptions::new()
+            .append(true)
+            .open(&metrics_path)
+            .map_err(|e| AgentError::io("open", &metrics_path, e))?;
+        let len = metrics.metadata().map_err(|e| AgentError::io("read", &metrics_path, e))?.len();
+        if len < ckpt.metrics_bytes {
+            return Err(AgentError::Checkpoint(format!(
+                "{} is shorter than its checkpoint says ({len} < {} bytes): it was truncated",
+                metrics_path.display(),
+                ckpt.metrics_bytes
+            )));
+        }
+        // Lines logged after the checkpoint are redone by this session.
+        metrics.set_len(ckpt.metrics_bytes).map_err(|e| AgentError::io("truncate", &metrics_path, e))?;
+        Ok(Trainer {
+            cfg,
+            dir: dir.to_path_buf(),
+            agent,
+            adam,
+            envs,
+            normalizer: ckpt.reward_normalizer,
+            rng: ckpt.rng,
+            update: ckpt.update,
+            global_step: ckpt.global_step,
+            time_before: ckpt.time_s,
+            metrics,
+            metrics_bytes: ckpt.metrics_bytes,
+        })
+    }
+
+    /// The run's configuration.
+    pub fn config(&self) -> &TrainConfig {
+        &self.cfg
+    }
+
+    /// Updates done.
+    pub fn update(&self) -> u64 {
+        self.update
+    }
+
+    /// Env steps done.
+    pub fn global_step(&self) -> u64 {
+        self.global_step
+    }
+
+    /// The agent being trained.
+    pub fn agent(&self) -> &Agent {
+        &self.agent
+    }
+
+    /// The device training runs on.
+    pub fn device(&self) -> tch::Device {
+        self.agent.device()
+    }
+
+    /// The run directory.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Trains until the step budget is spent or `stop` becomes true, calling `on_update`
+    /// after each update. Checkpoints every `checkpoint_every` updates, at the end, and on
+    /// stop. After an `Interrupted` return, drop the trainer (resume from the directory).
+    pub fn run(&mut self, stop: &AtomicBool, on_update: &mut dyn FnMut(&UpdateRecord)) -> Result<RunEnd, AgentError> {
+        let cfg = self.cfg.clone();
+        let (n, num_updates) = (cfg.num_envs, cfg.num_updates());
+        let session = Instant::now();
+        let elapsed = |time_before: f64| time_before + session.elapsed().as_secs_f64();
+        let mut rollout = Rollout::new(cfg.num_steps, n, self.agent.obs_shape.iter().product::<i64>() as usize);
+        let mut finished: Vec<StepInfo> = Vec::new();
+
+        while self.update < num_updates {
+            let update_start = Instant::now();
+            let boundary = Boundary {
+                cursors: self.envs.cursors().to_vec(),
+                normalizer: self.normalizer.clone(),
+                rng: self.rng.clone(),
+            };
+            if stop.load(Ordering::SeqCst) {
+                return self.interrupt(elapsed(self.time_before), None);
+            }
+            // Learning rate: linear decay from `learning_rate` to 0 over the run.
+            let lr = if cfg.anneal_lr {
+                cfg.learning_rate * (1.0 - self.update as f64 / num_updates as f64)
+            } else {
+                cfg.learning_rate
+            };
+
+            // 1. Rollout: num_steps steps of every env under the current policy.
+            finished.clear();
+            for t in 0..cfg.num_steps {
+                if stop.load(Ordering::SeqCst) {
+                    return self.interrupt(elapsed(self.time_before), Some(boundary));
+                }
+                let range = rollout.step_range(t);
+                let obs_range = range.start * rollout.obs_len..range.end * rollout.obs_len;
+                rollout.obs[obs_range].copy_from_slice(self.envs.obs());
+                let act = self.agent.act(self.envs.obs(), n, &mut self.rng, false);
+                let out = self.envs.step(&act.actions)?;
+                let mut rewards = out.reward.clone();
+                if cfg.norm_reward {
+                    self.normalizer.normalize(&mut rewards, &out.ended);
+                }
+                rollout.rewards[range.clone()].copy_from_slice(&rewards);
+                rollout.ended[range.clone()].copy_from_slice(&out.ended);
+                finished.extend_from_slice(&out.finished);
+                rollout.logprobs[range.clone()].copy_from_slice(&act.logprobs);
+                rollout.values[range.clone()].copy_from_slice(&act.values);
+                for (slot, &a) in rollout.actions[range].iter_mut().zip(&act.actions) {
+                    *slot = a as i64;
+                }
+            }
+
+            // 2. Advantages by GAE, bootstrapped from the values of the next observations.
+            let last_values = self.agent.values(self.envs.obs(), n);
+            let advantages = gae(
+                &rollout.rewards,
+                &rollout.values,
+                &rollout.ended,
+                &last_values,
+                cfg.gamma as f32,
+                cfg.gae_lambda as f32,
+            );
+
+            // 3. PPO update: epochs of clipped-objective minibatch steps.
+            let batch = Batch::new(&rollout, &advantages, &self.agent.obs_shape, self.agent.device());
+            let stats = ppo::update(&self.agent.net, &mut self.adam, &batch, &cfg, lr, &mut self.rng);
+            self.update += 1;
+            self.global_step += cfg.batch_size() as u64;
+
+            // 4. Log, then checkpoint.
+            let record = self.record(&stats, &finished, lr, update_start, elapsed(self.time_before));
+            self.log(&record)?;
+            on_update(&record);
+            if self.update.is_multiple_of(cfg.checkpoint_every) || self.update == num_updates {
+                self.save_checkpoint(elapsed(self.time_before), None)?;
+            }
+        }
+        self.write_summary(true)?;
+        Ok(RunEnd::Finished)
+    }
+
+    fn record(
+        &self,
+        stats: &ppo::UpdateStats,
+        finished: &[StepInfo],
+        lr: f64,
+        update_start: Instant,
+        time_s: f64,
+    ) -> UpdateRecord {
+        let episodes = finished.len();
+        let mean =
+            |f: fn(&StepInfo) -> f64| (episodes > 0).then(|| finished.iter().map(f).sum::<f64>() / episodes as f64);
+        UpdateRecord {
+            update: self.update,
+            global_step: self.global_step,
+            time_s,
+            sps: self.cfg.batch_size() as f64 / update_start.elapsed().as_secs_f64(),
+            learning_rate: lr,
+            episodes: episodes as u64,
+            episode_return_mean: mean(|e| e.episode_return as f64),
+            episode_length_mean: mean(|e| e.episode_length as f64),
+            success_rate: mean(|e| if e.episode_success { 1.0 } else { 0.0 }),
+            stats: *stats,
+        }
+    }
+
+    fn log(&mut self, record: &UpdateRecord) -> Result<(), AgentError> {
+        let mut line = serde_json::to_string(record).expect("a metrics record serializes");
+        line.push('\n');
+        let path = self.dir.join(METRICS_FILE);
+        self.metrics.write_all(line.as_bytes()).map_err(|e| AgentError::io("write", &path, e))?;
+        self.metrics.flush().map_err(|e| AgentError::io("write", &path, e))?;
+        self.metrics_bytes += line.len() as u64;
+        Ok(())
+    }
+
+    /// Checkpoints the current state, or `boundary`'s env, RNG and reward state when a rollout
+    /// was cut short (weights and Adam do not change during a rollout).
+    fn save_checkpoint(&mut self, time_s: f64, boundary: Option<Boundary>) -> Result<(), AgentError> {
+        let state = boundary.unwrap_or_else(|| Boundary {
+            cursors: self.envs.cursors().to_vec(),
+            normalizer: self.normalizer.clone(),
+            rng: self.rng.clone(),
+        });
+        let game = ludica_envs::games::find(&self.cfg.game)?;
+        let ckpt = Checkpoint {
+            format: checkpoint::FORMAT,
+            ludica_version: env!("CARGO_PKG_VERSION").to_string(),
+            game: self.cfg.game.clone(),
+            obs: self.cfg.obs,
+            obs_shape: game.obs_shape(self.cfg.obs),
+            num_actions: game.actions.len(),
+            levels: self.cfg.levels(),
+            config: self.cfg.clone(),
+            update: self.update,
+            global_step: self.global_step,
+            time_s,
+            model_file: String::new(),
+            optimizer_file: String::new(),
+            adam_step: self.adam.step,
+            rng: state.rng,
+            reward_normalizer: state.normalizer,
+            envs: state.cursors,
+            metrics_bytes: self.metrics_bytes,
+        };
+        self.metrics.sync_data().map_err(|e| AgentError::io("write", &self.dir.join(METRICS_FILE), e))?;
+        checkpoint::save(&self.dir, ckpt, &self.agent.named_variables(), &self.adam.state())
+    }
+
+    fn interrupt(&mut self, time_s: f64, boundary: Option<Boundary>) -> Result<RunEnd, AgentError> {
+        self.save_checkpoint(time_s, boundary)?;
+        self.write_summary(false)?;
+        Ok(RunEnd::Interrupted)
+    }
+
+    fn write_summary(&self, finished: bool) -> Result<(), AgentError> {
+        let records = read_metrics(&self.dir.join(METRICS_FILE))?;
+        let summary = Summary::from_records(&self.cfg.game, &self.cfg.obs.to_string(), &records, finished);
+        let json = serde_json::to_vec_pretty(&summary).expect("a summary serializes");
+        checkpoint::write_atomic(&self.dir.join(SUMMARY_FILE), &json)
+    }
+}

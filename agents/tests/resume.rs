@@ -1,0 +1,144 @@
+//! Checkpoint and resume: a run stopped (between updates or in the middle of a rollout) and
+//! resumed from its run directory ends bit-identical to one that never stopped: same
+//! metrics lines (but wall-clock fields), same weights, same Adam moments.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use ludica_agents::checkpoint;
+use ludica_agents::metrics::{METRICS_FILE, read_metrics};
+use ludica_agents::{ResumeOptions, RunEnd, TrainConfig, Trainer};
+use ludica_envs::ObsKind;
+use ludica_procgen::Difficulty;
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("ludica-resume-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    dir
+}
+
+fn config(obs: ObsKind) -> TrainConfig {
+    TrainConfig {
+        obs,
+        num_envs: 4,
+        num_steps: 32,
+        num_minibatches: 2,
+        update_epochs: 2,
+        steps: 6 * 4 * 32,
+        hidden: 32,
+        num_levels: 20,
+        difficulty: Difficulty::MIN,
+        checkpoint_every: 1,
+        device: ludica_agents::DeviceChoice::Cpu,
+        ..TrainConfig::default()
+    }
+}
+
+/// Metrics without the wall-clock fields, and the final tensors, of the run in `dir`.
+fn outcome(dir: &Path) -> (Vec<String>, Vec<(String, Vec<f32>)>) {
+    let lines = read_metrics(&dir.join(METRICS_FILE))
+        .unwrap()
+        .into_iter()
+        .map(|mut r| {
+            r.time_s = 0.0;
+            r.sps = 0.0;
+            serde_json::to_string(&r).unwrap()
+        })
+        .collect();
+    let ckpt = checkpoint::load(dir).unwrap();
+    let mut tensors = Vec::new();
+    for file in [&ckpt.model_file, &ckpt.optimizer_file] {
+        for (name, t) in checkpoint::read_tensors(dir, file).unwrap() {
+            tensors.push((name, Vec::<f32>::try_from(t.flatten(0, -1)).unwrap()));
+        }
+    }
+    tensors.sort_by(|a, b| a.0.cmp(&b.0));
+    (lines, tensors)
+}
+
+fn straight_run(obs: ObsKind, dir: &Path) {
+    let mut t = Trainer::create(config(obs), dir).unwrap();
+    assert_eq!(t.run(&AtomicBool::new(false), &mut |_| {}).unwrap(), RunEnd::Finished);
+}
+
+#[test]
+fn a_run_stopped_between_updates_resumes_exactly() {
+    for obs in [ObsKind::Symbolic, ObsKind::Rgb] {
+        let (a, b) = (scratch(&format!("straight-{obs}")), scratch(&format!("stopped-{obs}")));
+        straight_run(obs, &a);
+
+        let stop = AtomicBool::new(false);
+        let mut t = Trainer::create(config(obs), &b).unwrap();
+        let end = t
+            .run(&stop, &mut |r| {
+                if r.update == 2 {
+                    stop.store(true, Ordering::SeqCst);
+                }
+            })
+            .unwrap();
+        assert_eq!((end, t.update()), (RunEnd::Interrupted, 2));
+        drop(t);
+        let mut t = Trainer::resume(&b, &ResumeOptions::default()).unwrap();
+        assert_eq!((t.update(), t.global_step()), (2, 2 * 4 * 32));
+        assert_eq!(t.run(&AtomicBool::new(false), &mut |_| {}).unwrap(), RunEnd::Finished);
+
+        let (straight, resumed) = (outcome(&a), outcome(&b));
+        assert_eq!(straight.0.len(), 6);
+        assert_eq!(straight.0, resumed.0, "{obs}: metrics differ after resume");
+        assert!(straight.1 == resumed.1, "{obs}: weights or Adam moments differ after resume");
+        std::fs::remove_dir_all(&a).unwrap();
+        std::fs::remove_dir_all(&b).unwrap();
+    }
+}
+
+#[test]
+fn a_run_stopped_mid_rollout_resumes_exactly_whenever_the_stop_lands() {
+    let a = scratch("straight-mid");
+    straight_run(ObsKind::Symbolic, &a);
+    let expected = outcome(&a);
+    let mut interrupted = 0;
+    for delay_ms in [30, 170] {
+        let b = scratch(&format!("mid-{delay_ms}"));
+        let stop = Arc::new(AtomicBool::new(false));
+        let mut t = Trainer::create(config(ObsKind::Symbolic), &b).unwrap();
+        let flag = Arc::clone(&stop);
+        let timer = std::thread::spawn(move || {
+            std::thread::sleep(std::time::Duration::from_millis(delay_ms));
+            flag.store(true, Ordering::SeqCst);
+        });
+        let end = t.run(&stop, &mut |_| {}).unwrap();
+        timer.join().unwrap();
+        drop(t);
+        if end == RunEnd::Interrupted {
+            interrupted += 1;
+            let mut t = Trainer::resume(&b, &ResumeOptions::default()).unwrap();
+            t.run(&AtomicBool::new(false), &mut |_| {}).unwrap();
+        }
+        assert!(outcome(&b) == expected, "stopped after {delay_ms} ms: the resumed run differs");
+        std::fs::remove_dir_all(&b).unwrap();
+    }
+    assert!(interrupted > 0, "at least one stop must land before the run ends");
+    std::fs::remove_dir_all(&a).unwrap();
+}
+
+#[test]
+fn a_new_run_refuses_an_existing_directory_and_bad_configs_leave_nothing() {
+    let dir = scratch("exists");
+    std::fs::create_dir_all(&dir).unwrap();
+    let err = Trainer::create(config(ObsKind::Symbolic), &dir).err().unwrap().to_string();
+    assert!(err.contains("already exists") && err.contains("--resume"), "{err}");
+    std::fs::remove_dir_all(&dir).unwrap();
+
+    let dir = scratch("bad");
+    let bad = TrainConfig { num_minibatches: 3, ..config(ObsKind::Symbolic) };
+    let err = Trainer::create(bad, &dir).err().unwrap().to_string();
+    assert!(err.contains("num_minibatches = 3"), "{err}");
+    assert!(!dir.exists(), "a refused run leaves no directory");
+    let leftovers: Vec<_> = std::fs::read_dir(std::env::temp_dir())
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().contains(&format!("partial-{}", std::process::id())))
+        .collect();
+    assert!(leftovers.is_empty(), "no staging directory is left behind");
+}

@@ -1,0 +1,224 @@
+//! The `ludica train`, `eval` and `plot` commands end to end: a tiny run, its evaluation and
+//! plot, Ctrl-C and --resume, and every kind of bad input giving a one-line error that names
+//! the problem and leaves no half-written run directory.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+fn ludica(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_ludica")).args(args).output().expect("the ludica binary runs")
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("ludica-cli-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Flags of a run that takes a second or two.
+const TINY: &[&str] = &[
+    "--obs",
+    "symbolic",
+    "--num-envs",
+    "4",
+    "--num-steps",
+    "16",
+    "--num-minibatches",
+    "2",
+    "--update-epochs",
+    "1",
+    "--hidden",
+    "16",
+    "--num-levels",
+    "10",
+    "--quiet",
+];
+
+/// Trains a tiny run into `dir`; flags in `extra` replace those of [`TINY`].
+fn train_tiny(dir: &Path, extra: &[&str]) -> Output {
+    let mut args = vec!["train", "--out", dir.to_str().unwrap()];
+    let mut k = 0;
+    while k < TINY.len() {
+        let takes_value = TINY.get(k + 1).is_some_and(|v| !v.starts_with("--"));
+        if !extra.contains(&TINY[k]) {
+            args.extend_from_slice(&TINY[k..k + 1 + usize::from(takes_value)]);
+        }
+        k += 1 + usize::from(takes_value);
+    }
+    args.extend_from_slice(extra);
+    ludica(&args)
+}
+
+/// The error a failed command printed: exactly one line, naming `word` (clap adds its
+/// "For more information, try '--help'" tip to flag errors).
+fn one_line_error(out: &Output, word: &str) -> String {
+    assert!(!out.status.success(), "the command should fail");
+    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+    let lines: Vec<&str> =
+        stderr.lines().filter(|l| !l.trim().is_empty() && !l.starts_with("For more information")).collect();
+    assert_eq!(lines.len(), 1, "one line, got:\n{stderr}");
+    assert!(stderr.contains(word), "'{word}' missing from: {stderr}");
+    stderr
+}
+
+#[test]
+fn train_eval_and_plot_a_tiny_run() {
+    let root = scratch("tiny");
+    let run = root.join("run");
+    let out = train_tiny(&run, &["--steps", "256", "--checkpoint-every", "2"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("done: 256 steps"));
+    let metrics = std::fs::read_to_string(run.join("metrics.jsonl")).unwrap();
+    assert_eq!(metrics.lines().count(), 4, "one line per update");
+    let ckpt: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(run.join("checkpoint.json")).unwrap()).unwrap();
+    assert_eq!(ckpt["update"], 4);
+    assert_eq!(ckpt["game"], "maze");
+    assert_eq!(ckpt["config"]["num_envs"], 4);
+    assert!(run.join(ckpt["model_file"].as_str().unwrap()).is_file());
+    let files: Vec<String> =
+        std::fs::read_dir(&run).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
+    assert_eq!(files.iter().filter(|f| f.starts_with("model-")).count(), 1, "older checkpoints removed: {files:?}");
+    assert!(!files.iter().any(|f| f.ends_with(".tmp")), "{files:?}");
+
+    let r = run.to_str().unwrap();
+    let out = ludica(&["eval", "--run", r, "--episodes", "12", "--num-envs", "4", "--device", "cpu"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let table = String::from_utf8_lossy(&out.stdout);
+    for row in ["agent/train", "agent/test", "gap", "random/train", "random/test", "95% CI"] {
+        assert!(table.contains(row), "{row} missing from\n{table}");
+    }
+    let out = ludica(&["eval", "--run", r, "--episodes", "8", "--num-envs", "4", "--json", "--no-baseline"]);
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["train"]["episodes"], 8);
+    assert_eq!(report["test"]["episodes"], 8);
+    assert!(report["test"]["levels"].as_str().unwrap().contains("1000000000.."));
+    assert!(report["random"].is_null());
+
+    let png = root.join("frames.png");
+    let out = ludica(&["eval", "--run", r, "--episodes", "4", "--render", "2", "--out", png.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(std::fs::read(&png).unwrap().starts_with(b"\x89PNG"));
+
+    let curves = root.join("curves.png");
+    let out = ludica(&["plot", r, r, "--out", curves.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(std::fs::read(&curves).unwrap().starts_with(b"\x89PNG"));
+    std::fs::remove_dir_all(&root).unwrap();
+}
+
+#[test]
+fn ctrl_c_saves_a_checkpoint_and_resume_finishes_the_run() {
+    let root = scratch("ctrlc");
+    let run = root.join("run");
+    let mut args = vec!["train".to_string(), "--out".into(), run.to_str().unwrap().into()];
+    args.extend(TINY.iter().map(|s| s.to_string()));
+    args.extend(["--steps".into(), "64000".into(), "--checkpoint-every".into(), "1000".into()]);
+    let child = Command::new(env!("CARGO_BIN_EXE_ludica"))
+        .args(&args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let metrics = run.join("metrics.jsonl");
+    let start = Instant::now();
+    while std::fs::read_to_string(&metrics).map_or(0, |m| m.lines().count()) < 2 {
+        assert!(start.elapsed() < Duration::from_secs(120), "training never logged");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    // The shell's builtin `kill`, so the test needs no procps.
+    let killed = Command::new("sh").args(["-c", &format!("kill -INT {}", child.id())]).status().unwrap();
+    assert!(killed.success());
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(130));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("interrupted: checkpoint saved at update") && stderr.contains("--resume"), "{stderr}");
+    let ckpt: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(run.join("checkpoint.json")).unwrap()).unwrap();
+    let saved_update = ckpt["update"].as_u64().unwrap();
+    assert!(saved_update >= 2, "the checkpoint holds the updates done before Ctrl-C");
+
+    // Resuming with another config is refused; with the same one it finishes the run.
+    let r = run.to_str().unwrap();
+    one_line_error(&ludica(&["train", "--resume", r, "--num-envs", "8"]), "num_envs = 4");
+    let out = ludica(&["train", "--resume", r, "--quiet", "--steps", "64000"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let lines = std::fs::read_to_string(&metrics).unwrap().lines().count();
+    assert_eq!(lines, 1000, "64000 steps / 64 per update, each logged exactly once");
+    std::fs::remove_dir_all(&root).unwrap();
+}
+
+#[test]
+fn bad_input_is_one_line_and_leaves_no_run_directory() {
+    let root = scratch("bad");
+    let run = root.join("run");
+    let r = run.to_str().unwrap();
+
+    if !Path::new("/dev/nvidia0").exists() {
+        one_line_error(&train_tiny(&run, &["--device", "cuda"]), "no CUDA GPU");
+        assert!(!run.exists());
+    }
+    one_line_error(&train_tiny(&run, &["--device", "tpu"]), "'tpu'");
+    one_line_error(&train_tiny(&run, &["--num-minibatches", "3"]), "num_minibatches = 3");
+    one_line_error(&train_tiny(&run, &["--gamma", "1.5"]), "gamma = 1.5");
+    one_line_error(&train_tiny(&run, &["--game", "tetris"]), "tetris");
+    one_line_error(&train_tiny(&run, &["--difficulty", "brutal"]), "brutal");
+    let config = root.join("c.toml");
+    std::fs::write(&config, "num_env = 8\n").unwrap();
+    one_line_error(&train_tiny(&run, &["--config", config.to_str().unwrap()]), "num_env");
+    assert!(!run.exists(), "no refused run left a directory");
+    let leftovers = std::fs::read_dir(&root).unwrap().filter(|e| e.as_ref().unwrap().file_name() != "c.toml").count();
+    assert_eq!(leftovers, 0, "nor a staging directory");
+
+    one_line_error(&ludica(&["train", "--resume", r]), "does not exist");
+    one_line_error(&ludica(&["eval", "--run", r]), "does not exist");
+
+    // A real run, then broken copies of it.
+    assert!(train_tiny(&run, &["--steps", "64"]).status.success());
+    one_line_error(&train_tiny(&run, &["--steps", "64"]), "already exists");
+    let ckpt_text = std::fs::read_to_string(run.join("checkpoint.json")).unwrap();
+    let ckpt: serde_json::Value = serde_json::from_str(&ckpt_text).unwrap();
+    let model = run.join(ckpt["model_file"].as_str().unwrap());
+
+    std::fs::write(run.join("checkpoint.json"), &ckpt_text[..ckpt_text.len() / 2]).unwrap();
+    one_line_error(&ludica(&["eval", "--run", r]), "corrupt");
+    one_line_error(&ludica(&["train", "--resume", r]), "corrupt");
+    std::fs::write(run.join("checkpoint.json"), &ckpt_text).unwrap();
+
+    let weights = std::fs::read(&model).unwrap();
+    std::fs::write(&model, &weights[..weights.len() / 3]).unwrap();
+    one_line_error(&ludica(&["eval", "--run", r]), "corrupt");
+    std::fs::remove_file(&model).unwrap();
+    one_line_error(&ludica(&["eval", "--run", r]), "missing");
+
+    // Weights of another observation kind under this run's name: an rgb network.
+    let rgb = root.join("rgb");
+    assert!(train_tiny(&rgb, &["--steps", "64", "--obs", "rgb"]).status.success());
+    let rgb_ckpt: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(rgb.join("checkpoint.json")).unwrap()).unwrap();
+    std::fs::copy(rgb.join(rgb_ckpt["model_file"].as_str().unwrap()), &model).unwrap();
+    one_line_error(&ludica(&["eval", "--run", r]), "another network");
+
+    // A sidecar whose observation shape this build's game does not have.
+    let mut reshaped = ckpt.clone();
+    reshaped["obs_shape"] = serde_json::json!([999]);
+    std::fs::write(run.join("checkpoint.json"), serde_json::to_string(&reshaped).unwrap()).unwrap();
+    one_line_error(&ludica(&["eval", "--run", r]), "shape [999]");
+    let mut other_game = ckpt.clone();
+    other_game["game"] = serde_json::json!("tetris");
+    std::fs::write(run.join("checkpoint.json"), serde_json::to_string(&other_game).unwrap()).unwrap();
+    one_line_error(&ludica(&["eval", "--run", r]), "tetris");
+    std::fs::write(run.join("checkpoint.json"), &ckpt_text).unwrap();
+
+    // Held-out levels of another game, and test seeds inside the training range.
+    std::fs::write(&model, &weights).unwrap();
+    let levels = root.join("levels.jsonl");
+    let level = ludica_envs::games::find("maze").unwrap().level(3, Default::default());
+    std::fs::write(&levels, level.to_json().replace("\"maze\"", "\"coinrun\"")).unwrap();
+    one_line_error(&ludica(&["eval", "--run", r, "--levels", levels.to_str().unwrap()]), "coinrun");
+    one_line_error(&ludica(&["eval", "--run", r, "--test-start-level", "5"]), "overlap");
+    one_line_error(&ludica(&["plot", root.to_str().unwrap(), "--out", "x.png"]), "metrics.jsonl");
+    std::fs::remove_dir_all(&root).unwrap();
+}
