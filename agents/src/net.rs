@@ -207,7 +207,10 @@ mod tests {
         {
             let vs = nn::VarStore::new(Device::Cpu);
             let spec = NetSpec::new(game, obs, 32);
-            let net = ActorCritic::new(&vs.root(), &spec);
+            let net = {
+                let _rng = crate::policy::torch_rng();
+                ActorCritic::new(&vs.root(), &spec)
+            };
             let len = game.obs_len(obs) as i64;
             let shape: Vec<i64> = game.obs_shape(obs).iter().map(|&d| d as i64).collect();
             let batch =
@@ -222,7 +225,10 @@ mod tests {
     fn the_impala_cnn_has_the_papers_shape() {
         let vs = nn::VarStore::new(Device::Cpu);
         let game = ludica_envs::games::find("maze").unwrap();
-        let _net = ActorCritic::new(&vs.root(), &NetSpec::new(game, ObsKind::Rgb, 256));
+        let _net = {
+            let _rng = crate::policy::torch_rng();
+            ActorCritic::new(&vs.root(), &NetSpec::new(game, ObsKind::Rgb, 256))
+        };
         let vars = vs.variables();
         assert_eq!(vars["impala.stage0.conv.weight"].size(), vec![16, 3, 3, 3]);
         assert_eq!(vars["impala.stage2.res1.conv1.weight"].size(), vec![32, 32, 3, 3]);

@@ -115,6 +115,7 @@ mod tests {
     use tch::{Device, Kind};
 
     fn net(seed: i64) -> (nn::VarStore, nn::Linear) {
+        let _rng = crate::policy::torch_rng();
         tch::manual_seed(seed);
         let vs = nn::VarStore::new(Device::Cpu);
         let lin = nn::linear(vs.root() / "l", 4, 3, Default::default());
@@ -133,18 +134,21 @@ mod tests {
         let (vs_b, lin_b) = net(7);
         let mut ours = Adam::new(sorted(&vs_a), 1e-5);
         let mut theirs = nn::Adam { eps: 1e-5, ..Default::default() }.build(&vs_b, 0.01).unwrap();
-        tch::manual_seed(3);
-        for i in 0..5 {
-            let x = Tensor::randn([8, 4], (Kind::Float, Device::Cpu));
+        let inputs: Vec<Tensor> = {
+            let _rng = crate::policy::torch_rng();
+            tch::manual_seed(3);
+            (0..5).map(|_| Tensor::randn([8, 4], (Kind::Float, Device::Cpu))).collect()
+        };
+        for (i, x) in inputs.iter().enumerate() {
             let lr = 0.01 * (1.0 - i as f64 / 5.0);
-            let loss_a = lin_a.forward(&x).pow_tensor_scalar(2).sum(Kind::Float);
+            let loss_a = lin_a.forward(x).pow_tensor_scalar(2).sum(Kind::Float);
             ours.zero_grad();
             loss_a.backward();
             let norm = ours.clip_grad_norm(0.5);
             assert!(norm > 0.5, "the test must exercise clipping, norm {norm}");
             ours.step(lr);
             theirs.set_lr(lr);
-            theirs.backward_step_clip_norm(&lin_b.forward(&x).pow_tensor_scalar(2).sum(Kind::Float), 0.5);
+            theirs.backward_step_clip_norm(&lin_b.forward(x).pow_tensor_scalar(2).sum(Kind::Float), 0.5);
         }
         for ((name, a), (_, b)) in sorted(&vs_a).iter().zip(sorted(&vs_b)) {
             let diff = f64::try_from((a - &b).abs().max()).unwrap();
@@ -157,8 +161,11 @@ mod tests {
         let run = |split: bool| {
             let (vs, lin) = net(11);
             let mut adam = Adam::new(sorted(&vs), 1e-5);
-            tch::manual_seed(5);
-            let xs: Vec<Tensor> = (0..6).map(|_| Tensor::randn([8, 4], (Kind::Float, Device::Cpu))).collect();
+            let xs: Vec<Tensor> = {
+                let _rng = crate::policy::torch_rng();
+                tch::manual_seed(5);
+                (0..6).map(|_| Tensor::randn([8, 4], (Kind::Float, Device::Cpu))).collect()
+            };
             for (i, x) in xs.iter().enumerate() {
                 if split && i == 3 {
                     // Save, rebuild from scratch with the saved weights and moments, continue.

@@ -2,7 +2,7 @@
 //! forward pass, then actions sampled on the CPU from our own seeded RNG (so that a resumed
 //! run draws exactly the actions an uninterrupted one would).
 
-use std::sync::Mutex;
+use std::sync::{Mutex, MutexGuard};
 
 use ludica_envs::{GameDef, ObsKind};
 use rand::RngExt;
@@ -37,17 +37,29 @@ pub struct Act {
 /// initialisations (tests in threads) from drawing from each other's streams.
 static TORCH_RNG: Mutex<()> = Mutex::new(());
 
+/// Holds libtorch's global generator for the caller: every draw from it (weight
+/// initialisation, seeding) happens under this guard.
+pub(crate) fn torch_rng() -> MutexGuard<'static, ()> {
+    TORCH_RNG.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
 impl Agent {
     /// A freshly initialised agent whose weights are a function of `seed`.
     pub fn seeded(game: &GameDef, obs: ObsKind, hidden: usize, device: Device, seed: u64) -> Agent {
-        let _lock = TORCH_RNG.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let _rng = torch_rng();
         tch::manual_seed(seed as i64);
-        Agent::new(game, obs, hidden, device)
+        Agent::build(game, obs, hidden, device)
     }
 
     /// An agent with weights drawn from libtorch's global generator as it stands (to be
-    /// overwritten by a checkpoint, or seeded by [`Agent::seeded`]).
+    /// overwritten by a checkpoint, or seeded by [`Agent::seeded`]). The draw happens under
+    /// the generator's lock, so it cannot disturb a concurrent seeded initialisation.
     pub fn new(game: &GameDef, obs: ObsKind, hidden: usize, device: Device) -> Agent {
+        let _rng = torch_rng();
+        Agent::build(game, obs, hidden, device)
+    }
+
+    fn build(game: &GameDef, obs: ObsKind, hidden: usize, device: Device) -> Agent {
         let vs = nn::VarStore::new(device);
         let net = ActorCritic::new(&vs.root(), &NetSpec::new(game, obs, hidden));
         Agent {
