@@ -4,7 +4,7 @@
 //! `NativeEnvState` is an opaque, immutable `save_state` snapshot.
 
 use ludica_envs::{AutoReset, EnvState, LevelSpec, ObsKind, StepInfo, StepOut, VecEnv, VecEnvConfig};
-use numpy::{Element, PyArray1, PyArray2, PyArray3, PyArrayMethods};
+use numpy::{Element, PyArray1, PyArray2, PyArray3, PyArrayMethods, PyReadwriteArrayDyn};
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::PyTuple;
@@ -36,16 +36,23 @@ impl NativeVecEnv {
         self.env.as_ref().ok_or_else(closed)
     }
 
-    /// Copies env `index`'s observation from the VecEnv's own buffer into `obs`.
-    fn copy_obs(&mut self, index: usize, obs: &Bound<'_, PyAny>) -> PyResult<()> {
+    /// The borrow guard of `obs` after checking that it holds one observation; taken before
+    /// an env changes, so that a bad array changes nothing.
+    fn one_obs<'py>(&self, obs: &Bound<'py, PyAny>) -> PyResult<PyReadwriteArrayDyn<'py, u8>> {
+        let len = self.open_ref()?.obs_len();
+        let mut guard = writable_bytes("obs", obs)?;
+        let got = bytes_of("obs", &mut guard)?.len();
+        if got != len {
+            return Err(PyValueError::new_err(format!("obs holds {got} bytes, but one observation is {len}")));
+        }
+        Ok(guard)
+    }
+
+    /// Copies env `index`'s observation from the VecEnv's own buffer into `guard`.
+    fn copy_obs(&self, index: usize, guard: &mut PyReadwriteArrayDyn<'_, u8>) -> PyResult<()> {
         let env = self.open_ref()?;
         let len = env.obs_len();
-        let mut guard = writable_bytes("obs", obs)?;
-        let out = bytes_of("obs", &mut guard)?;
-        if out.len() != len {
-            return Err(PyValueError::new_err(format!("obs holds {} bytes, but one observation is {len}", out.len())));
-        }
-        out.copy_from_slice(&env.obs()[index * len..(index + 1) * len]);
+        bytes_of("obs", guard)?.copy_from_slice(&env.obs()[index * len..(index + 1) * len]);
         Ok(())
     }
 
@@ -218,6 +225,7 @@ impl NativeVecEnv {
         level_json: Option<&str>,
     ) -> PyResult<u64> {
         let index = self.check_index(index)?;
+        let mut guard = self.one_obs(obs)?;
         let env = self.open()?;
         let level = match (level_seed, level_json) {
             (Some(seed), None) => {
@@ -231,7 +239,7 @@ impl NativeVecEnv {
         let seed = level.seed;
         env.reset_env_to_level(index, level).map_err(value_error)?;
         self.over[index] = false;
-        self.copy_obs(index, obs)?;
+        self.copy_obs(index, &mut guard)?;
         Ok(seed)
     }
 
@@ -264,9 +272,10 @@ impl NativeVecEnv {
     /// observation into `obs` (one observation's bytes).
     fn load_state(&mut self, index: usize, state: &NativeEnvState, obs: &Bound<'_, PyAny>) -> PyResult<()> {
         let index = self.check_index(index)?;
+        let mut guard = self.one_obs(obs)?;
         self.open()?.load_state(index, &state.state).map_err(value_error)?;
         self.over[index] = state.episode_over;
-        self.copy_obs(index, obs)
+        self.copy_obs(index, &mut guard)
     }
 
     /// Stops the worker threads and frees the envs; later calls raise ValueError. Idempotent.

@@ -123,6 +123,14 @@ def test_bad_single_env_actions(action, error, message):
     env.step(np.array(3))
 
 
+def test_a_refused_call_changes_nothing(envs):
+    before = envs.level(1)
+    with pytest.raises(ValueError, match="obs holds 10 bytes"):
+        envs._native.reset_env(1, np.zeros(10, np.uint8), level_seed=99)
+    after = envs.level(1)
+    assert after["seed"] == before["seed"] != 99 and after["rows"] == before["rows"]
+
+
 def test_stepping_a_single_env_before_reset_asks_for_a_reset():
     with pytest.raises(gym.error.ResetNeeded, match=r"call reset\(\) before step\(\)"):
         ludica.LudicaEnv("maze").step(0)
