@@ -112,3 +112,12 @@ def test_same_step_final_obs_is_the_last_frame_and_the_new_episode_starts_at_onc
             assert (info["level_seed"][ended] == m_info["level_seed"][ended]).all()
             break
     assert checked >= 1
+
+
+def test_gymnasiums_async_vector_env_builds_single_envs_in_worker_processes():
+    envs = gym.make_vec("ludica/Maze-v0", num_envs=2, vectorization_mode="async", num_levels=5, obs="symbolic")
+    obs, info = envs.reset(seed=0)
+    assert obs.shape == (2, 625) and set(info["level_seed"].tolist()) <= set(range(5))
+    obs, reward, *_ = envs.step(np.array([1, 2]))
+    assert reward.shape == (2,)
+    envs.close()
