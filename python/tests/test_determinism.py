@@ -57,7 +57,7 @@ def test_single_env_reset_seed_is_reproducible_and_matches_env_0_of_a_vector_env
     assert (obs == vobs[0]).all()
     rng = np.random.default_rng(0)
     for _ in range(30):
-        a = rng.integers(0, 5, 3)
+        a = rng.integers(0, env.action_space.n, 3)
         obs, r, term, trunc, _ = env.step(a[0])
         vobs, vr, vterm, vtrunc, _ = envs.step(a)
         assert (obs == vobs[0]).all() and r == vr[0] and term == vterm[0] and trunc == vtrunc[0]

@@ -27,19 +27,23 @@ def pair(game, mode, difficulty, level):
 
 @pytest.mark.parametrize("game", GAMES)
 @pytest.mark.parametrize("mode", [AutoresetMode.NEXT_STEP, AutoresetMode.SAME_STEP])
-@pytest.mark.parametrize(("difficulty", "steps"), [(0.0, 300), (1.0, 1100)])
-def test_same_results_as_a_sync_vector_env_of_single_envs(game, mode, difficulty, steps, rng):
+@pytest.mark.parametrize("difficulty", [0.0, 0.5])
+def test_same_results_as_a_sync_vector_env_of_single_envs(game, mode, difficulty, rng):
     ours, theirs = pair(game, mode, difficulty, level=17)
     assert_same(ours.reset(seed=2), theirs.reset(seed=2), "reset")
     ends = {"terminated": 0, "truncated": 0}
-    for t in range(steps):
+    max_steps = next(g["max_steps"] for g in ludica.games() if g["name"] == game)
+    for t in range(max_steps + max_steps // 10):
         actions = rng.integers(0, ours.single_action_space.n, NUM_ENVS)
         a, b = ours.step(actions), theirs.step(actions)
         assert_same(a, b, f"step {t}")
         ends["terminated"] += int(a[2].sum())
         ends["truncated"] += int(a[3].sum())
-    # Easy levels end by reaching the goal, hard ones by the time limit: both paths ran.
-    assert ends["terminated" if difficulty == 0.0 else "truncated"] >= NUM_ENVS, ends
+    # Past the time limit every env has ended at least once; at medium difficulty random
+    # play both finishes (goal or death) and runs out of time, so both paths ran.
+    assert sum(ends.values()) >= NUM_ENVS, ends
+    if difficulty == 0.5:
+        assert min(ends.values()) > 0, ends
 
 
 def test_vector_env_attributes_follow_gymnasium():
