@@ -176,6 +176,21 @@ unsafe impl Send for Buffers {}
 unsafe impl Sync for Buffers {}
 
 impl Buffers {
+    /// Raw views of `out`, whose slices span all envs. An empty `final_obs` (next-step mode,
+    /// or a reset) aliases `obs`: it is never written then.
+    fn of(out: &mut ShardOut, obs_len: usize) -> Buffers {
+        let final_obs = if out.final_obs.is_empty() { out.obs.as_mut_ptr() } else { out.final_obs.as_mut_ptr() };
+        Buffers {
+            obs: out.obs.as_mut_ptr(),
+            final_obs,
+            reward: out.reward.as_mut_ptr(),
+            terminated: out.terminated.as_mut_ptr(),
+            truncated: out.truncated.as_mut_ptr(),
+            info: out.info.as_mut_ptr(),
+            obs_len,
+        }
+    }
+
     /// The slices of envs `start..start + n`.
     ///
     /// # Safety
@@ -196,27 +211,9 @@ impl Buffers {
     }
 }
 
-/// Output slices owned by the caller (numpy arrays in the Python bridge), filled by
-/// [`VecEnv::step_into`] and [`VecEnv::reset_into`] instead of the VecEnv's own buffers.
-/// Each holds one entry per env (`obs_len()` bytes per env for the observations).
-pub struct StepOut<'a> {
-    /// Observations, env-major.
-    pub obs: &'a mut [u8],
-    /// Same-step auto-reset: the last observation of episodes that ended on this step (other
-    /// envs' slots are left as they were). Must be empty in next-step mode; unused (any
-    /// length) by `reset_into`.
-    pub final_obs: &'a mut [u8],
-    /// Rewards.
-    pub reward: &'a mut [f32],
-    /// Episodes ended by success or death.
-    pub terminated: &'a mut [bool],
-    /// Episodes cut by the time limit.
-    pub truncated: &'a mut [bool],
-    /// Per-env info.
-    pub info: &'a mut [StepInfo],
-}
-
-impl StepOut<'_> {
+/// A [`ShardOut`] spanning all envs is the caller-owned output of [`VecEnv::step_into`] and
+/// [`VecEnv::reset_into`].
+impl ShardOut<'_> {
     /// Raw views of these slices, after checking their lengths against `env`; without
     /// `final_obs` (for a reset, which never writes it), that slice is left out.
     fn buffers(&mut self, env: &VecEnv, final_obs: bool) -> Result<Buffers, VecEnvError> {
@@ -237,16 +234,7 @@ impl StepOut<'_> {
         if let Some(&(what, got, want)) = lens.iter().find(|(_, got, want)| got != want) {
             return Err(VecEnvError::OutputLen { what, got, want });
         }
-        let final_obs = if final_len == 0 { self.obs.as_mut_ptr() } else { self.final_obs.as_mut_ptr() };
-        Ok(Buffers {
-            obs: self.obs.as_mut_ptr(),
-            final_obs,
-            reward: self.reward.as_mut_ptr(),
-            terminated: self.terminated.as_mut_ptr(),
-            truncated: self.truncated.as_mut_ptr(),
-            info: self.info.as_mut_ptr(),
-            obs_len,
-        })
+        Ok(Buffers::of(self, obs_len))
     }
 }
 
@@ -316,20 +304,20 @@ impl VecEnv {
 
     /// Raw views of the VecEnv's own output buffers.
     fn own_buffers(&mut self) -> Buffers {
-        let final_obs = if self.final_obs.is_empty() { self.obs.as_mut_ptr() } else { self.final_obs.as_mut_ptr() };
-        Buffers {
-            obs: self.obs.as_mut_ptr(),
-            final_obs,
-            reward: self.reward.as_mut_ptr(),
-            terminated: self.terminated.as_mut_ptr(),
-            truncated: self.truncated.as_mut_ptr(),
-            info: self.info.as_mut_ptr(),
-            obs_len: self.game.obs_len(self.config.obs),
-        }
+        let obs_len = self.obs_len();
+        let mut own = ShardOut {
+            obs: &mut self.obs,
+            final_obs: &mut self.final_obs,
+            reward: &mut self.reward,
+            terminated: &mut self.terminated,
+            truncated: &mut self.truncated,
+            info: &mut self.info,
+        };
+        Buffers::of(&mut own, obs_len)
     }
 
     /// Runs `job(first env, shard, its slices of buffers)` on every shard in parallel.
-    /// `buffers` are the VecEnv's own or a caller's [`StepOut`], sized for all envs and
+    /// `buffers` are the VecEnv's own or a caller's [`ShardOut`], sized for all envs and
     /// borrowed mutably by the caller for the whole call.
     fn dispatch(&mut self, buffers: Buffers, job: impl Fn(usize, &mut Shard, ShardOut) + Sync) {
         let (shards, starts) = (&self.shards, &self.starts);
@@ -337,7 +325,7 @@ impl VecEnv {
             let mut shard = shards[s].lock().expect("a shard lock is never poisoned: panics abort the step");
             // SAFETY: shard s owns envs starts[s]..starts[s + 1], disjoint from every other
             // shard's; the buffers are borrowed mutably (`&mut self` or the caller's
-            // `StepOut`) until run returns, so nothing else touches them meanwhile.
+            // `ShardOut`) until run returns, so nothing else touches them meanwhile.
             // In next-step mode `final_obs` aliases `obs` but is never written (no same-step
             // reset happens), so the aliasing slice is never used.
             let out = unsafe { buffers.slice(starts[s], starts[s + 1] - starts[s]) };
@@ -356,10 +344,11 @@ impl VecEnv {
         self.dispatch(buffers, |_, shard, out| shard.reset_all(out));
     }
 
-    /// [`reset`](Self::reset), writing into the caller's `out` instead of the VecEnv's own
-    /// buffers (which keep their previous contents). Fails, changing nothing, if a slice of
-    /// `out` has the wrong length.
-    pub fn reset_into(&mut self, seed: Option<u64>, mut out: StepOut) -> Result<(), VecEnvError> {
+    /// [`reset`](Self::reset), writing into the caller's `out` (slices spanning all envs; its
+    /// `final_obs` is unused and may be empty) instead of the VecEnv's own buffers, which keep
+    /// their previous contents. Fails, changing nothing, if a slice of `out` has the wrong
+    /// length.
+    pub fn reset_into(&mut self, seed: Option<u64>, mut out: ShardOut) -> Result<(), VecEnvError> {
         let buffers = out.buffers(self, false)?;
         self.reseed(seed);
         out.reward.fill(0.0);
@@ -387,10 +376,11 @@ impl VecEnv {
     }
 
     /// [`step`](Self::step), writing observations, rewards, flags and infos straight into the
-    /// caller's `out` (numpy arrays, say) instead of the VecEnv's own buffers, which keep
-    /// their previous contents. Fails, changing nothing, on bad actions or a slice of `out`
-    /// with the wrong length.
-    pub fn step_into(&mut self, actions: &[u8], mut out: StepOut) -> Result<(), VecEnvError> {
+    /// caller's `out` (numpy arrays, say; slices spanning all envs, `final_obs` empty in
+    /// next-step mode) instead of the VecEnv's own buffers, which keep their previous
+    /// contents. Fails, changing nothing, on bad actions or a slice of `out` with the wrong
+    /// length.
+    pub fn step_into(&mut self, actions: &[u8], mut out: ShardOut) -> Result<(), VecEnvError> {
         self.check_actions(actions)?;
         let buffers = out.buffers(self, true)?;
         self.dispatch(buffers, |first, shard, out| shard.step(&actions[first..first + shard.len()], out));
@@ -568,8 +558,8 @@ mod tests {
             }
         }
 
-        fn out(&mut self) -> StepOut<'_> {
-            StepOut {
+        fn out(&mut self) -> ShardOut<'_> {
+            ShardOut {
                 obs: &mut self.obs,
                 final_obs: &mut self.final_obs,
                 reward: &mut self.reward,

@@ -3,7 +3,7 @@
 //! results (rewards, flags, level seeds, episode statistics) come back as fresh arrays.
 //! `NativeEnvState` is an opaque, immutable `save_state` snapshot.
 
-use ludica_envs::{AutoReset, EnvState, LevelSpec, ObsKind, StepInfo, StepOut, VecEnv, VecEnvConfig};
+use ludica_envs::{AutoReset, EnvState, LevelSpec, ObsKind, ShardOut, StepInfo, VecEnv, VecEnvConfig};
 use numpy::{Element, PyArray1, PyArray2, PyArray3, PyArrayMethods, PyReadwriteArrayDyn};
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
@@ -151,7 +151,7 @@ impl NativeVecEnv {
         let obs = bytes_of("obs", &mut guard)?;
         let Self { env, reward, terminated, truncated, info, over, .. } = self;
         let env = env.as_mut().ok_or_else(closed)?;
-        let out = StepOut { obs, final_obs: &mut [], reward, terminated, truncated, info };
+        let out = ShardOut { obs, final_obs: &mut [], reward, terminated, truncated, info };
         py.detach(|| env.reset_into(seed, out)).map_err(value_error)?;
         over.fill(false);
         Ok(fresh(py, info.iter().map(|i| i.level_seed as i64)))
@@ -182,7 +182,7 @@ impl NativeVecEnv {
             Some(guard) => bytes_of("final_obs", guard)?,
             None => &mut [],
         };
-        let out = StepOut { obs, final_obs, reward, terminated, truncated, info };
+        let out = ShardOut { obs, final_obs, reward, terminated, truncated, info };
         py.detach(|| env.step_into(action_bytes, out)).map_err(value_error)?;
 
         let next_step = env.config().autoreset == AutoReset::NextStep;

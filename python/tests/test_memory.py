@@ -97,8 +97,10 @@ def test_the_gil_is_released_while_rust_steps():
         counter = threading.Thread(target=count)
         counter.start()
         time.sleep(0.05)
-        before = ticks
-        for _ in range(10):
+        before, deadline = ticks, time.monotonic() + 10
+        # Step until the other thread has run a few times (on a loaded machine it may wait
+        # for a core); if the GIL were held through the step, it could not run at all.
+        while ticks - before < 10 and time.monotonic() < deadline:
             envs.step(actions)
         during = ticks - before
         stop.set()

@@ -14,11 +14,9 @@ from gymnasium import spaces
 from gymnasium.error import ResetNeeded
 
 from ludica import _args, _levels, _native
+from ludica._base import RENDER_FPS, NativeEpisodes, native_env, render_args
 
-RENDER_FPS = 15
-
-
-class LudicaEnv(gym.Env[np.ndarray, np.int64]):
+class LudicaEnv(NativeEpisodes, gym.Env[np.ndarray, np.int64]):
     """One env of a ludica game.
 
     Args:
@@ -47,29 +45,16 @@ class LudicaEnv(gym.Env[np.ndarray, np.int64]):
         render_mode: str | None = None,
         render_scale: int = 1,
     ) -> None:
-        self.game = _args.game_name(game)
-        self.obs_kind = _args.choice("obs", obs, ("rgb", "symbolic"))
-        if render_mode is not None:
-            _args.choice("render_mode", render_mode, ("rgb_array",))
-        self.render_mode = render_mode
-        self.render_scale = _args.integer("render_scale", render_scale, 1, 17)
-        self._native = _native.VecEnv(
-            self.game,
-            1,
-            1,
-            self.obs_kind,
-            "next_step",
-            _args.integer("num_levels", num_levels, 0, _args.SEED_LIMIT),
-            _args.integer("start_level", start_level, 0, _args.SEED_LIMIT),
-            bool(sequential),
-            _args.difficulty(difficulty),
-            0,
+        self.render_mode, self.render_scale = render_args(render_mode, render_scale)
+        self._native, info = native_env(
+            game, 1, 1, obs, "next_step", num_levels, start_level, sequential, difficulty
         )
-        info = next(g for g in _native.games() if g["name"] == self.game)
-        self._obs_shape = tuple(info["obs_shapes"][self.obs_kind])
+        self.game, self.obs_kind = info["name"], obs
+        self._obs_shape = tuple(info["obs_shapes"][obs])
         self.observation_space = spaces.Box(0, 255, self._obs_shape, np.uint8)
         self.action_space = spaces.Discrete(len(info["actions"]))
         self.action_names: list[str] = info["actions"]
+        self.num_envs = 1
         self._action = np.zeros(1, np.int64)
         self._needs_reset = True
         self._stream_started = False
@@ -81,22 +66,13 @@ class LudicaEnv(gym.Env[np.ndarray, np.int64]):
         ``{"level_seed": s}`` plays the level of seed ``s``; ``{"level": level_dict}`` plays a
         level from ``ludica.generate_level`` (possibly edited).
         """
-        native = self._open("reset")
         seed = _args.stream_seed(seed)
         options = _args.reset_options(options)
         super().reset(seed=seed)
-        if seed is None and not self._stream_started:
-            seed = int(self.np_random.integers(0, _args.STREAM_SEED_LIMIT, dtype=np.uint64))
-        self._stream_started = True
-        obs = np.empty(self._obs_shape, np.uint8)
-        level_seed = int(native.reset(seed, obs)[0])
-        if "level_seed" in options:
-            s = _args.integer("level_seed", options["level_seed"], 0, _args.SEED_LIMIT)
-            level_seed = native.reset_env(0, obs, level_seed=s)
-        elif "level" in options:
-            level_seed = native.reset_env(0, obs, level_json=_levels.to_json(options["level"]))
+        obs = np.empty((1, *self._obs_shape), np.uint8)
+        level_seed = self._start_episodes(seed, options, obs)[0]
         self._needs_reset = False
-        return obs, {"level_seed": int(level_seed)}
+        return obs[0], {"level_seed": int(level_seed)}
 
     def step(self, action: Any) -> tuple[np.ndarray, float, bool, bool, dict]:
         """One step; ``info`` holds ``level_seed`` and, when the episode ends,
@@ -147,11 +123,6 @@ class LudicaEnv(gym.Env[np.ndarray, np.int64]):
     def close(self) -> None:
         """Frees the env; later calls raise ValueError. Calling it again does nothing."""
         self._native.close()
-
-    def _open(self, call: str) -> _native.VecEnv:
-        if self._native.closed:
-            raise ValueError(f"{call}() called on a closed ludica env: make a new one")
-        return self._native
 
     def __getstate__(self) -> None:
         raise TypeError(

@@ -17,10 +17,10 @@ from gymnasium.vector import AutoresetMode, VectorEnv
 from gymnasium.vector.utils import batch_space
 
 from ludica import _args, _levels, _native
-from ludica.env import RENDER_FPS
+from ludica._base import RENDER_FPS, NativeEpisodes, native_env, render_args
 
 
-class LudicaVectorEnv(VectorEnv):
+class LudicaVectorEnv(NativeEpisodes, VectorEnv):
     """``num_envs`` envs of one ludica game, stepped together in Rust.
 
     Args:
@@ -53,29 +53,14 @@ class LudicaVectorEnv(VectorEnv):
         render_scale: int = 1,
         copy: bool = True,
     ) -> None:
-        self.game = _args.game_name(game)
-        self.num_envs = _args.integer("num_envs", num_envs, 1, _args.MAX_ENVS + 1)
-        self.obs_kind = _args.choice("obs", obs, ("rgb", "symbolic"))
         self.autoreset_mode, rust_mode = _args.autoreset_mode(autoreset_mode)
-        if render_mode is not None:
-            _args.choice("render_mode", render_mode, ("rgb_array",))
-        self.render_mode = render_mode
-        self.render_scale = _args.integer("render_scale", render_scale, 1, 17)
-        self.copy = bool(copy)
-        self._native = _native.VecEnv(
-            self.game,
-            self.num_envs,
-            _args.integer("num_threads", num_threads, 1, 1025),
-            self.obs_kind,
-            rust_mode,
-            _args.integer("num_levels", num_levels, 0, _args.SEED_LIMIT),
-            _args.integer("start_level", start_level, 0, _args.SEED_LIMIT),
-            bool(sequential),
-            _args.difficulty(difficulty),
-            0,
+        self.render_mode, self.render_scale = render_args(render_mode, render_scale)
+        self._native, info = native_env(
+            game, num_envs, num_threads, obs, rust_mode, num_levels, start_level, sequential, difficulty
         )
-        info = next(g for g in _native.games() if g["name"] == self.game)
-        self._single_shape = tuple(info["obs_shapes"][self.obs_kind])
+        self.game, self.num_envs, self.obs_kind = info["name"], self._native.num_envs, obs
+        self.copy = bool(copy)
+        self._single_shape = tuple(info["obs_shapes"][obs])
         self._batch_shape = (self.num_envs, *self._single_shape)
         self.metadata = {"render_modes": ["rgb_array"], "render_fps": RENDER_FPS, "autoreset_mode": self.autoreset_mode}
         self.single_observation_space = spaces.Box(0, 255, self._single_shape, np.uint8)
@@ -97,22 +82,11 @@ class LudicaVectorEnv(VectorEnv):
         Options: ``{"level_seed": s}`` (one seed for all envs, or one per env) or
         ``{"level": level}`` (one level dict for all envs, or one per env).
         """
-        native = self._open("reset")
         seed = _args.stream_seed(seed)
         options = _args.reset_options(options)
         super().reset(seed=seed)
-        if seed is None and not self._stream_started:
-            seed = int(self.np_random.integers(0, _args.STREAM_SEED_LIMIT, dtype=np.uint64))
-        self._stream_started = True
         obs = self._new(self._obs)
-        level_seeds = native.reset(seed, obs)
-        if "level_seed" in options:
-            for i, s in enumerate(self._per_env("level_seed", options["level_seed"])):
-                s = _args.integer("level_seed", s, 0, _args.SEED_LIMIT)
-                level_seeds[i] = native.reset_env(i, obs[i], level_seed=s)
-        elif "level" in options:
-            for i, level in enumerate(self._per_env("level", options["level"])):
-                level_seeds[i] = native.reset_env(i, obs[i], level_json=_levels.to_json(level))
+        level_seeds = self._start_episodes(seed, options, obs)
         return obs, {"level_seed": level_seeds, "_level_seed": self._all_envs.copy()}
 
     def step(self, actions: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, dict]:
@@ -184,25 +158,8 @@ class LudicaVectorEnv(VectorEnv):
     def _new(self, buffer: np.ndarray) -> np.ndarray:
         return np.empty_like(buffer) if self.copy else buffer
 
-    def _open(self, call: str) -> _native.VecEnv:
-        if self._native.closed:
-            raise ValueError(f"{call}() called on a closed ludica vector env: make a new one")
-        return self._native
-
     def _index(self, index: Any) -> int:
         return _args.integer("env index", index, 0, self.num_envs)
-
-    def _per_env(self, name: str, value: Any) -> list[Any]:
-        """`value` for every env: one value for all, or a list, tuple or array of one per env
-        (a level, being a dict, is always one)."""
-        if isinstance(value, (list, tuple)) or (isinstance(value, np.ndarray) and value.ndim > 0):
-            values = list(value)
-            if len(values) != self.num_envs:
-                raise ValueError(
-                    f"reset option {name!r} holds {len(values)} values for {self.num_envs} envs: give one or one per env"
-                )
-            return values
-        return [value] * self.num_envs
 
     def __getstate__(self) -> None:
         raise TypeError(
