@@ -48,9 +48,15 @@ def measure(envs: gym.vector.VectorEnv, seconds: float) -> float:
 
 def rust_binary() -> pathlib.Path:
     """The step_rate example, built in release mode."""
-    subprocess.run(["cargo", "build", "--release", "-q", "-p", "ludica-py", "--example", "step_rate"], cwd=ROOT, check=True)
+    subprocess.run(
+        ["cargo", "build", "--release", "-q", "-p", "ludica-py", "--example", "step_rate"], cwd=ROOT, check=True
+    )
     meta = subprocess.run(
-        ["cargo", "metadata", "--format-version", "1", "--no-deps"], cwd=ROOT, check=True, capture_output=True, text=True
+        ["cargo", "metadata", "--format-version", "1", "--no-deps"],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
     )
     return pathlib.Path(json.loads(meta.stdout)["target_directory"]) / "release" / "examples" / "step_rate"
 
@@ -109,8 +115,9 @@ def main() -> None:
         record |= {"best_env_steps_per_s": round(best[side]), "median_env_steps_per_s": round(statistics.median(rates))}
         print(json.dumps(record))
     if binary:
+        rust = best["rust"]
         for side, rate in best.items():
-            print(f"{side}: best {rate:,.0f} env-steps/s = {100 * rate / best['rust']:.0f}% of Rust's best {best['rust']:,.0f}")
+            print(f"{side}: best {rate:,.0f} env-steps/s = {100 * rate / rust:.0f}% of Rust's best {rust:,.0f}")
 
 
 if __name__ == "__main__":

@@ -24,13 +24,13 @@ def assert_same(a: Any, b: Any, where: str = "") -> None:
     elif isinstance(a, np.ndarray):
         assert (a.dtype, a.shape) == (b.dtype, b.shape), f"{where}: {a.dtype}{a.shape} != {b.dtype}{b.shape}"
         if a.dtype == object:
-            for i, (x, y) in enumerate(zip(a, b)):
+            for i, (x, y) in enumerate(zip(a, b, strict=True)):
                 assert_same(x, y, f"{where}[{i}]")
         else:
             assert np.array_equal(a, b), f"{where}: {a} != {b}"
     elif isinstance(a, (tuple, list)):
         assert len(a) == len(b), where
-        for i, (x, y) in enumerate(zip(a, b)):
+        for i, (x, y) in enumerate(zip(a, b, strict=True)):
             assert_same(x, y, f"{where}[{i}]")
     else:
         assert a == b, f"{where}: {a!r} != {b!r}"

@@ -58,11 +58,19 @@ def test_actions_of_any_integer_dtype_and_strided_views_work(envs):
     [
         ({"game": "mase"}, ValueError, "unknown game 'mase': available games are maze"),
         ({"game": 3}, TypeError, "game must be a string"),
-        ({"num_envs": 0}, ValueError, r"num_envs 0 is out of range: it must be in \[1, 2\*\*20 \+ 1\)|num_envs 0 is out of range"),
+        (
+            {"num_envs": 0},
+            ValueError,
+            r"num_envs 0 is out of range: it must be in \[1, 2\*\*20 \+ 1\)|num_envs 0 is out of range",
+        ),
         ({"num_envs": 2.0}, TypeError, "num_envs must be an integer, got 2.0"),
         ({"num_threads": 0}, ValueError, "num_threads 0 is out of range"),
         ({"num_levels": -1}, ValueError, "num_levels -1 is out of range"),
-        ({"start_level": 2**63}, ValueError, r"start_level 9223372036854775808 is out of range: it must be in \[0, 2\*\*63\)"),
+        (
+            {"start_level": 2**63},
+            ValueError,
+            r"start_level 9223372036854775808 is out of range: it must be in \[0, 2\*\*63\)",
+        ),
         ({"start_level": 2**63 - 5, "num_levels": 10}, ValueError, "seeds must stay below 2\\^63"),
         ({"difficulty": "brutal"}, ValueError, "difficulty 'brutal' is not allowed: use easy, medium, hard"),
         ({"difficulty": 1.5}, ValueError, "difficulty '1.5' is not allowed"),
@@ -87,10 +95,18 @@ def test_bad_construction_arguments(kwargs, error, message):
         (lambda e: e.reset(seed=-1), ValueError, r"seed -1 is out of range: it must be in \[0, 2\*\*64\)"),
         (lambda e: e.reset(seed=2**64), ValueError, "seed 18446744073709551616 is out of range"),
         (lambda e: e.reset(seed=1.5), TypeError, "seed must be an integer"),
-        (lambda e: e.reset(options={"levle_seed": 3}), ValueError, "unknown reset option 'levle_seed': allowed are level_seed, level"),
+        (
+            lambda e: e.reset(options={"levle_seed": 3}),
+            ValueError,
+            "unknown reset option 'levle_seed': allowed are level_seed, level",
+        ),
         (lambda e: e.reset(options={"reset_mask": np.ones(4, bool)}), ValueError, "unknown reset option 'reset_mask'"),
         (lambda e: e.reset(options=[1]), TypeError, "options must be a dict"),
-        (lambda e: e.reset(options={"level_seed": 2**63}), ValueError, "level_seed 9223372036854775808 is out of range"),
+        (
+            lambda e: e.reset(options={"level_seed": 2**63}),
+            ValueError,
+            "level_seed 9223372036854775808 is out of range",
+        ),
         (lambda e: e.reset(options={"level_seed": [1, 2]}), ValueError, "holds 2 values for 4 envs"),
         (lambda e: e.reset(options={"level_seed": 1, "level": {}}), ValueError, "exclude each other"),
         (lambda e: e.save_state(4), ValueError, r"env index 4 is out of range: it must be in \[0, 4\)"),
@@ -162,7 +178,7 @@ def test_a_storm_of_bad_calls_never_crashes_the_interpreter():
             lambda: ludica._native.VecEnv("maze", 1, 1, "rgb", "next_step", 0, 0, False, float("nan"), 0),
             lambda: ludica._native.generate_level("maze", 2**63, 0.5),
             lambda: ludica._native.level_picture("maze", "[]", 4),
-            lambda: ludica._native.check_level("maze", '{"game":"maze","seed":1,"difficulty":0.5,"rows":[],"spawns":[]}'),
+            lambda: ludica._native.check_level("maze", '{"game":"maze","seed":1,"difficulty":0.5,"rows":[]}'),
         ]
         for call in bad:
             try:

@@ -16,11 +16,20 @@ def test_generate_level_returns_plain_data_and_a_grid(game):
     level = ludica.generate_level(game, seed=7, difficulty=0.3)
     assert level["game"] == game and level["seed"] == 7 and level["difficulty"] == pytest.approx(0.3)
     grid = level["grid"]
-    assert grid.dtype == np.uint8 and grid.shape == (level["height"], level["width"]) == (len(level["rows"]), len(level["rows"][0]))
+    assert grid.dtype == np.uint8 and grid.shape == (level["height"], level["width"]) == (
+        len(level["rows"]),
+        len(level["rows"][0]),
+    )
     assert ["".join(ludica.TILE_CHARS[t] for t in row) for row in grid] == level["rows"]
     assert level["spawns"] and all({"kind", "x", "y"} <= set(s) for s in level["spawns"])
-    assert level == {**ludica.generate_level(game, 7, 0.3), "grid": grid} and (ludica.generate_level(game, 7, 0.3)["grid"] == grid).all()
-    assert ludica.generate_level(game, 8, 0.3)["rows"] != level["rows"] or ludica.generate_level(game, 9, 0.3)["rows"] != level["rows"]
+    assert (
+        level == {**ludica.generate_level(game, 7, 0.3), "grid": grid}
+        and (ludica.generate_level(game, 7, 0.3)["grid"] == grid).all()
+    )
+    assert (
+        ludica.generate_level(game, 8, 0.3)["rows"] != level["rows"]
+        or ludica.generate_level(game, 9, 0.3)["rows"] != level["rows"]
+    )
     picture = ludica.level_picture(level, px_per_tile=4)
     assert picture.shape == (level["height"] * 4, level["width"] * 4, 3) and picture.dtype == np.uint8
 
@@ -74,7 +83,12 @@ def test_unplayable_or_malformed_levels_are_refused_with_the_reason():
     with pytest.raises(ValueError, match="lacks 'spawns'"):
         env.reset(options={"level": {k: v for k, v in level.items() if k != "spawns"}})
     with pytest.raises(ValueError, match="unknown tile 'x'"):
-        env.reset(options={"level": {k: v for k, v in level.items() if k != "grid"} | {"rows": ["x" * level["width"]] * level["height"]}})
+        env.reset(
+            options={
+                "level": {k: v for k, v in level.items() if k != "grid"}
+                | {"rows": ["x" * level["width"]] * level["height"]}
+            }
+        )
     with pytest.raises(TypeError, match="must be a dict"):
         env.reset(options={"level": "maze 3"})
     with pytest.raises(ValueError, match="out of range"):
@@ -83,3 +97,16 @@ def test_unplayable_or_malformed_levels_are_refused_with_the_reason():
         ludica.generate_level("mase", seed=1)
     with pytest.raises(ValueError, match="difficulty '1.5'"):
         ludica.generate_level("maze", seed=1, difficulty=1.5)
+
+
+def test_a_refused_level_option_changes_no_env():
+    envs = ludica.make_vec("maze", 2, obs="symbolic")
+    envs.reset(seed=4)
+    before = [envs.level(i)["seed"] for i in range(2)]
+    good = ludica.generate_level("maze", 11)
+    walled = dict(good, grid=np.ones_like(good["grid"]))
+    with pytest.raises(ValueError, match="not playable"):
+        envs.reset(options={"level": [good, walled]})
+    with pytest.raises(ValueError, match="level_seed 9223372036854775808 is out of range"):
+        envs.reset(options={"level_seed": [3, 2**63]})
+    assert [envs.level(i)["seed"] for i in range(2)] == before

@@ -30,7 +30,7 @@ def test_single_env_load_state_replays_the_same_future():
     obs = env.load_state(state)
     assert obs.shape == (64, 64, 3)
     second = play(env, actions)
-    for (o1, *r1), (o2, *r2) in zip(first, second):
+    for (o1, *r1), (o2, *r2) in zip(first, second, strict=True):
         assert (o1 == o2).all() and r1 == r2
 
 

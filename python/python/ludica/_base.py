@@ -48,10 +48,11 @@ def render_args(render_mode: Any, render_scale: Any) -> tuple[str | None, int]:
 
 
 class NativeEpisodes:
-    """Mixed into both env classes, which set ``_native``, ``num_envs`` and
+    """Mixed into both env classes, which set ``_native``, ``game``, ``num_envs`` and
     ``_stream_started`` (False) and seed Gymnasium's ``np_random`` before ``_start_episodes``."""
 
     _native: _native.VecEnv
+    game: str
     num_envs: int
     _stream_started: bool
     np_random: np.random.Generator
@@ -59,19 +60,22 @@ class NativeEpisodes:
     def _start_episodes(self, seed: int | None, options: dict[str, Any], obs: np.ndarray) -> np.ndarray:
         """Starts an episode in every env, writing into ``obs`` (``[num_envs, ...]``); returns
         the level seeds. Without a seed, the first reset draws one from ``np_random`` and
-        later ones continue the level streams."""
+        later ones continue the level streams. Chosen levels are checked before any env
+        changes, so a refused option changes nothing."""
         native = self._open("reset")
+        chosen: list[dict[str, Any]] = []
+        if "level_seed" in options:
+            seeds = self._per_env("level_seed", options["level_seed"])
+            chosen = [{"level_seed": _args.integer("level_seed", s, 0, _args.SEED_LIMIT)} for s in seeds]
+        elif "level" in options:
+            texts = [_levels.to_json(level) for level in self._per_env("level", options["level"])]
+            chosen = [{"level_json": _native.check_level(self.game, text)[0]} for text in texts]
         if seed is None and not self._stream_started:
             seed = int(self.np_random.integers(0, _args.STREAM_SEED_LIMIT, dtype=np.uint64))
         self._stream_started = True
         level_seeds = native.reset(seed, obs)
-        if "level_seed" in options:
-            for i, s in enumerate(self._per_env("level_seed", options["level_seed"])):
-                s = _args.integer("level_seed", s, 0, _args.SEED_LIMIT)
-                level_seeds[i] = native.reset_env(i, obs[i], level_seed=s)
-        elif "level" in options:
-            for i, level in enumerate(self._per_env("level", options["level"])):
-                level_seeds[i] = native.reset_env(i, obs[i], level_json=_levels.to_json(level))
+        for i, level in enumerate(chosen):
+            level_seeds[i] = native.reset_env(i, obs[i], **level)
         return level_seeds
 
     def _per_env(self, name: str, value: Any) -> list[Any]:
@@ -81,7 +85,8 @@ class NativeEpisodes:
             values = list(value)
             if len(values) != self.num_envs:
                 raise ValueError(
-                    f"reset option {name!r} holds {len(values)} values for {self.num_envs} envs: give one or one per env"
+                    f"reset option {name!r} holds {len(values)} values for {self.num_envs} envs: "
+                    "give one or one per env"
                 )
             return values
         return [value] * self.num_envs

@@ -47,7 +47,9 @@ def to_json(level: Any) -> str:
 def _rows(grid: Any) -> list[str]:
     grid = np.asarray(grid)
     if grid.ndim != 2 or grid.dtype.kind not in "iu":
-        raise ValueError(f"level grid must be a 2-d integer array of tile ids, got dtype {grid.dtype} shape {grid.shape}")
+        raise ValueError(
+            f"level grid must be a 2-d integer array of tile ids, got dtype {grid.dtype} shape {grid.shape}"
+        )
     if grid.size and (grid.min() < 0 or grid.max() >= len(TILE_CHARS)):
         bad = grid[(grid < 0) | (grid >= len(TILE_CHARS))].flat[0]
         raise ValueError(f"level grid holds tile id {bad}: allowed ids are 0..={len(TILE_CHARS) - 1} ({TILE_CHARS!r})")

@@ -16,6 +16,7 @@ from gymnasium.error import ResetNeeded
 from ludica import _args, _levels, _native
 from ludica._base import RENDER_FPS, NativeEpisodes, native_env, render_args
 
+
 class LudicaEnv(NativeEpisodes, gym.Env[np.ndarray, np.int64]):
     """One env of a ludica game.
 
@@ -46,9 +47,7 @@ class LudicaEnv(NativeEpisodes, gym.Env[np.ndarray, np.int64]):
         render_scale: int = 1,
     ) -> None:
         self.render_mode, self.render_scale = render_args(render_mode, render_scale)
-        self._native, info = native_env(
-            game, 1, 1, obs, "next_step", num_levels, start_level, sequential, difficulty
-        )
+        self._native, info = native_env(game, 1, 1, obs, "next_step", num_levels, start_level, sequential, difficulty)
         self.game, self.obs_kind = info["name"], obs
         self._obs_shape = tuple(info["obs_shapes"][obs])
         self.observation_space = spaces.Box(0, 255, self._obs_shape, np.uint8)
