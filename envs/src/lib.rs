@@ -17,6 +17,7 @@ mod picture;
 mod pool;
 mod vec_env;
 
+pub use core::shard::ShardOut;
 pub use core::state::EnvState;
 pub use game::{BadObsKind, GameDef, ObsKind, Spawner};
 pub use levels::{LevelPicker, LevelSpec, SEED_LIMIT};

@@ -135,6 +135,16 @@ pub enum VecEnvError {
     /// A level (file or seed) this game cannot play.
     #[error("{0}")]
     Level(String),
+    /// A caller-owned output slice of the wrong length (see [`VecEnv::step_into`]).
+    #[error("output buffer '{what}' holds {got} elements, but this VecEnv needs {want}")]
+    OutputLen {
+        /// Which buffer.
+        what: &'static str,
+        /// Its length.
+        got: usize,
+        /// The length it must have.
+        want: usize,
+    },
     /// A state saved from another game.
     #[error("state was saved from game '{saved}' and cannot load into '{game}'")]
     StateGame {
@@ -166,6 +176,21 @@ unsafe impl Send for Buffers {}
 unsafe impl Sync for Buffers {}
 
 impl Buffers {
+    /// Raw views of `out`, whose slices span all envs. An empty `final_obs` (next-step mode,
+    /// or a reset) aliases `obs`: it is never written then.
+    fn of(out: &mut ShardOut, obs_len: usize) -> Buffers {
+        let final_obs = if out.final_obs.is_empty() { out.obs.as_mut_ptr() } else { out.final_obs.as_mut_ptr() };
+        Buffers {
+            obs: out.obs.as_mut_ptr(),
+            final_obs,
+            reward: out.reward.as_mut_ptr(),
+            terminated: out.terminated.as_mut_ptr(),
+            truncated: out.truncated.as_mut_ptr(),
+            info: out.info.as_mut_ptr(),
+            obs_len,
+        }
+    }
+
     /// The slices of envs `start..start + n`.
     ///
     /// # Safety
@@ -183,6 +208,33 @@ impl Buffers {
                 info: part(self.info.add(start), n),
             }
         }
+    }
+}
+
+/// A [`ShardOut`] spanning all envs is the caller-owned output of [`VecEnv::step_into`] and
+/// [`VecEnv::reset_into`].
+impl ShardOut<'_> {
+    /// Raw views of these slices, after checking their lengths against `env`; without
+    /// `final_obs` (for a reset, which never writes it), that slice is left out.
+    fn buffers(&mut self, env: &VecEnv, final_obs: bool) -> Result<Buffers, VecEnvError> {
+        let (n, obs_len) = (env.num_envs(), env.obs_len());
+        let same_step = env.config.autoreset == AutoReset::SameStep;
+        let final_len = if final_obs && same_step { n * obs_len } else { 0 };
+        if !final_obs {
+            self.final_obs = &mut [];
+        }
+        let lens = [
+            ("obs", self.obs.len(), n * obs_len),
+            ("final_obs", self.final_obs.len(), final_len),
+            ("reward", self.reward.len(), n),
+            ("terminated", self.terminated.len(), n),
+            ("truncated", self.truncated.len(), n),
+            ("info", self.info.len(), n),
+        ];
+        if let Some(&(what, got, want)) = lens.iter().find(|(_, got, want)| got != want) {
+            return Err(VecEnvError::OutputLen { what, got, want });
+        }
+        Ok(Buffers::of(self, obs_len))
     }
 }
 
@@ -250,24 +302,30 @@ impl VecEnv {
         Ok(env)
     }
 
-    /// Runs `job(first env, shard, its slices of the buffers)` on every shard in parallel.
-    fn dispatch(&mut self, job: impl Fn(usize, &mut Shard, ShardOut) + Sync) {
-        let obs_len = self.game.obs_len(self.config.obs);
-        let final_obs = if self.final_obs.is_empty() { self.obs.as_mut_ptr() } else { self.final_obs.as_mut_ptr() };
-        let buffers = Buffers {
-            obs: self.obs.as_mut_ptr(),
-            final_obs,
-            reward: self.reward.as_mut_ptr(),
-            terminated: self.terminated.as_mut_ptr(),
-            truncated: self.truncated.as_mut_ptr(),
-            info: self.info.as_mut_ptr(),
-            obs_len,
+    /// Raw views of the VecEnv's own output buffers.
+    fn own_buffers(&mut self) -> Buffers {
+        let obs_len = self.obs_len();
+        let mut own = ShardOut {
+            obs: &mut self.obs,
+            final_obs: &mut self.final_obs,
+            reward: &mut self.reward,
+            terminated: &mut self.terminated,
+            truncated: &mut self.truncated,
+            info: &mut self.info,
         };
+        Buffers::of(&mut own, obs_len)
+    }
+
+    /// Runs `job(first env, shard, its slices of buffers)` on every shard in parallel.
+    /// `buffers` are the VecEnv's own or a caller's [`ShardOut`], sized for all envs and
+    /// borrowed mutably by the caller for the whole call.
+    fn dispatch(&mut self, buffers: Buffers, job: impl Fn(usize, &mut Shard, ShardOut) + Sync) {
         let (shards, starts) = (&self.shards, &self.starts);
         self.pool.run(&|s| {
             let mut shard = shards[s].lock().expect("a shard lock is never poisoned: panics abort the step");
             // SAFETY: shard s owns envs starts[s]..starts[s + 1], disjoint from every other
-            // shard's; `&mut self` keeps all other access to the buffers out until run returns.
+            // shard's; the buffers are borrowed mutably (`&mut self` or the caller's
+            // `ShardOut`) until run returns, so nothing else touches them meanwhile.
             // In next-step mode `final_obs` aliases `obs` but is never written (no same-step
             // reset happens), so the aliasing slice is never used.
             let out = unsafe { buffers.slice(starts[s], starts[s + 1] - starts[s]) };
@@ -278,22 +336,54 @@ impl VecEnv {
     /// Starts a new episode in every env. With `Some(seed)`, the level streams restart
     /// from that seed (as `VecEnvConfig::seed`), so a reset with the same seed replays.
     pub fn reset(&mut self, seed: Option<u64>) {
+        self.reseed(seed);
+        self.reward.fill(0.0);
+        self.terminated.fill(false);
+        self.truncated.fill(false);
+        let buffers = self.own_buffers();
+        self.dispatch(buffers, |_, shard, out| shard.reset_all(out));
+    }
+
+    /// [`reset`](Self::reset), writing into the caller's `out` (slices spanning all envs; its
+    /// `final_obs` is unused and may be empty) instead of the VecEnv's own buffers, which keep
+    /// their previous contents. Fails, changing nothing, if a slice of `out` has the wrong
+    /// length.
+    pub fn reset_into(&mut self, seed: Option<u64>, mut out: ShardOut) -> Result<(), VecEnvError> {
+        let buffers = out.buffers(self, false)?;
+        self.reseed(seed);
+        out.reward.fill(0.0);
+        out.terminated.fill(false);
+        out.truncated.fill(false);
+        self.dispatch(buffers, |_, shard, out| shard.reset_all(out));
+        Ok(())
+    }
+
+    fn reseed(&mut self, seed: Option<u64>) {
         if let Some(seed) = seed {
             self.config.seed = seed;
             for (s, shard) in self.shards.iter_mut().enumerate() {
                 shard.get_mut().expect("shard lock").reseed(seed, self.starts[s] as u64);
             }
         }
-        self.reward.fill(0.0);
-        self.terminated.fill(false);
-        self.truncated.fill(false);
-        self.dispatch(|_, shard, out| shard.reset_all(out));
     }
 
     /// Steps every env; then read [`obs`](Self::obs), [`reward`](Self::reward) and the rest.
     pub fn step(&mut self, actions: &[u8]) -> Result<(), VecEnvError> {
         self.check_actions(actions)?;
-        self.dispatch(|first, shard, out| shard.step(&actions[first..first + shard.len()], out));
+        let buffers = self.own_buffers();
+        self.dispatch(buffers, |first, shard, out| shard.step(&actions[first..first + shard.len()], out));
+        Ok(())
+    }
+
+    /// [`step`](Self::step), writing observations, rewards, flags and infos straight into the
+    /// caller's `out` (numpy arrays, say; slices spanning all envs, `final_obs` empty in
+    /// next-step mode) instead of the VecEnv's own buffers, which keep their previous
+    /// contents. Fails, changing nothing, on bad actions or a slice of `out` with the wrong
+    /// length.
+    pub fn step_into(&mut self, actions: &[u8], mut out: ShardOut) -> Result<(), VecEnvError> {
+        self.check_actions(actions)?;
+        let buffers = out.buffers(self, true)?;
+        self.dispatch(buffers, |first, shard, out| shard.step(&actions[first..first + shard.len()], out));
         Ok(())
     }
 
@@ -435,5 +525,106 @@ impl VecEnv {
         })?;
         self.info[index] = StepInfo { level_seed: seed, ..StepInfo::default() };
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ludica_procgen::seeds::{Stream, stream};
+    use rand::RngExt;
+
+    /// Caller-owned buffers for `env`, as the Python bridge allocates them.
+    struct Owned {
+        obs: Vec<u8>,
+        final_obs: Vec<u8>,
+        reward: Vec<f32>,
+        terminated: Vec<bool>,
+        truncated: Vec<bool>,
+        info: Vec<StepInfo>,
+    }
+
+    impl Owned {
+        fn for_env(env: &VecEnv) -> Owned {
+            let n = env.num_envs();
+            let same_step = env.config().autoreset == AutoReset::SameStep;
+            Owned {
+                obs: vec![0; n * env.obs_len()],
+                final_obs: vec![0; if same_step { n * env.obs_len() } else { 0 }],
+                reward: vec![0.0; n],
+                terminated: vec![false; n],
+                truncated: vec![false; n],
+                info: vec![StepInfo::default(); n],
+            }
+        }
+
+        fn out(&mut self) -> ShardOut<'_> {
+            ShardOut {
+                obs: &mut self.obs,
+                final_obs: &mut self.final_obs,
+                reward: &mut self.reward,
+                terminated: &mut self.terminated,
+                truncated: &mut self.truncated,
+                info: &mut self.info,
+            }
+        }
+    }
+
+    fn config(autoreset: AutoReset) -> VecEnvConfig {
+        VecEnvConfig { num_envs: 6, num_threads: 2, obs: ObsKind::Symbolic, autoreset, seed: 3, ..Default::default() }
+    }
+
+    #[test]
+    fn step_into_and_reset_into_fill_caller_buffers_exactly_as_step_and_reset_fill_their_own() {
+        for autoreset in [AutoReset::NextStep, AutoReset::SameStep] {
+            let mut own = VecEnv::new(config(autoreset)).unwrap();
+            let mut into = VecEnv::new(config(autoreset)).unwrap();
+            let mut out = Owned::for_env(&into);
+            let len = own.obs_len();
+            own.reset(Some(8));
+            into.reset_into(Some(8), out.out()).unwrap();
+            assert_eq!((own.obs(), own.infos()), (&out.obs[..], &out.info[..]));
+            let mut rng = stream(4, Stream::Behaviour);
+            let mut ended = 0;
+            for _ in 0..1200 {
+                let actions: Vec<u8> = (0..6).map(|_| rng.random_range(0..5)).collect();
+                own.step(&actions).unwrap();
+                into.step_into(&actions, out.out()).unwrap();
+                assert_eq!(own.obs(), &out.obs[..]);
+                assert_eq!(own.reward(), &out.reward[..]);
+                assert_eq!(own.terminated(), &out.terminated[..]);
+                assert_eq!(own.truncated(), &out.truncated[..]);
+                assert_eq!(own.infos(), &out.info[..]);
+                for i in (0..6).filter(|&i| out.info[i].episode_done) {
+                    ended += 1;
+                    if autoreset == AutoReset::SameStep {
+                        let slot = i * len..(i + 1) * len;
+                        assert_eq!(&own.final_obs()[slot.clone()], &out.final_obs[slot]);
+                    }
+                }
+            }
+            assert!(ended > 6, "{autoreset:?}: episodes must end for the test to mean anything ({ended})");
+        }
+    }
+
+    #[test]
+    fn wrong_output_lengths_and_actions_are_refused_before_anything_moves() {
+        let mut env = VecEnv::new(config(AutoReset::SameStep)).unwrap();
+        let mut out = Owned::for_env(&env);
+        env.step_into(&[1; 6], out.out()).unwrap();
+        let before = out.obs.clone();
+        out.reward.pop();
+        let err = env.step_into(&[1; 6], out.out()).unwrap_err();
+        assert_eq!(err, VecEnvError::OutputLen { what: "reward", got: 5, want: 6 });
+        assert!(err.to_string().contains("'reward' holds 5 elements"), "{err}");
+        out.reward.push(0.0);
+        out.final_obs.clear();
+        assert!(matches!(env.step_into(&[1; 6], out.out()), Err(VecEnvError::OutputLen { what: "final_obs", .. })));
+        out.final_obs.resize(6 * env.obs_len(), 0);
+        assert!(matches!(env.step_into(&[9; 6], out.out()), Err(VecEnvError::BadAction { action: 9, .. })));
+        assert_eq!(out.obs, before, "a refused call writes nothing");
+        out.final_obs.clear();
+        env.reset_into(None, out.out()).expect("a reset never writes final_obs, so it may be left empty");
+        assert_ne!(out.obs, before);
     }
 }

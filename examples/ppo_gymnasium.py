@@ -1,0 +1,235 @@
+"""PPO on a ludica game through Gymnasium's vector API, in one file (after CleanRL's
+``ppo_procgen.py``: IMPALA CNN, GAE, clipped surrogate and value losses, entropy bonus).
+
+    python examples/ppo_gymnasium.py --game maze --num-envs 64 --total-steps 2000000
+
+Each update prints one JSON line of metrics with stable names (``global_step``, ``sps``,
+``episodes``, ``episode_return_mean``, ``episode_length_mean``, ``success_rate``,
+``policy_loss``, ``value_loss``, ``entropy``, ``approx_kl``, ``clipfrac``,
+``explained_variance``). The envs use same-step autoreset, so the observation after an
+episode ends is already the next episode's first one and the classic PPO loop applies; an
+episode cut by the time limit is bootstrapped from the value of its final observation.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+
+import numpy as np
+import torch
+from torch import nn
+from torch.distributions import Categorical
+
+import ludica
+
+
+def parse_args() -> argparse.Namespace:
+    p = argparse.ArgumentParser(description="PPO on a ludica game (Gymnasium vector API)")
+    p.add_argument("--game", default="maze", help="game name (ludica.games())")
+    p.add_argument("--num-levels", type=int, default=200, help="training levels; 0 = unlimited")
+    p.add_argument("--start-level", type=int, default=0, help="first training level seed")
+    p.add_argument("--difficulty", default="easy", help="easy, medium, hard or a number in [0, 1]")
+    p.add_argument("--num-envs", type=int, default=64, help="parallel envs")
+    p.add_argument("--env-threads", type=int, default=2, help="Rust threads stepping the envs")
+    p.add_argument("--total-steps", type=int, default=2_000_000, help="env steps to train for")
+    p.add_argument("--num-steps", type=int, default=256, help="steps per env per rollout")
+    p.add_argument("--lr", type=float, default=5e-4, help="Adam learning rate (annealed to 0)")
+    p.add_argument("--gamma", type=float, default=0.999, help="discount")
+    p.add_argument("--gae-lambda", type=float, default=0.95, help="GAE lambda")
+    p.add_argument("--num-minibatches", type=int, default=8, help="minibatches per epoch")
+    p.add_argument("--update-epochs", type=int, default=3, help="epochs over each rollout")
+    p.add_argument("--clip-coef", type=float, default=0.2, help="surrogate and value clipping")
+    p.add_argument("--ent-coef", type=float, default=0.01, help="entropy bonus weight")
+    p.add_argument("--vf-coef", type=float, default=0.5, help="value loss weight")
+    p.add_argument("--max-grad-norm", type=float, default=0.5, help="gradient norm clip")
+    p.add_argument("--channels", type=int, nargs=3, default=[16, 32, 32], help="IMPALA CNN channels")
+    p.add_argument("--seed", type=int, default=1, help="seeds torch and the envs' level streams")
+    p.add_argument("--torch-threads", type=int, default=1, help="torch CPU threads")
+    p.add_argument("--device", default="cpu", help="cpu or cuda")
+    return p.parse_args()
+
+
+class ResidualBlock(nn.Module):
+    def __init__(self, channels: int) -> None:
+        super().__init__()
+        self.conv0 = nn.Conv2d(channels, channels, 3, padding=1)
+        self.conv1 = nn.Conv2d(channels, channels, 3, padding=1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x + self.conv1(torch.relu(self.conv0(torch.relu(x))))
+
+
+class ConvSequence(nn.Sequential):
+    def __init__(self, in_channels: int, out_channels: int) -> None:
+        super().__init__(
+            nn.Conv2d(in_channels, out_channels, 3, padding=1),
+            nn.MaxPool2d(3, stride=2, padding=1),
+            ResidualBlock(out_channels),
+            ResidualBlock(out_channels),
+        )
+
+
+class Agent(nn.Module):
+    """IMPALA CNN torso with policy and value heads, over [N, 64, 64, 3] uint8 frames."""
+
+    def __init__(self, obs_shape: tuple[int, ...], num_actions: int, channels: list[int]) -> None:
+        super().__init__()
+        h, w, c = obs_shape
+        layers: list[nn.Module] = []
+        for out in channels:
+            layers.append(ConvSequence(c, out))
+            c, h, w = out, (h + 1) // 2, (w + 1) // 2
+        self.torso = nn.Sequential(*layers, nn.Flatten(), nn.ReLU(), nn.Linear(c * h * w, 256), nn.ReLU())
+        self.policy = nn.Linear(256, num_actions)
+        self.value = nn.Linear(256, 1)
+        nn.init.orthogonal_(self.policy.weight, 0.01)
+        nn.init.orthogonal_(self.value.weight, 1.0)
+
+    def features(self, obs: torch.Tensor) -> torch.Tensor:
+        return self.torso(obs.permute(0, 3, 1, 2).float() / 255.0)
+
+    def get_value(self, obs: torch.Tensor) -> torch.Tensor:
+        return self.value(self.features(obs)).squeeze(-1)
+
+    def get_action_and_value(self, obs: torch.Tensor, action: torch.Tensor | None = None):
+        hidden = self.features(obs)
+        dist = Categorical(logits=self.policy(hidden))
+        if action is None:
+            action = dist.sample()
+        return action, dist.log_prob(action), dist.entropy(), self.value(hidden).squeeze(-1)
+
+
+def main() -> None:
+    args = parse_args()
+    torch.manual_seed(args.seed)
+    torch.set_num_threads(args.torch_threads)
+    device = torch.device(args.device)
+    envs = ludica.make_vec(
+        args.game,
+        args.num_envs,
+        num_levels=args.num_levels,
+        start_level=args.start_level,
+        difficulty=args.difficulty,
+        obs="rgb",
+        num_threads=args.env_threads,
+        autoreset_mode=ludica.AutoresetMode.SAME_STEP,
+    )
+    obs_shape = envs.single_observation_space.shape
+    agent = Agent(obs_shape, int(envs.single_action_space.n), args.channels).to(device)
+    optimizer = torch.optim.Adam(agent.parameters(), lr=args.lr, eps=1e-5)
+
+    n, t_max = args.num_envs, args.num_steps
+    batch_size = n * t_max
+    minibatch_size = batch_size // args.num_minibatches
+    num_updates = max(1, args.total_steps // batch_size)
+    obs = torch.zeros((t_max, n, *obs_shape), dtype=torch.uint8, device=device)
+    actions = torch.zeros((t_max, n), dtype=torch.long, device=device)
+    logprobs = torch.zeros((t_max, n), device=device)
+    rewards = torch.zeros((t_max, n), device=device)
+    dones = torch.zeros((t_max, n), device=device)
+    values = torch.zeros((t_max, n), device=device)
+
+    next_obs_np, _ = envs.reset(seed=args.seed)
+    next_obs = torch.from_numpy(next_obs_np).to(device)
+    next_done = torch.zeros(n, device=device)
+    global_step, start = 0, time.perf_counter()
+    for update in range(1, num_updates + 1):
+        for group in optimizer.param_groups:
+            group["lr"] = args.lr * (1.0 - (update - 1.0) / num_updates)
+        returns_seen, lengths_seen, successes = [], [], []
+
+        # Rollout: the envs step in Rust while torch waits; obs arrive as numpy, shared by torch.
+        for t in range(t_max):
+            global_step += n
+            obs[t], dones[t] = next_obs, next_done
+            with torch.no_grad():
+                action, logprob, _, value = agent.get_action_and_value(next_obs)
+            actions[t], logprobs[t], values[t] = action, logprob, value
+            next_obs_np, reward, terminated, truncated, info = envs.step(action.cpu().numpy())
+            reward = torch.as_tensor(reward, dtype=torch.float32, device=device)
+            if "final_info" in info:
+                ended, final = info["_final_info"], info["final_info"]
+                returns_seen += final["episode_return"][ended].tolist()
+                lengths_seen += final["episode_length"][ended].tolist()
+                successes += final["episode_success"][ended].tolist()
+                cut = np.flatnonzero(truncated)
+                if cut.size:  # a time limit is not an end: bootstrap from the final frame's value
+                    final_obs = torch.from_numpy(np.stack(info["final_obs"][cut])).to(device)
+                    with torch.no_grad():
+                        reward[cut] += args.gamma * agent.get_value(final_obs)
+            rewards[t] = reward
+            next_obs = torch.from_numpy(next_obs_np).to(device)
+            next_done = torch.as_tensor(terminated | truncated, dtype=torch.float32, device=device)
+
+        # Generalized advantage estimation, backwards through the rollout.
+        with torch.no_grad():
+            next_value = agent.get_value(next_obs)
+            advantages = torch.zeros_like(rewards)
+            last_gae = torch.zeros(n, device=device)
+            for t in reversed(range(t_max)):
+                not_done = 1.0 - (next_done if t == t_max - 1 else dones[t + 1])
+                following = next_value if t == t_max - 1 else values[t + 1]
+                delta = rewards[t] + args.gamma * following * not_done - values[t]
+                last_gae = delta + args.gamma * args.gae_lambda * not_done * last_gae
+                advantages[t] = last_gae
+            returns = advantages + values
+
+        b_obs, b_actions = obs.reshape(-1, *obs_shape), actions.reshape(-1)
+        b_logprobs, b_adv = logprobs.reshape(-1), advantages.reshape(-1)
+        b_returns, b_values = returns.reshape(-1), values.reshape(-1)
+        clipfracs, approx_kl = [], torch.tensor(0.0)
+        for _ in range(args.update_epochs):
+            order = torch.randperm(batch_size, device=device)
+            for lo in range(0, batch_size, minibatch_size):
+                mb = order[lo : lo + minibatch_size]
+                _, new_logprob, entropy, new_value = agent.get_action_and_value(b_obs[mb], b_actions[mb])
+                log_ratio = new_logprob - b_logprobs[mb]
+                ratio = log_ratio.exp()
+                with torch.no_grad():
+                    approx_kl = ((ratio - 1) - log_ratio).mean()
+                    clipfracs.append(((ratio - 1.0).abs() > args.clip_coef).float().mean().item())
+                adv = b_adv[mb]
+                adv = (adv - adv.mean()) / (adv.std() + 1e-8)
+                # Clipped surrogate objective.
+                policy_loss = torch.max(
+                    -adv * ratio, -adv * torch.clamp(ratio, 1 - args.clip_coef, 1 + args.clip_coef)
+                ).mean()
+                # Clipped value loss.
+                v_clipped = b_values[mb] + torch.clamp(new_value - b_values[mb], -args.clip_coef, args.clip_coef)
+                value_loss = 0.5 * torch.max((new_value - b_returns[mb]) ** 2, (v_clipped - b_returns[mb]) ** 2).mean()
+                entropy_loss = entropy.mean()
+                loss = policy_loss - args.ent_coef * entropy_loss + args.vf_coef * value_loss
+                optimizer.zero_grad()
+                loss.backward()
+                nn.utils.clip_grad_norm_(agent.parameters(), args.max_grad_norm)
+                optimizer.step()
+
+        var_returns = b_returns.var()
+        explained = (1 - (b_returns - b_values).var() / var_returns).item() if var_returns > 0 else float("nan")
+        print(
+            json.dumps(
+                {
+                    "update": update,
+                    "global_step": global_step,
+                    "sps": round(global_step / (time.perf_counter() - start)),
+                    "episodes": len(returns_seen),
+                    "episode_return_mean": float(np.mean(returns_seen)) if returns_seen else None,
+                    "episode_length_mean": float(np.mean(lengths_seen)) if lengths_seen else None,
+                    "success_rate": float(np.mean(successes)) if successes else None,
+                    "policy_loss": policy_loss.item(),
+                    "value_loss": value_loss.item(),
+                    "entropy": entropy_loss.item(),
+                    "approx_kl": approx_kl.item(),
+                    "clipfrac": float(np.mean(clipfracs)),
+                    "explained_variance": explained,
+                }
+            ),
+            flush=True,
+        )
+    envs.close()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,97 @@
+"""What the single and the vector env share: the Rust VecEnv built from checked arguments,
+and starting episodes on reset (seeding, level streams, chosen levels)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ludica import _args, _levels, _native
+
+RENDER_FPS = 15
+
+
+def native_env(
+    game: Any,
+    num_envs: Any,
+    num_threads: Any,
+    obs: Any,
+    rust_autoreset: str,
+    num_levels: Any,
+    start_level: Any,
+    sequential: Any,
+    difficulty: Any,
+) -> tuple[_native.VecEnv, dict[str, Any]]:
+    """A Rust VecEnv from checked arguments, and its game's description (``_native.games()``)."""
+    game = _args.game_name(game)
+    native = _native.VecEnv(
+        game,
+        _args.integer("num_envs", num_envs, 1, _args.MAX_ENVS + 1),
+        _args.integer("num_threads", num_threads, 1, 1025),
+        _args.choice("obs", obs, ("rgb", "symbolic")),
+        rust_autoreset,
+        _args.integer("num_levels", num_levels, 0, _args.SEED_LIMIT),
+        _args.integer("start_level", start_level, 0, _args.SEED_LIMIT),
+        bool(sequential),
+        _args.difficulty(difficulty),
+        0,
+    )
+    return native, next(g for g in _native.games() if g["name"] == game)
+
+
+def render_args(render_mode: Any, render_scale: Any) -> tuple[str | None, int]:
+    """Checked ``render_mode`` (None or "rgb_array") and ``render_scale`` (1 to 16)."""
+    if render_mode is not None:
+        _args.choice("render_mode", render_mode, ("rgb_array",))
+    return render_mode, _args.integer("render_scale", render_scale, 1, 17)
+
+
+class NativeEpisodes:
+    """Mixed into both env classes, which set ``_native``, ``game``, ``num_envs`` and
+    ``_stream_started`` (False) and seed Gymnasium's ``np_random`` before ``_start_episodes``."""
+
+    _native: _native.VecEnv
+    game: str
+    num_envs: int
+    _stream_started: bool
+    np_random: np.random.Generator
+
+    def _start_episodes(self, seed: int | None, options: dict[str, Any], obs: np.ndarray) -> np.ndarray:
+        """Starts an episode in every env, writing into ``obs`` (``[num_envs, ...]``); returns
+        the level seeds. Without a seed, the first reset draws one from ``np_random`` and
+        later ones continue the level streams. Chosen levels are checked before any env
+        changes, so a refused option changes nothing."""
+        native = self._open("reset")
+        chosen: list[dict[str, Any]] = []
+        if "level_seed" in options:
+            seeds = self._per_env("level_seed", options["level_seed"])
+            chosen = [{"level_seed": _args.integer("level_seed", s, 0, _args.SEED_LIMIT)} for s in seeds]
+        elif "level" in options:
+            texts = [_levels.to_json(level) for level in self._per_env("level", options["level"])]
+            chosen = [{"level_json": _native.check_level(self.game, text)[0]} for text in texts]
+        if seed is None and not self._stream_started:
+            seed = int(self.np_random.integers(0, _args.STREAM_SEED_LIMIT, dtype=np.uint64))
+        self._stream_started = True
+        level_seeds = native.reset(seed, obs)
+        for i, level in enumerate(chosen):
+            level_seeds[i] = native.reset_env(i, obs[i], **level)
+        return level_seeds
+
+    def _per_env(self, name: str, value: Any) -> list[Any]:
+        """`value` for every env: one value for all, or a list, tuple or array of one per env
+        (a level, being a dict, is always one)."""
+        if isinstance(value, (list, tuple)) or (isinstance(value, np.ndarray) and value.ndim > 0):
+            values = list(value)
+            if len(values) != self.num_envs:
+                raise ValueError(
+                    f"reset option {name!r} holds {len(values)} values for {self.num_envs} envs: "
+                    "give one or one per env"
+                )
+            return values
+        return [value] * self.num_envs
+
+    def _open(self, call: str) -> _native.VecEnv:
+        if self._native.closed:
+            raise ValueError(f"{call}() called on a closed ludica env: make a new one")
+        return self._native

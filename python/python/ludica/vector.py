@@ -1,0 +1,181 @@
+"""`LudicaVectorEnv`: many envs of one ludica game as a ``gymnasium.vector.VectorEnv``.
+
+Rust steps every env with the GIL released and writes the observations straight into the
+numpy array that ``step`` returns; envs reset themselves (``AutoresetMode.NEXT_STEP`` or
+``SAME_STEP``). Infos follow Gymnasium's vector layout (a ``_key`` mask beside each key) and
+match a ``SyncVectorEnv`` of ``LudicaEnv``\\ s key for key and dtype for dtype.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+from gymnasium import spaces
+from gymnasium.vector import AutoresetMode, VectorEnv
+from gymnasium.vector.utils import batch_space
+
+from ludica import _args, _levels, _native
+from ludica._base import RENDER_FPS, NativeEpisodes, native_env, render_args
+
+
+class LudicaVectorEnv(NativeEpisodes, VectorEnv):
+    """``num_envs`` envs of one ludica game, stepped together in Rust.
+
+    Args:
+        game: a game name (``ludica.games()``).
+        num_envs: number of envs.
+        num_levels, start_level, difficulty, obs, sequential: as for ``ludica.LudicaEnv``;
+            every env draws its levels from that range with its own stream.
+        num_threads: Rust worker threads stepping the envs (the calling thread included).
+        autoreset_mode: ``AutoresetMode.NEXT_STEP`` (Gymnasium's default) or ``SAME_STEP``.
+        render_mode, render_scale: as for ``ludica.LudicaEnv``; ``render()`` returns one frame
+            per env.
+        copy: True (default): every step returns new arrays, which the caller may keep.
+            False: observations (and same-step final observations) are written into the same
+            arrays each step, saving an allocation; copy what you keep.
+    """
+
+    def __init__(
+        self,
+        game: str = "maze",
+        num_envs: int = 64,
+        *,
+        num_levels: int = 0,
+        start_level: int = 0,
+        difficulty: str | float = "easy",
+        obs: str = "rgb",
+        sequential: bool = False,
+        num_threads: int = 1,
+        autoreset_mode: AutoresetMode | str = AutoresetMode.NEXT_STEP,
+        render_mode: str | None = None,
+        render_scale: int = 1,
+        copy: bool = True,
+    ) -> None:
+        self.autoreset_mode, rust_mode = _args.autoreset_mode(autoreset_mode)
+        self.render_mode, self.render_scale = render_args(render_mode, render_scale)
+        self._native, info = native_env(
+            game, num_envs, num_threads, obs, rust_mode, num_levels, start_level, sequential, difficulty
+        )
+        self.game, self.num_envs, self.obs_kind = info["name"], self._native.num_envs, obs
+        self.copy = bool(copy)
+        self._single_shape = tuple(info["obs_shapes"][obs])
+        self._batch_shape = (self.num_envs, *self._single_shape)
+        self.metadata = {"render_modes": ["rgb_array"], "render_fps": RENDER_FPS, "autoreset_mode": self.autoreset_mode}
+        self.single_observation_space = spaces.Box(0, 255, self._single_shape, np.uint8)
+        self.single_action_space = spaces.Discrete(len(info["actions"]))
+        self.observation_space = batch_space(self.single_observation_space, self.num_envs)
+        self.action_space = batch_space(self.single_action_space, self.num_envs)
+        self.action_names: list[str] = info["actions"]
+        self._same_step = self.autoreset_mode == AutoresetMode.SAME_STEP
+        self._obs = np.empty(self._batch_shape, np.uint8)
+        self._final_obs = np.empty(self._batch_shape if self._same_step else (0,), np.uint8)
+        self._all_envs = np.ones(self.num_envs, np.bool_)
+        self._stream_started = False
+
+    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None) -> tuple[np.ndarray, dict]:
+        """Starts a new episode in every env on its next level.
+
+        ``seed`` restarts every env's level stream (the same seed replays the same levels;
+        env ``i``'s stream is derived from ``seed`` and ``i``, as in Rust's ``VecEnv``).
+        Options: ``{"level_seed": s}`` (one seed for all envs, or one per env) or
+        ``{"level": level}`` (one level dict for all envs, or one per env).
+        """
+        seed = _args.stream_seed(seed)
+        options = _args.reset_options(options)
+        super().reset(seed=seed)
+        obs = self._new(self._obs)
+        level_seeds = self._start_episodes(seed, options, obs)
+        return obs, {"level_seed": level_seeds, "_level_seed": self._all_envs.copy()}
+
+    def step(self, actions: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, dict]:
+        """Steps every env with ``actions`` (one integer per env; any integer dtype).
+
+        ``info["level_seed"]`` is each env's level. When episodes end, next-step mode adds
+        ``episode_return``, ``episode_length`` and ``episode_success`` (with their masks);
+        same-step mode adds ``final_obs`` and ``final_info`` (holding those keys and the ended
+        level's ``level_seed``), as Gymnasium's ``SyncVectorEnv`` does.
+        """
+        native = self._open("step")
+        if not isinstance(actions, np.ndarray):
+            actions = np.asarray(actions)
+        obs = self._new(self._obs)
+        final_obs = self._final_obs if self._same_step else None
+        reward, terminated, truncated, level_seed, episode = native.step(actions, obs, final_obs)
+        infos: dict[str, Any] = {"level_seed": level_seed, "_level_seed": self._all_envs.copy()}
+        if episode is not None:
+            ended, ret, length, success, episode_level = episode
+            stats = {"episode_return": ret, "episode_length": length, "episode_success": success}
+            if self._same_step:
+                final_info: dict[str, Any] = {"level_seed": np.where(ended, episode_level, 0)}
+                final_info.update(stats)
+                infos["final_obs"] = self._final_observations(ended)
+                infos["_final_obs"] = ended.copy()
+                infos["final_info"] = _with_masks(final_info, ended)
+                infos["_final_info"] = ended
+            else:
+                infos.update(_with_masks(stats, ended))
+        return obs, reward, terminated, truncated, infos
+
+    def _final_observations(self, ended: np.ndarray) -> np.ndarray:
+        """An object array holding the last observation of each ended episode, else None."""
+        final = np.full(self.num_envs, None, dtype=object)
+        for i in np.flatnonzero(ended):
+            final[i] = self._final_obs[i].copy() if self.copy else self._final_obs[i]
+        return final
+
+    def render(self) -> tuple[np.ndarray, ...] | None:
+        """Each env's current frame (see ``LudicaEnv.render``)."""
+        native = self._open("render")
+        if self.render_mode is None:
+            gym.logger.warn('render() needs render_mode="rgb_array" when the env is made; returning None')
+            return None
+        return tuple(native.render(i, self.render_scale) for i in range(self.num_envs))
+
+    def level(self, index: int) -> dict[str, Any]:
+        """The level env ``index`` plays, as a dict (see ``ludica.generate_level``)."""
+        return _levels.from_native(*self._open("level").level(self._index(index)))
+
+    def save_state(self, index: int) -> _native.EnvState:
+        """An immutable snapshot of env ``index``."""
+        return self._open("save_state").save_state(self._index(index))
+
+    def load_state(self, index: int, state: _native.EnvState) -> np.ndarray:
+        """Puts env ``index`` in a snapshot (of any env of the same game); returns its
+        observation. The next ``step`` continues from there."""
+        native = self._open("load_state")
+        if not isinstance(state, _native.EnvState):
+            raise TypeError(f"load_state takes an EnvState from save_state(), got {type(state).__name__}")
+        obs = np.empty(self._single_shape, np.uint8)
+        native.load_state(self._index(index), state, obs)
+        return obs
+
+    def close_extras(self, **kwargs: Any) -> None:
+        """Stops the Rust worker threads and frees the envs."""
+        self._native.close()
+
+    def _new(self, buffer: np.ndarray) -> np.ndarray:
+        return np.empty_like(buffer) if self.copy else buffer
+
+    def _index(self, index: Any) -> int:
+        return _args.integer("env index", index, 0, self.num_envs)
+
+    def __getstate__(self) -> None:
+        raise TypeError(
+            "ludica vector envs cannot be pickled: their state lives in Rust worker threads and ECS worlds with "
+            "no serial form. Send how to make one instead, e.g. functools.partial(ludica.make_vec, 'maze', "
+            "num_envs=64); within a process, use save_state()/load_state()."
+        )
+
+    def __repr__(self) -> str:
+        return f"LudicaVectorEnv({self.game}, num_envs={self.num_envs})"
+
+
+def _with_masks(values: dict[str, np.ndarray], mask: np.ndarray) -> dict[str, np.ndarray]:
+    """`values` with a ``_key`` mask (its own copy of `mask`) beside each key."""
+    out: dict[str, np.ndarray] = {}
+    for key, value in values.items():
+        out[key] = value
+        out[f"_{key}"] = mask.copy()
+    return out

@@ -1,0 +1,24 @@
+//! `ludica._native`: the Rust half of the `ludica` Python package. It exposes the game
+//! registry, level generation and a `VecEnv` that writes observations straight into numpy
+//! arrays the caller owns, with the GIL released while the envs step. The Gymnasium classes
+//! (`ludica.LudicaEnv`, `ludica.LudicaVectorEnv`) are thin Python over this module.
+
+mod convert;
+mod levels;
+mod vec_env;
+
+use pyo3::prelude::*;
+
+/// The extension module.
+#[pymodule]
+fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(levels::games, m)?)?;
+    m.add_function(wrap_pyfunction!(levels::tile_chars, m)?)?;
+    m.add_function(wrap_pyfunction!(levels::generate_level, m)?)?;
+    m.add_function(wrap_pyfunction!(levels::check_level, m)?)?;
+    m.add_function(wrap_pyfunction!(levels::level_picture, m)?)?;
+    m.add("SEED_LIMIT", ludica_envs::SEED_LIMIT)?;
+    m.add_class::<vec_env::NativeVecEnv>()?;
+    m.add_class::<vec_env::NativeEnvState>()?;
+    Ok(())
+}

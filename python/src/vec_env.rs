@@ -1,0 +1,344 @@
+//! `NativeVecEnv`: a `ludica_envs::VecEnv` that steps with the GIL released and writes
+//! observations straight into numpy arrays passed in by the caller; the small per-env
+//! results (rewards, flags, level seeds, episode statistics) come back as fresh arrays.
+//! `NativeEnvState` is an opaque, immutable `save_state` snapshot.
+
+use ludica_envs::{AutoReset, EnvState, LevelSpec, ObsKind, ShardOut, StepInfo, VecEnv, VecEnvConfig};
+use numpy::{Element, PyArray1, PyArray2, PyArray3, PyArrayMethods, PyReadwriteArrayDyn};
+use pyo3::exceptions::{PyTypeError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::types::PyTuple;
+
+use crate::convert::{bytes_of, difficulty, value_error, writable_bytes};
+use crate::levels::{grid, parse_level, picture_array};
+
+/// Many envs of one game; the Rust side of `ludica.LudicaVectorEnv` and `ludica.LudicaEnv`.
+#[pyclass(module = "ludica._native", name = "VecEnv")]
+pub struct NativeVecEnv {
+    /// `None` once closed.
+    env: Option<VecEnv>,
+    /// Scratch outputs that step_into fills and the step results are built from.
+    actions: Vec<u8>,
+    reward: Vec<f32>,
+    terminated: Vec<bool>,
+    truncated: Vec<bool>,
+    info: Vec<StepInfo>,
+    /// Per env: its episode ended on the last step and (next-step mode) it restarts on the next.
+    over: Vec<bool>,
+}
+
+impl NativeVecEnv {
+    fn open(&mut self) -> PyResult<&mut VecEnv> {
+        self.env.as_mut().ok_or_else(closed)
+    }
+
+    fn open_ref(&self) -> PyResult<&VecEnv> {
+        self.env.as_ref().ok_or_else(closed)
+    }
+
+    /// The borrow guard of `obs` after checking that it holds one observation; taken before
+    /// an env changes, so that a bad array changes nothing.
+    fn one_obs<'py>(&self, obs: &Bound<'py, PyAny>) -> PyResult<PyReadwriteArrayDyn<'py, u8>> {
+        let len = self.open_ref()?.obs_len();
+        let mut guard = writable_bytes("obs", obs)?;
+        let got = bytes_of("obs", &mut guard)?.len();
+        if got != len {
+            return Err(PyValueError::new_err(format!("obs holds {got} bytes, but one observation is {len}")));
+        }
+        Ok(guard)
+    }
+
+    /// Copies env `index`'s observation from the VecEnv's own buffer into `guard`.
+    fn copy_obs(&self, index: usize, guard: &mut PyReadwriteArrayDyn<'_, u8>) -> PyResult<()> {
+        let env = self.open_ref()?;
+        let len = env.obs_len();
+        bytes_of("obs", guard)?.copy_from_slice(&env.obs()[index * len..(index + 1) * len]);
+        Ok(())
+    }
+
+    fn check_index(&self, index: usize) -> PyResult<usize> {
+        let n = self.open_ref()?.num_envs();
+        if index < n {
+            Ok(index)
+        } else {
+            Err(PyValueError::new_err(format!("env index {index} is out of range: this VecEnv has envs 0..{n}")))
+        }
+    }
+}
+
+/// A new numpy array (owning its data) of `values`.
+fn fresh<'py, T: Element>(py: Python<'py>, values: impl ExactSizeIterator<Item = T>) -> Bound<'py, PyArray1<T>> {
+    let array = PyArray1::<T>::zeros(py, values.len(), false);
+    // SAFETY: the array was just made here, so no other reference to its data exists.
+    let slots = unsafe { array.as_slice_mut() }.expect("a new array is contiguous");
+    for (slot, value) in slots.iter_mut().zip(values) {
+        *slot = value;
+    }
+    array
+}
+
+fn closed() -> PyErr {
+    PyValueError::new_err("this ludica env is closed: make a new one")
+}
+
+#[pymethods]
+impl NativeVecEnv {
+    /// Builds and resets the envs. `autoreset` is "next_step" or "same_step"; `obs` is "rgb"
+    /// or "symbolic"; `difficulty` a preset name or a number in [0, 1].
+    #[new]
+    #[pyo3(signature = (game, num_envs, num_threads, obs, autoreset, num_levels, start_level, sequential, difficulty_value, seed))]
+    #[expect(clippy::too_many_arguments, reason = "mirrors the keyword arguments of ludica.make_vec")]
+    fn new(
+        py: Python<'_>,
+        game: String,
+        num_envs: usize,
+        num_threads: usize,
+        obs: &str,
+        autoreset: &str,
+        num_levels: u64,
+        start_level: u64,
+        sequential: bool,
+        difficulty_value: &Bound<'_, PyAny>,
+        seed: u64,
+    ) -> PyResult<Self> {
+        let obs: ObsKind = obs.parse().map_err(|e: ludica_envs::BadObsKind| PyValueError::new_err(e.to_string()))?;
+        let autoreset = match autoreset {
+            "next_step" => AutoReset::NextStep,
+            "same_step" => AutoReset::SameStep,
+            other => {
+                return Err(PyValueError::new_err(format!(
+                    "autoreset mode '{other}' is not allowed: use next_step or same_step"
+                )));
+            }
+        };
+        let levels = LevelSpec { num_levels, start_level, sequential, difficulty: difficulty(difficulty_value)? };
+        let config = VecEnvConfig { game, num_envs, num_threads, obs, levels, autoreset, seed };
+        let env = py.detach(|| VecEnv::new(config)).map_err(value_error)?;
+        Ok(NativeVecEnv {
+            env: Some(env),
+            actions: vec![0; num_envs],
+            reward: vec![0.0; num_envs],
+            terminated: vec![false; num_envs],
+            truncated: vec![false; num_envs],
+            info: vec![StepInfo::default(); num_envs],
+            over: vec![false; num_envs],
+        })
+    }
+
+    /// Number of envs.
+    #[getter]
+    fn num_envs(&self) -> usize {
+        self.actions.len()
+    }
+
+    /// Whether `close` was called.
+    #[getter]
+    fn closed(&self) -> bool {
+        self.env.is_none()
+    }
+
+    /// Starts a new episode in every env, writing observations into `obs` (uint8, C-contiguous,
+    /// `num_envs * obs_len` bytes); with a `seed`, the level streams restart from it. Returns
+    /// the level seeds (int64).
+    #[pyo3(signature = (seed, obs))]
+    fn reset<'py>(
+        &mut self,
+        py: Python<'py>,
+        seed: Option<u64>,
+        obs: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyArray1<i64>>> {
+        let mut guard = writable_bytes("obs", obs)?;
+        let obs = bytes_of("obs", &mut guard)?;
+        let Self { env, reward, terminated, truncated, info, over, .. } = self;
+        let env = env.as_mut().ok_or_else(closed)?;
+        let out = ShardOut { obs, final_obs: &mut [], reward, terminated, truncated, info };
+        py.detach(|| env.reset_into(seed, out)).map_err(value_error)?;
+        over.fill(false);
+        Ok(fresh(py, info.iter().map(|i| i.level_seed as i64)))
+    }
+
+    /// Steps every env with `actions` (a 1-d array of any integer dtype), writing
+    /// observations into `obs` and, in same-step mode, the last observations of ended
+    /// episodes into `final_obs` (both uint8, C-contiguous, `num_envs * obs_len` bytes).
+    /// Returns `(reward f64, terminated, truncated, level_seed i64, episode)` where `episode`
+    /// is None or, when some episode ended, `(ended, return f64, length i64, success,
+    /// level_seed i64)` describing the ended episodes.
+    #[pyo3(signature = (actions, obs, final_obs=None))]
+    fn step<'py>(
+        &mut self,
+        py: Python<'py>,
+        actions: &Bound<'py, PyAny>,
+        obs: &Bound<'py, PyAny>,
+        final_obs: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyTuple>> {
+        let Self { env, actions: action_bytes, reward, terminated, truncated, info, over } = self;
+        let env = env.as_mut().ok_or_else(closed)?;
+        let game = env.game();
+        crate::convert::actions(actions, game.actions.len(), game.name, action_bytes)?;
+        let mut obs_guard = writable_bytes("obs", obs)?;
+        let mut final_guard = final_obs.map(|f| writable_bytes("final_obs", f)).transpose()?;
+        let obs = bytes_of("obs", &mut obs_guard)?;
+        let final_obs = match final_guard.as_mut() {
+            Some(guard) => bytes_of("final_obs", guard)?,
+            None => &mut [],
+        };
+        let out = ShardOut { obs, final_obs, reward, terminated, truncated, info };
+        py.detach(|| env.step_into(action_bytes, out)).map_err(value_error)?;
+
+        let next_step = env.config().autoreset == AutoReset::NextStep;
+        for (o, i) in over.iter_mut().zip(info.iter()) {
+            *o = next_step && i.episode_done;
+        }
+        let episode = if info.iter().any(|i| i.episode_done) {
+            (
+                fresh(py, info.iter().map(|i| i.episode_done)),
+                fresh(py, info.iter().map(|i| f64::from(i.episode_return))),
+                fresh(py, info.iter().map(|i| i64::from(i.episode_length))),
+                fresh(py, info.iter().map(|i| i.episode_success)),
+                fresh(py, info.iter().map(|i| i.episode_level_seed as i64)),
+            )
+                .into_pyobject(py)?
+                .into_any()
+        } else {
+            py.None().into_bound(py)
+        };
+        (
+            fresh(py, reward.iter().map(|&r| f64::from(r))),
+            PyArray1::from_slice(py, terminated),
+            PyArray1::from_slice(py, truncated),
+            fresh(py, info.iter().map(|i| i.level_seed as i64)),
+            episode,
+        )
+            .into_pyobject(py)
+    }
+
+    /// Starts a new episode of env `index` on a chosen level: the level of `level_seed` (at
+    /// the configured difficulty) or a level given as JSON. Writes its observation into
+    /// `obs` (one observation's bytes) and returns its level seed.
+    #[pyo3(signature = (index, obs, level_seed=None, level_json=None))]
+    fn reset_env(
+        &mut self,
+        py: Python<'_>,
+        index: usize,
+        obs: &Bound<'_, PyAny>,
+        level_seed: Option<u64>,
+        level_json: Option<&str>,
+    ) -> PyResult<u64> {
+        let index = self.check_index(index)?;
+        let mut guard = self.one_obs(obs)?;
+        let env = self.open()?;
+        let level = match (level_seed, level_json) {
+            (Some(seed), None) => {
+                let seed = crate::convert::level_seed("level_seed", seed)?;
+                let game = env.game();
+                py.detach(|| game.level(seed, env.config().levels.difficulty))
+            }
+            (None, Some(json)) => parse_level(env.game(), json)?,
+            _ => return Err(PyTypeError::new_err("reset_env takes exactly one of level_seed and level_json")),
+        };
+        let seed = level.seed;
+        env.reset_env_to_level(index, level).map_err(value_error)?;
+        self.over[index] = false;
+        self.copy_obs(index, &mut guard)?;
+        Ok(seed)
+    }
+
+    /// The level env `index` plays, as JSON and its grid of tile ids (as `generate_level`).
+    fn level<'py>(&self, py: Python<'py>, index: usize) -> PyResult<(String, Bound<'py, PyArray2<u8>>)> {
+        let index = self.check_index(index)?;
+        let level = self.open_ref()?.level(index).map_err(value_error)?;
+        Ok((level.to_json(), grid(py, &level)?))
+    }
+
+    /// Env `index`'s current frame, each pixel repeated `scale` x `scale` times,
+    /// `[64 * scale, 64 * scale, 3]` uint8.
+    fn render<'py>(&self, py: Python<'py>, index: usize, scale: usize) -> PyResult<Bound<'py, PyArray3<u8>>> {
+        let index = self.check_index(index)?;
+        if !(1..=16).contains(&scale) {
+            return Err(PyValueError::new_err(format!("render scale {scale} is not allowed: use 1 to 16")));
+        }
+        let picture = self.open_ref()?.render(index).map_err(value_error)?;
+        picture_array(py, if scale == 1 { picture } else { picture.upscale(scale) })
+    }
+
+    /// A snapshot of env `index`.
+    fn save_state(&self, index: usize) -> PyResult<NativeEnvState> {
+        let index = self.check_index(index)?;
+        let state = self.open_ref()?.save_state(index).map_err(value_error)?;
+        Ok(NativeEnvState { state, episode_over: self.over[index] })
+    }
+
+    /// Puts env `index` in a saved state (of any env of the same game) and writes its
+    /// observation into `obs` (one observation's bytes).
+    fn load_state(&mut self, index: usize, state: &NativeEnvState, obs: &Bound<'_, PyAny>) -> PyResult<()> {
+        let index = self.check_index(index)?;
+        let mut guard = self.one_obs(obs)?;
+        self.open()?.load_state(index, &state.state).map_err(value_error)?;
+        self.over[index] = state.episode_over;
+        self.copy_obs(index, &mut guard)
+    }
+
+    /// Stops the worker threads and frees the envs; later calls raise ValueError. Idempotent.
+    fn close(&mut self, py: Python<'_>) {
+        if let Some(env) = self.env.take() {
+            py.detach(|| drop(env));
+        }
+    }
+}
+
+/// An immutable snapshot of one env (`save_state`), restorable into any env of the same game
+/// in this process.
+#[pyclass(module = "ludica._native", name = "EnvState", frozen)]
+pub struct NativeEnvState {
+    state: EnvState,
+    /// The episode had ended when the snapshot was taken (a reset is due).
+    #[pyo3(get)]
+    episode_over: bool,
+}
+
+#[pymethods]
+impl NativeEnvState {
+    /// The game the snapshot belongs to.
+    #[getter]
+    fn game(&self) -> String {
+        self.state.level().game.clone()
+    }
+
+    /// The level seed of the snapshot's level.
+    #[getter]
+    fn level_seed(&self) -> u64 {
+        self.state.level().seed
+    }
+
+    /// Steps taken in the episode.
+    #[getter]
+    fn steps(&self) -> u32 {
+        self.state.steps()
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "EnvState(game='{}', level_seed={}, steps={})",
+            self.state.level().game,
+            self.state.level().seed,
+            self.state.steps()
+        )
+    }
+
+    /// Snapshots are immutable, so a copy is the snapshot itself.
+    fn __copy__(slf: Py<Self>) -> Py<Self> {
+        slf
+    }
+
+    fn __deepcopy__(slf: Py<Self>, _memo: &Bound<'_, PyAny>) -> Py<Self> {
+        slf
+    }
+
+    fn __reduce__(&self) -> PyResult<()> {
+        Err(PyTypeError::new_err(
+            "ludica EnvState cannot be pickled: it holds live component values of the game's ECS world, \
+             which have no serial form; keep it in this process, or save the level (env.level()) and \
+             replay the actions from reset instead",
+        ))
+    }
+}

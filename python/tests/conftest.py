@@ -1,0 +1,41 @@
+"""Shared helpers for the ludica Python tests: exact comparison of step results (values,
+dtypes and info layout) and seeded random actions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+
+import ludica
+
+GAMES = [g["name"] for g in ludica.games()]
+
+
+def assert_same(a: Any, b: Any, where: str = "") -> None:
+    """`a` and `b` hold the same data: same dict keys, same array dtypes, shapes and bytes;
+    object arrays element by element."""
+    assert type(a) is type(b), f"{where}: {type(a).__name__} != {type(b).__name__}"
+    if isinstance(a, dict):
+        assert sorted(a) == sorted(b), f"{where}: keys {sorted(a)} != {sorted(b)}"
+        for k in a:
+            assert_same(a[k], b[k], f"{where}[{k!r}]")
+    elif isinstance(a, np.ndarray):
+        assert (a.dtype, a.shape) == (b.dtype, b.shape), f"{where}: {a.dtype}{a.shape} != {b.dtype}{b.shape}"
+        if a.dtype == object:
+            for i, (x, y) in enumerate(zip(a, b, strict=True)):
+                assert_same(x, y, f"{where}[{i}]")
+        else:
+            assert np.array_equal(a, b), f"{where}: {a} != {b}"
+    elif isinstance(a, (tuple, list)):
+        assert len(a) == len(b), where
+        for i, (x, y) in enumerate(zip(a, b, strict=True)):
+            assert_same(x, y, f"{where}[{i}]")
+    else:
+        assert a == b, f"{where}: {a!r} != {b!r}"
+
+
+@pytest.fixture
+def rng() -> np.random.Generator:
+    return np.random.default_rng(1234)
