@@ -22,7 +22,8 @@ use crate::vec_env::{AutoReset, StepInfo};
 #[derive(ScheduleLabel, Clone, Debug, PartialEq, Eq, Hash)]
 pub struct StepSchedule;
 
-/// The slices of the caller's buffers that belong to one shard's envs.
+/// Output slices for a run of envs: one shard's part of the buffers, or, given to
+/// `VecEnv::step_into`, a caller's buffers spanning all envs.
 pub struct ShardOut<'a> {
     /// Observations, `obs_len` bytes per env.
     pub obs: &'a mut [u8],
