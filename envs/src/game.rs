@@ -8,7 +8,7 @@ use bevy_ecs::bundle::Bundle;
 use bevy_ecs::entity::Entity;
 use bevy_ecs::schedule::Schedule;
 use bevy_ecs::world::World;
-use ludica_procgen::{Difficulty, Level};
+use ludica_procgen::{Difficulty, Level, SpawnKind, Tile};
 
 use crate::core::components::EnvId;
 use crate::core::render::{RGB_LEN, Style};
@@ -32,6 +32,10 @@ pub struct GameDef {
     pub view: View,
     /// Scalars appended to symbolic observations.
     pub scalars: &'static [Scalar],
+    /// The tiles its levels may hold; level files with others are refused.
+    pub tiles: &'static [Tile],
+    /// The entity kinds its levels may spawn; level files with others are refused.
+    pub kinds: &'static [SpawnKind],
     /// How tiles and entities look.
     pub style: Style,
     /// The level of a seed at a difficulty.
@@ -72,6 +76,16 @@ impl GameDef {
     pub fn accept(&self, level: &Level) -> Result<(), String> {
         if level.game != self.name {
             return Err(format!("level is for game '{}', not '{}'", level.game, self.name));
+        }
+        let names =
+            |chars: &mut dyn Iterator<Item = char>| chars.map(|c| format!("'{c}'")).collect::<Vec<_>>().join(", ");
+        if let Some(tile) = level.tiles.iter().find(|t| !self.tiles.contains(t)) {
+            let allowed = names(&mut self.tiles.iter().map(|t| t.to_char()));
+            return Err(format!("{} levels have no tile '{}': allowed are {allowed}", self.name, tile.to_char()));
+        }
+        if let Some(spawn) = level.spawns.iter().find(|s| !self.kinds.contains(&s.kind)) {
+            let allowed = self.kinds.iter().map(|k| format!("{k:?}").to_lowercase()).collect::<Vec<_>>().join(", ");
+            return Err(format!("{} levels have no {:?} spawns: allowed are {allowed}", self.name, spawn.kind));
         }
         (self.check)(level).map_err(|e| format!("level seed {} is not playable: {e}", level.seed))
     }

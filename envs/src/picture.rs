@@ -5,8 +5,9 @@
 use bevy_ecs::world::World;
 use ludica_procgen::Level;
 
-use crate::core::components::{Body, EnvId, Kind, Player, Position};
+use crate::core::components::EnvId;
 use crate::core::render::{Background, draw_sprite};
+use crate::core::shard::visit_sprites;
 use crate::core::table::EnvTable;
 use crate::game::{GameDef, Spawner};
 
@@ -73,22 +74,11 @@ pub fn level_picture(game: &GameDef, level: &Level, px_per_tile: usize) -> Pictu
     let mut spawner = Spawner::new(&mut world, EnvId(0), Vec::new());
     (game.spawn)(level, &mut spawner);
     let entities = spawner.finish();
-    let mut ordered: Vec<_> = entities.iter().map(|&e| world.entity(e)).collect();
-    ordered.sort_by_key(|e| e.contains::<Player>());
-    for e in ordered {
-        if let (Some(pos), Some(body), Some(kind)) = (e.get::<Position>(), e.get::<Body>(), e.get::<Kind>()) {
-            let sprite = (game.style.sprite)(kind.0);
-            draw_sprite(
-                &mut pixels,
-                width,
-                &sprite,
-                pos.x * scale,
-                pos.y * scale,
-                body.half_w * scale,
-                body.half_h * scale,
-            );
-        }
-    }
+    visit_sprites(&world, &entities, |s| {
+        let at = (s.pos.x * scale, s.pos.y * scale);
+        let half = (s.body.half_w * scale, s.body.half_h * scale);
+        draw_sprite(&mut pixels, width, &s.look(&game.style), at, half, s.mirrored);
+    });
     Picture { width, height, pixels }
 }
 

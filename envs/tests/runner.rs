@@ -88,7 +88,7 @@ fn lava_pits_and_saws_kill() {
     let mut patrol = flat_level();
     patrol.set(12, 5, Tile::Wall);
     patrol.set(16, 5, Tile::Wall);
-    patrol.spawns.push(Spawn { kind: SpawnKind::Saw, x: 13.5, y: 5.5, vx: 0.1, vy: 0.0 });
+    patrol.spawns.push(Spawn { kind: SpawnKind::Saw, x: 13.5, y: 5.5, vx: 0.1, vy: 0.0, variant: 0 });
     for (what, level) in [("lava", lava), ("pit", pit), ("saw", saw)] {
         let (steps, success) = run_right(level);
         assert!(!success, "{what}");
@@ -129,7 +129,7 @@ fn observation_shapes_and_symbolic_contents() {
     // The level is 8 rows tall: the 16-row window is centred on it, 4 rows of wall above.
     assert!(grid[..16 * 4].iter().all(|&id| id == Tile::Wall as u8));
     let agent_cell = (4 + 5) * 16 + 1;
-    assert_eq!(grid[agent_cell], entity_id(SpawnKind::Agent));
+    assert_eq!(grid[agent_cell], entity_id(SpawnKind::Agent, 0));
     assert_eq!(grid[agent_cell + 16], Tile::Wall as u8, "the floor under the agent");
     assert_eq!(scalars, &[128, 128, 128, 128], "centred in its tile, still");
 }

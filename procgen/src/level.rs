@@ -20,11 +20,36 @@ pub enum Tile {
     Wall = 1,
     /// Deadly to touch; not solid.
     Lava = 2,
+    /// Soft ground: solid, but a digger clears it by walking in.
+    Dirt = 3,
+    /// A rock that falls when nothing holds it up; solid.
+    Boulder = 4,
+    /// A gem lying in the grid: collected by walking in; falls like a boulder.
+    Gem = 5,
+    /// A door opened by the key of its colour (variant 0); solid while closed.
+    RedDoor = 6,
+    /// A door opened by the key of variant 1.
+    GreenDoor = 7,
+    /// A door opened by the key of variant 2.
+    BlueDoor = 8,
 }
 
 impl Tile {
     /// Every tile, in id order.
-    pub const ALL: [Tile; 3] = [Tile::Empty, Tile::Wall, Tile::Lava];
+    pub const ALL: [Tile; 9] = [
+        Tile::Empty,
+        Tile::Wall,
+        Tile::Lava,
+        Tile::Dirt,
+        Tile::Boulder,
+        Tile::Gem,
+        Tile::RedDoor,
+        Tile::GreenDoor,
+        Tile::BlueDoor,
+    ];
+
+    /// The doors, in key-variant order.
+    pub const DOORS: [Tile; 3] = [Tile::RedDoor, Tile::GreenDoor, Tile::BlueDoor];
 
     /// The character a tile prints as in ASCII and JSON rows.
     pub const fn to_char(self) -> char {
@@ -32,6 +57,12 @@ impl Tile {
             Tile::Empty => '.',
             Tile::Wall => '#',
             Tile::Lava => '~',
+            Tile::Dirt => '%',
+            Tile::Boulder => 'O',
+            Tile::Gem => '*',
+            Tile::RedDoor => 'r',
+            Tile::GreenDoor => 'g',
+            Tile::BlueDoor => 'b',
         }
     }
 
@@ -42,7 +73,12 @@ impl Tile {
 
     /// Whether bodies collide with this tile.
     pub const fn is_solid(self) -> bool {
-        matches!(self, Tile::Wall)
+        matches!(self, Tile::Wall | Tile::Dirt | Tile::Boulder | Tile::RedDoor | Tile::GreenDoor | Tile::BlueDoor)
+    }
+
+    /// The door a key of `variant` opens, if there is one.
+    pub fn door_of(variant: u8) -> Option<Tile> {
+        Tile::DOORS.get(variant as usize).copied()
     }
 }
 
@@ -57,11 +93,45 @@ pub enum SpawnKind {
     Goal = 1,
     /// A spinning blade: deadly on touch; moves if it has a velocity.
     Saw = 2,
+    /// A swimming creature; its variant is its size class.
+    Fish = 3,
+    /// A hostile mover (patrols, chases or shoots, as its game says).
+    Enemy = 4,
+    /// A small pickup that must be collected.
+    Orb = 5,
+    /// A pickup that turns the tables for a while.
+    PowerOrb = 6,
+    /// A key; its variant is its colour and matches a door tile ([`Tile::door_of`]).
+    Key = 7,
+    /// A projectile fired by the player.
+    Shot = 8,
+    /// A projectile fired by an enemy.
+    EnemyShot = 9,
+    /// A falling rock: deadly on touch.
+    Rock = 10,
+    /// A bonus pickup.
+    Coin = 11,
+    /// An exit that opens (becomes a goal) once its game's condition holds.
+    Exit = 12,
 }
 
 impl SpawnKind {
     /// Every kind, in id order.
-    pub const ALL: [SpawnKind; 3] = [SpawnKind::Agent, SpawnKind::Goal, SpawnKind::Saw];
+    pub const ALL: [SpawnKind; 13] = [
+        SpawnKind::Agent,
+        SpawnKind::Goal,
+        SpawnKind::Saw,
+        SpawnKind::Fish,
+        SpawnKind::Enemy,
+        SpawnKind::Orb,
+        SpawnKind::PowerOrb,
+        SpawnKind::Key,
+        SpawnKind::Shot,
+        SpawnKind::EnemyShot,
+        SpawnKind::Rock,
+        SpawnKind::Coin,
+        SpawnKind::Exit,
+    ];
 
     /// The character a spawn prints as in ASCII pictures.
     pub const fn to_char(self) -> char {
@@ -69,6 +139,16 @@ impl SpawnKind {
             SpawnKind::Agent => 'A',
             SpawnKind::Goal => 'G',
             SpawnKind::Saw => 'S',
+            SpawnKind::Fish => 'F',
+            SpawnKind::Enemy => 'E',
+            SpawnKind::Orb => 'o',
+            SpawnKind::PowerOrb => 'P',
+            SpawnKind::Key => 'K',
+            SpawnKind::Shot => '-',
+            SpawnKind::EnemyShot => '=',
+            SpawnKind::Rock => 'R',
+            SpawnKind::Coin => 'c',
+            SpawnKind::Exit => 'X',
         }
     }
 }
@@ -89,16 +169,28 @@ pub struct Spawn {
     /// Starting vertical velocity, in tiles per step.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub vy: f32,
+    /// What sort of its kind it is (a key's colour, a fish's size class); 0 by default.
+    #[serde(default, skip_serializing_if = "is_zero_u8")]
+    pub variant: u8,
 }
 
 fn is_zero(v: &f32) -> bool {
     *v == 0.0
 }
 
+fn is_zero_u8(v: &u8) -> bool {
+    *v == 0
+}
+
 impl Spawn {
     /// A still spawn at the centre of tile (`tx`, `ty`).
     pub fn at_tile(kind: SpawnKind, tx: usize, ty: usize) -> Spawn {
-        Spawn { kind, x: tx as f32 + 0.5, y: ty as f32 + 0.5, vx: 0.0, vy: 0.0 }
+        Spawn { kind, x: tx as f32 + 0.5, y: ty as f32 + 0.5, vx: 0.0, vy: 0.0, variant: 0 }
+    }
+
+    /// The same spawn with `variant`.
+    pub fn with_variant(self, variant: u8) -> Spawn {
+        Spawn { variant, ..self }
     }
 
     /// The tile its centre is in.

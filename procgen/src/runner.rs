@@ -191,7 +191,7 @@ impl Builder {
     /// A saw centred in column `x`, `lift` tiles above the ground's surface row.
     fn saw(&mut self, x: usize, lift: f32, vx: f32) {
         let y = self.ground as f32 - lift;
-        self.spawns.push(Spawn { kind: SpawnKind::Saw, x: x as f32 + 0.5, y, vx, vy: 0.0 });
+        self.spawns.push(Spawn { kind: SpawnKind::Saw, x: x as f32 + 0.5, y, vx, vy: 0.0, variant: 0 });
     }
 
     /// Moves the ground by `delta` rows (negative is up), kept between the allowed rows.
@@ -290,7 +290,7 @@ pub fn generate(seed: u64, d: Difficulty) -> Level {
     let placement = stream(seed, Stream::Spawns);
     let mut b = Builder { columns: Vec::new(), spawns: Vec::new(), ground, layout, placement, gaps: 0, lava: 0 };
     b.flat(3);
-    b.spawns.push(Spawn { kind: SpawnKind::Agent, x: 1.5, y: b.ground as f32 - 0.5, vx: 0.0, vy: 0.0 });
+    b.spawns.push(Spawn { kind: SpawnKind::Agent, x: 1.5, y: b.ground as f32 - 0.5, vx: 0.0, vy: 0.0, variant: 0 });
     for _ in 0..sections {
         let run_up = b.layout.random_range(2..=knobs.run_up_max);
         b.flat(run_up);
@@ -634,7 +634,7 @@ mod tests {
         (0..10).for_each(|x| level.set(x, 3, Tile::Wall));
         level.set(2, 2, Tile::Wall);
         level.set(7, 2, Tile::Wall);
-        let saw = Spawn { kind: SpawnKind::Saw, x: 4.5, y: 2.5, vx: 0.1, vy: 0.0 };
+        let saw = Spawn { kind: SpawnKind::Saw, x: 4.5, y: 2.5, vx: 0.1, vy: 0.0, variant: 0 };
         let edges = |z: Zone| [z.x - z.half_w, z.y - z.half_h, z.x + z.half_w, z.y + z.half_h];
         let near = |a: [f32; 4], b: [f32; 4]| a.iter().zip(b).all(|(a, b)| (a - b).abs() < 1e-5);
         let sweep = edges(saw_sweep(&level, &saw));
@@ -668,11 +668,11 @@ mod tests {
         assert!(check(&crowded).unwrap_err().contains("dies 1 steps"));
 
         let mut diagonal = base.clone();
-        diagonal.spawns.push(Spawn { kind: SpawnKind::Saw, x: 5.5, y: 2.5, vx: 0.1, vy: 0.1 });
+        diagonal.spawns.push(Spawn { kind: SpawnKind::Saw, x: 5.5, y: 2.5, vx: 0.1, vy: 0.1, variant: 0 });
         assert!(check(&diagonal).unwrap_err().contains("one axis"));
 
         let mut fast = base.clone();
-        fast.spawns.push(Spawn { kind: SpawnKind::Saw, x: 5.5, y: 2.5, vx: 2.0, vy: 0.0 });
+        fast.spawns.push(Spawn { kind: SpawnKind::Saw, x: 5.5, y: 2.5, vx: 2.0, vy: 0.0, variant: 0 });
         assert!(check(&fast).unwrap_err().contains("at most 0.5"));
 
         let mut two_goals = base.clone();

@@ -13,10 +13,10 @@ use crossterm::style::{Color, Print, ResetColor, SetBackgroundColor, SetForegrou
 use crossterm::terminal::{self, Clear, ClearType, EnterAlternateScreen, LeaveAlternateScreen};
 use crossterm::{execute, queue};
 use ludica_envs::core::PlayerView;
-use ludica_envs::core::symbolic::{ENTITY_ID_BASE, grid_origin};
+use ludica_envs::core::symbolic::{entity_of, grid_origin};
 use ludica_envs::core::view::View;
 use ludica_envs::{AutoReset, GameDef, LevelSpec, ObsKind, Picture, VecEnv, VecEnvConfig};
-use ludica_procgen::{Difficulty, Level, SpawnKind, Tile};
+use ludica_procgen::{Difficulty, Level, Tile};
 
 use super::output::emit;
 use super::{fault, load_levels, parse_game, parse_seed};
@@ -314,8 +314,8 @@ impl Session {
 
 /// The character of a symbolic id: a tile's or an entity kind's, as level text uses them.
 fn symbol(id: u8) -> char {
-    match id.checked_sub(ENTITY_ID_BASE) {
-        Some(kind) => SpawnKind::ALL.get(kind as usize).map_or('?', |k| k.to_char()),
+    match entity_of(id) {
+        Some((kind, _)) => kind.to_char(),
         None => Tile::ALL.get(id as usize).map_or('?', |t| t.to_char()),
     }
 }

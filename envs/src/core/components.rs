@@ -42,9 +42,10 @@ impl Body {
     }
 }
 
-/// What an entity is: selects its sprite and its id in symbolic observations.
+/// What an entity is, and which sort of it (a key's colour, a fish's size class): selects
+/// its sprite and its id in symbolic observations.
 #[derive(Component, Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Kind(pub SpawnKind);
+pub struct Kind(pub SpawnKind, pub u8);
 
 /// The entity the actions drive. One per env.
 #[derive(Component, Clone, Copy, Debug, Default)]
@@ -58,6 +59,12 @@ pub enum Touch {
     /// The episode ends with failure.
     Hazard,
 }
+
+/// Whether a pooled entity is in play. Games spawn a fixed pool of entities that come and go
+/// (shots, spawned creatures) at reset and revive dead ones ([`super::pool`]); dead ones are
+/// not drawn, not touched and not moved by core systems. Entities without it are always live.
+#[derive(Component, Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub struct Live(pub bool);
 
 /// Moves by its [`Velocity`] and reverses it on meeting a solid tile.
 #[derive(Component, Clone, Copy, Debug, Default)]

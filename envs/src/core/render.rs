@@ -25,6 +25,17 @@ pub enum Shape {
     Saw,
     /// A body with two accent eyes looking ahead.
     Critter,
+    /// A fish: an oval body, a tail behind, an accent eye ahead (faces right; mirrored when
+    /// moving left).
+    Fish,
+    /// A ship: an arrowhead pointing right, an accent cockpit.
+    Ship,
+    /// A key: an accent ring on the left, a toothed shaft to the right.
+    Key,
+    /// A five-pointed star with an accent centre.
+    Star,
+    /// A ring: an accent rim around an empty centre (a closed exit, a portal).
+    Ring,
 }
 
 /// How an entity kind looks.
@@ -45,8 +56,8 @@ pub struct Style {
     pub themes: u8,
     /// Colour of `tile` under `theme` at (`u`, `v`) in [0, 1) inside the tile.
     pub tile: fn(tile: Tile, theme: u8, u: f32, v: f32) -> Rgb,
-    /// The sprite of an entity kind.
-    pub sprite: fn(kind: SpawnKind) -> Sprite,
+    /// The sprite of an entity kind and variant.
+    pub sprite: fn(kind: SpawnKind, variant: u8) -> Sprite,
 }
 
 impl Style {
@@ -62,6 +73,9 @@ pub struct Background {
     pixels: Vec<u8>,
     width: usize,
     height: usize,
+    /// The world point (in tiles) at the top-left pixel, and pixels per tile, as last painted.
+    origin: (f32, f32),
+    scale: f32,
     /// One painted tile per tile kind, reused between paints.
     patches: Vec<u8>,
 }
@@ -96,6 +110,8 @@ impl Background {
         let ((origin_x, origin_y), (w, h)) = (origin, size);
         self.width = w;
         self.height = h;
+        self.origin = origin;
+        self.scale = scale;
         let k = scale as usize;
         let whole_tiles = scale.fract() == 0.0 && origin_x.fract() == 0.0 && origin_y.fract() == 0.0;
         if whole_tiles && k > 0 && w % k == 0 && h % k == 0 {
@@ -116,6 +132,26 @@ impl Background {
                 let wx = origin.0 + (px as f32 + 0.5) / scale;
                 let tile = level.tile(wx.floor() as i32, wy.floor() as i32);
                 self.pixels.extend_from_slice(&(style.tile)(tile, theme, wx - wx.floor(), wy - wy.floor()));
+            }
+        }
+    }
+
+    /// Repaints the pixels of tile (`x`, `y`) after it changed in `level` (same pixels as a
+    /// whole repaint would give).
+    pub fn repaint_tile(&mut self, level: &Level, style: &Style, theme: u8, x: i32, y: i32) {
+        let (origin, scale) = (self.origin, self.scale);
+        let span = |start: i32, origin: f32, extent: usize| {
+            let first = (((start as f32 - origin) * scale).floor().max(0.0) as usize).min(extent);
+            let last = (((start as f32 + 1.0 - origin) * scale).ceil().max(0.0) as usize).min(extent);
+            first..last
+        };
+        for py in span(y, origin.1, self.height) {
+            let wy = origin.1 + (py as f32 + 0.5) / scale;
+            for px in span(x, origin.0, self.width) {
+                let wx = origin.0 + (px as f32 + 0.5) / scale;
+                let tile = level.tile(wx.floor() as i32, wy.floor() as i32);
+                let at = (py * self.width + px) * 3;
+                self.pixels[at..at + 3].copy_from_slice(&(style.tile)(tile, theme, wx - wx.floor(), wy - wy.floor()));
             }
         }
     }
@@ -203,12 +239,36 @@ fn shape_at(shape: Shape, u: f32, v: f32) -> Option<bool> {
             let eye = |ex: f32| (u - ex).powi(2) + (v + 0.3).powi(2) <= 0.06;
             (r2 <= 1.3).then_some(eye(-0.35) || eye(0.35))
         }
+        Shape::Fish => {
+            let body = ((u - 0.15) / 0.85).powi(2) + (v / 0.6).powi(2) <= 1.0;
+            let tail = u < -0.55 && v.abs() <= (-0.55 - u) * 1.6;
+            let eye = (u - 0.45).powi(2) + (v + 0.15).powi(2) <= 0.02;
+            (body || tail).then_some(eye)
+        }
+        Shape::Ship => (u >= -1.0 && v.abs() <= (1.0 - u) / 2.0).then_some((u + 0.1).powi(2) + v * v <= 0.05),
+        Shape::Key => {
+            let ring = (u + 0.55).powi(2) + v * v;
+            let shaft = u > -0.2 && v.abs() <= 0.15;
+            let teeth = u > 0.35 && v > 0.0 && v <= 0.5 && ((u * 5.0) as i32) % 2 == 0;
+            if (0.06..=0.2).contains(&ring) { Some(true) } else { (shaft || teeth).then_some(false) }
+        }
+        Shape::Star => {
+            // Inside the star when the radius is under a five-lobed bound of the angle.
+            let angle = v.atan2(u) + std::f32::consts::FRAC_PI_2;
+            let lobe = (angle * 5.0 / (2.0 * std::f32::consts::PI)).rem_euclid(1.0);
+            let bound = 0.45 + 0.55 * (1.0 - 2.0 * (lobe - 0.5).abs()).powi(2);
+            (r2.sqrt() <= bound).then_some(r2 <= 0.08)
+        }
+        Shape::Ring => (0.36..=1.0).contains(&r2).then_some(r2 >= 0.7),
     }
 }
 
-/// Draws `sprite` filling the box centred at pixel (`cx`, `cy`) with half extents (`hw`, `hh`)
-/// in pixels, clipped to `out`, an image `width` pixels wide (3 bytes a pixel).
-pub fn draw_sprite(out: &mut [u8], width: usize, sprite: &Sprite, cx: f32, cy: f32, hw: f32, hh: f32) {
+/// Draws `sprite` filling the box centred at pixel `at` with half extents `half` (in pixels),
+/// mirrored left-right if `mirrored`, clipped to `out`, an image `width` pixels wide (3 bytes a
+/// pixel).
+pub fn draw_sprite(out: &mut [u8], width: usize, sprite: &Sprite, at: (f32, f32), half: (f32, f32), mirrored: bool) {
+    let ((cx, cy), (hw, hh)) = (at, half);
+    let flip = if mirrored { -1.0 } else { 1.0 };
     let height = out.len() / (3 * width);
     let x0 = (cx - hw).round().clamp(0.0, width as f32) as usize;
     let x1 = (cx + hw).round().clamp(0.0, width as f32) as usize;
@@ -217,7 +277,7 @@ pub fn draw_sprite(out: &mut [u8], width: usize, sprite: &Sprite, cx: f32, cy: f
     for py in y0..y1 {
         let v = (py as f32 + 0.5 - cy) / hh;
         for px in x0..x1 {
-            let u = (px as f32 + 0.5 - cx) / hw;
+            let u = flip * (px as f32 + 0.5 - cx) / hw;
             if let Some(accent) = shape_at(sprite.shape, u, v) {
                 let at = (py * width + px) * 3;
                 out[at..at + 3].copy_from_slice(if accent { &sprite.accent } else { &sprite.color });
@@ -254,7 +314,7 @@ mod tests {
         if tile == Tile::Wall { [255, 255, 255] } else { [0, 0, 0] }
     }
 
-    fn red(_: SpawnKind) -> Sprite {
+    fn red(_: SpawnKind, _: u8) -> Sprite {
         Sprite { shape: Shape::Block, color: [255, 0, 0], accent: [255, 0, 0] }
     }
 
@@ -305,8 +365,65 @@ mod tests {
     #[test]
     fn sprites_clip_at_the_border() {
         let mut out = vec![0u8; RGB_LEN];
-        draw_sprite(&mut out, OBS_SIDE, &red(SpawnKind::Agent), 0.0, 0.0, 4.0, 4.0);
+        draw_sprite(&mut out, OBS_SIDE, &red(SpawnKind::Agent, 0), (0.0, 0.0), (4.0, 4.0), false);
         assert_eq!(&out[..3], &[255, 0, 0]);
         assert_eq!(out[(5 * OBS_SIDE + 5) * 3], 0);
+    }
+
+    #[test]
+    fn mirrored_sprites_face_the_other_way() {
+        let fish = Sprite { shape: Shape::Fish, color: [255, 0, 0], accent: [0, 0, 255] };
+        let (mut right, mut left) = (vec![0u8; RGB_LEN], vec![0u8; RGB_LEN]);
+        draw_sprite(&mut right, OBS_SIDE, &fish, (32.0, 32.0), (16.0, 16.0), false);
+        draw_sprite(&mut left, OBS_SIDE, &fish, (32.0, 32.0), (16.0, 16.0), true);
+        assert_ne!(right, left);
+        let at = |x: usize, y: usize| (y * OBS_SIDE + x) * 3;
+        for (x, y) in [(20, 30), (40, 28), (17, 32)] {
+            assert_eq!(right[at(x, y)..at(x, y) + 3], left[at(63 - x, y)..at(63 - x, y) + 3], "({x}, {y})");
+        }
+    }
+
+    #[test]
+    fn every_shape_draws_main_and_accent_pixels() {
+        let shapes = [
+            Shape::Block,
+            Shape::Disc,
+            Shape::Diamond,
+            Shape::Saw,
+            Shape::Critter,
+            Shape::Fish,
+            Shape::Ship,
+            Shape::Key,
+            Shape::Star,
+            Shape::Ring,
+        ];
+        for shape in shapes {
+            let sprite = Sprite { shape, color: [255, 0, 0], accent: [0, 0, 255] };
+            let mut out = vec![0u8; RGB_LEN];
+            draw_sprite(&mut out, OBS_SIDE, &sprite, (32.0, 32.0), (24.0, 24.0), false);
+            let count = |c: [u8; 3]| out.chunks_exact(3).filter(|p| *p == c).count();
+            assert!(count([255, 0, 0]) > 40, "{shape:?} main");
+            assert!(count([0, 0, 255]) > 4, "{shape:?} accent");
+            assert!(count([0, 0, 0]) > 40, "{shape:?} leaves background");
+        }
+    }
+
+    #[test]
+    fn repainting_a_changed_tile_matches_a_whole_repaint() {
+        let mut level = Level::filled("t", 0, Difficulty::MIN, 9, 7, Tile::Empty);
+        let style = Style { themes: 2, tile: checker, sprite: red };
+        for (origin, scale, size) in [((-3.0, -4.0), 64.0 / 15.0, (64, 64)), ((0.0, 0.0), 4.0, (36, 28))] {
+            let mut bg = Background::default();
+            bg.paint_area(&level, origin, scale, size, &style, 1);
+            level.set(4, 3, Tile::Dirt);
+            level.set(0, 6, Tile::Boulder);
+            bg.repaint_tile(&level, &style, 1, 4, 3);
+            bg.repaint_tile(&level, &style, 1, 0, 6);
+            let mut fresh = Background::default();
+            fresh.paint_area(&level, origin, scale, size, &style, 1);
+            assert_eq!(bg.pixels, fresh.pixels, "origin {origin:?}");
+            level.set(4, 3, Tile::Empty);
+            level.set(0, 6, Tile::Empty);
+        }
     }
 }

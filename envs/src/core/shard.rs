@@ -8,8 +8,8 @@ use bevy_ecs::world::World;
 use ludica_procgen::seeds::{Stream, stream};
 use ludica_procgen::{Level, Tile};
 
-use super::components::{Body, EnvId, Kind, Player, Position, Velocity};
-use super::render::{Background, RGB_LEN, draw_sprite};
+use super::components::{Body, EnvId, Kind, Live, Player, Position, Velocity};
+use super::render::{Background, RGB_LEN, Sprite, Style, draw_sprite};
 use super::state::{EnvState, StateRegistry};
 use super::symbolic::{cell_of, entity_id, grid_origin, paint_tiles};
 use super::table::{EnvTable, Outcome, PlayerView};
@@ -17,6 +17,49 @@ use super::view::{OBS_SIDE, View};
 use crate::game::{GameDef, ObsKind, Spawner};
 use crate::levels::{LevelPicker, LevelSpec};
 use crate::vec_env::{AutoReset, StepInfo};
+
+/// A drawable entity as observations see it.
+pub(crate) struct SpriteAt {
+    pub pos: Position,
+    pub body: Body,
+    pub kind: Kind,
+    /// Drawn facing left (it moves left).
+    pub mirrored: bool,
+}
+
+impl SpriteAt {
+    /// Its sprite in `style`.
+    pub fn look(&self, style: &Style) -> Sprite {
+        (style.sprite)(self.kind.0, self.kind.1)
+    }
+}
+
+/// Visits the drawable live entities among `entities` in spawn order, the player last so that
+/// it is always on top. Shared by observations and level pictures.
+pub(crate) fn visit_sprites(world: &World, entities: &[Entity], mut visit: impl FnMut(SpriteAt)) {
+    let mut player = None;
+    for &e in entities {
+        let entity = world.entity(e);
+        let (Some(pos), Some(body), Some(kind)) =
+            (entity.get::<Position>(), entity.get::<Body>(), entity.get::<Kind>())
+        else {
+            continue;
+        };
+        if entity.get::<Live>().is_some_and(|l| !l.0) {
+            continue;
+        }
+        let mirrored = entity.get::<Velocity>().is_some_and(|v| v.x < 0.0);
+        let sprite = SpriteAt { pos: *pos, body: *body, kind: *kind, mirrored };
+        if entity.contains::<Player>() {
+            player = Some(sprite);
+        } else {
+            visit(sprite);
+        }
+    }
+    if let Some(sprite) = player {
+        visit(sprite);
+    }
+}
 
 /// The label of every shard's step schedule.
 #[derive(ScheduleLabel, Clone, Debug, PartialEq, Eq, Hash)]
@@ -147,6 +190,7 @@ impl Shard {
         let player = self.player_view(&spawned);
         let mut table = self.world.resource_mut::<EnvTable>();
         table.rng[i] = stream(level.seed, Stream::Behaviour);
+        table.changed_tiles[i].clear();
         table.levels[i] = level;
         table.entities[i] = spawned;
         table.players[i] = player;
@@ -184,6 +228,7 @@ impl Shard {
             table.bonus.fill(0.0);
         }
         self.schedule.run(&mut self.world);
+        self.redraw_changed_tiles();
 
         let obs_len = self.game.obs_len(self.obs);
         for i in 0..self.len() {
@@ -234,6 +279,31 @@ impl Shard {
         }
     }
 
+    /// Brings the painted backgrounds (rgb) or fitted grids (symbolic) up to date with the
+    /// tiles systems changed this step.
+    fn redraw_changed_tiles(&mut self) {
+        let mut table = self.world.resource_mut::<EnvTable>();
+        let table = &mut *table;
+        for (i, changed) in table.changed_tiles.iter_mut().enumerate() {
+            let level = &table.levels[i];
+            for (x, y) in changed.drain(..) {
+                let (x, y) = (x as i32, y as i32);
+                match (self.obs, self.game.view) {
+                    (ObsKind::Rgb, _) => {
+                        self.backgrounds[i].repaint_tile(level, &self.game.style, self.themes[i], x, y)
+                    }
+                    (ObsKind::Symbolic, view @ View::Fit { .. }) => {
+                        let origin = grid_origin(view.origin(level, &PlayerView::default()));
+                        if let Some(cell) = cell_of(view.grid_side(), origin, x as f32, y as f32) {
+                            self.fitted_grids[i][cell] = level.tile(x, y) as u8;
+                        }
+                    }
+                    (ObsKind::Symbolic, View::Follow { .. }) => {}
+                }
+            }
+        }
+    }
+
     /// Writes env `i`'s observation into `out` (`obs_len` bytes).
     pub fn write_obs(&self, i: usize, out: &mut [u8]) {
         let table = self.world.resource::<EnvTable>();
@@ -250,9 +320,9 @@ impl Shard {
                     View::Fit { .. } => grid.copy_from_slice(&self.fitted_grids[i]),
                     View::Follow { .. } => paint_tiles(level, view, origin, grid),
                 }
-                self.for_each_sprite(&table.entities[i], |pos, _, kind| {
-                    if let Some(cell) = cell_of(side, origin, pos.x, pos.y) {
-                        grid[cell] = entity_id(kind.0);
+                visit_sprites(&self.world, &table.entities[i], |s| {
+                    if let Some(cell) = cell_of(side, origin, s.pos.x, s.pos.y) {
+                        grid[cell] = entity_id(s.kind.0, s.kind.1);
                     }
                 });
                 for (byte, scalar) in scalars.iter_mut().zip(self.game.scalars) {
@@ -276,10 +346,9 @@ impl Shard {
             View::Fit { .. } => origin,
             View::Follow { .. } => (ox, oy),
         };
-        self.for_each_sprite(entities, |pos, body, kind| {
-            let sprite = (style.sprite)(kind.0);
-            let (cx, cy) = ((pos.x - origin.0) * scale, (pos.y - origin.1) * scale);
-            draw_sprite(out, OBS_SIDE, &sprite, cx, cy, body.half_w * scale, body.half_h * scale);
+        visit_sprites(&self.world, entities, |s| {
+            let at = ((s.pos.x - origin.0) * scale, (s.pos.y - origin.1) * scale);
+            draw_sprite(out, OBS_SIDE, &s.look(style), at, (s.body.half_w * scale, s.body.half_h * scale), s.mirrored);
         });
     }
 
@@ -298,28 +367,6 @@ impl Shard {
             }
         }
         out
-    }
-
-    /// Visits the drawable entities (position, body and kind) in spawn order, the player last
-    /// so that it is always on top.
-    fn for_each_sprite(&self, entities: &[Entity], mut visit: impl FnMut(Position, Body, Kind)) {
-        let mut player = None;
-        for &e in entities {
-            let entity = self.world.entity(e);
-            let (Some(pos), Some(body), Some(kind)) =
-                (entity.get::<Position>(), entity.get::<Body>(), entity.get::<Kind>())
-            else {
-                continue;
-            };
-            if entity.contains::<Player>() {
-                player = Some((*pos, *body, *kind));
-            } else {
-                visit(*pos, *body, *kind);
-            }
-        }
-        if let Some((pos, body, kind)) = player {
-            visit(pos, body, kind);
-        }
     }
 
     /// A snapshot of env `i`.

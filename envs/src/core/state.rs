@@ -8,8 +8,10 @@ use bevy_ecs::component::Component;
 use bevy_ecs::world::{EntityRef, EntityWorldMut};
 use ludica_procgen::{Level, Rng};
 
-use super::components::{Body, Kind, Patrol, Player, Position, Touch, Velocity};
+use super::components::{Body, Kind, Live, Patrol, Player, Position, Touch, Velocity};
 use super::physics::Platformer;
+use super::pool::Projectile;
+use super::steer::Steered;
 use super::table::PlayerView;
 
 type Value = Arc<dyn Any + Send + Sync>;
@@ -45,6 +47,9 @@ impl Default for StateRegistry {
         r.add::<Touch>();
         r.add::<Patrol>();
         r.add::<Platformer>();
+        r.add::<Live>();
+        r.add::<Projectile>();
+        r.add::<Steered>();
         r
     }
 }

@@ -6,13 +6,24 @@ use ludica_procgen::{Level, SpawnKind, Tile};
 use super::table::PlayerView;
 use super::view::View;
 
-/// Symbolic id of entity kind `k` is `ENTITY_ID_BASE + k as u8`; tile ids are the tile's
+/// Symbolic id of an entity of kind `k` and variant `v` is
+/// `ENTITY_ID_BASE + VARIANTS * k + min(v, VARIANTS - 1)`; tile ids are the tile's
 /// discriminant, below this.
 pub const ENTITY_ID_BASE: u8 = 16;
 
-/// The id an entity kind has in symbolic observations.
-pub const fn entity_id(kind: SpawnKind) -> u8 {
-    ENTITY_ID_BASE + kind as u8
+/// Variants told apart in symbolic ids (larger variants share the last id).
+pub const VARIANTS: u8 = 4;
+
+/// The id an entity of `kind` and `variant` has in symbolic observations.
+pub const fn entity_id(kind: SpawnKind, variant: u8) -> u8 {
+    let v = if variant < VARIANTS { variant } else { VARIANTS - 1 };
+    ENTITY_ID_BASE + VARIANTS * kind as u8 + v
+}
+
+/// The kind and variant of a symbolic entity id; `None` for tile ids and unused ids.
+pub fn entity_of(id: u8) -> Option<(SpawnKind, u8)> {
+    let offset = id.checked_sub(ENTITY_ID_BASE)?;
+    SpawnKind::ALL.get((offset / VARIANTS) as usize).map(|&k| (k, offset % VARIANTS))
 }
 
 /// A number appended after the grid, quantized to one byte.
@@ -26,6 +37,14 @@ pub enum Scalar {
     PlayerVelX,
     /// Vertical velocity (positive downwards), encoded like `PlayerVelX`.
     PlayerVelY,
+    /// A byte of game state the game's systems keep in [`PlayerView::status`]`[slot]`
+    /// (keys held, power time left, size, ...), named for cards and `ludica games`.
+    Status {
+        /// Index into `PlayerView::status`.
+        slot: usize,
+        /// What the byte means.
+        name: &'static str,
+    },
 }
 
 impl Scalar {
@@ -36,6 +55,7 @@ impl Scalar {
             Scalar::PlayerOffsetY => "player_offset_y",
             Scalar::PlayerVelX => "player_vel_x",
             Scalar::PlayerVelY => "player_vel_y",
+            Scalar::Status { name, .. } => name,
         }
     }
 
@@ -48,6 +68,7 @@ impl Scalar {
             Scalar::PlayerOffsetY => fraction(player.pos.y),
             Scalar::PlayerVelX => velocity(player.vel.x),
             Scalar::PlayerVelY => velocity(player.vel.y),
+            Scalar::Status { slot, .. } => player.status[slot],
         }
     }
 }
@@ -82,6 +103,10 @@ pub fn grid_origin(origin: (f32, f32)) -> (i32, i32) {
 }
 
 const _: () = assert!((Tile::ALL.len() as u8) < ENTITY_ID_BASE, "tile ids must stay below entity ids");
+const _: () = assert!(
+    (ENTITY_ID_BASE as usize + VARIANTS as usize * SpawnKind::ALL.len()) <= 256,
+    "entity ids must fit in a byte"
+);
 
 #[cfg(test)]
 mod tests {
@@ -99,6 +124,27 @@ mod tests {
         assert_eq!(Scalar::PlayerOffsetY.encode(&p), 64);
         assert_eq!(Scalar::PlayerVelX.encode(&p), 192);
         assert_eq!(Scalar::PlayerVelY.encode(&p), 0, "clamped");
+    }
+
+    #[test]
+    fn entity_ids_round_trip_and_clamp_variants() {
+        for kind in SpawnKind::ALL {
+            for variant in 0..VARIANTS {
+                let id = entity_id(kind, variant);
+                assert!(id >= ENTITY_ID_BASE);
+                assert_eq!(entity_of(id), Some((kind, variant)));
+            }
+        }
+        assert_eq!(entity_id(SpawnKind::Fish, 9), entity_id(SpawnKind::Fish, VARIANTS - 1));
+        assert_eq!(entity_of(Tile::Wall as u8), None);
+    }
+
+    #[test]
+    fn status_scalars_read_their_slot() {
+        let mut p = PlayerView::default();
+        p.status[2] = 7;
+        assert_eq!(Scalar::Status { slot: 2, name: "keys" }.encode(&p), 7);
+        assert_eq!(Scalar::Status { slot: 2, name: "keys" }.name(), "keys");
     }
 
     #[test]

@@ -1,11 +1,11 @@
 //! Systems every game can reuse: publishing the player's body, touches between the player and
-//! other entities, deadly tiles, and patrolling movers. Each is order-independent across
+//! other live entities, deadly tiles, and patrolling movers. Each is order-independent across
 //! entities, so its result does not depend on query iteration order.
 
 use bevy_ecs::prelude::*;
 use ludica_procgen::{Level, Tile};
 
-use super::components::{Body, EnvId, Patrol, Player, Position, Touch, Velocity};
+use super::components::{Body, EnvId, Live, Patrol, Player, Position, Touch, Velocity};
 use super::table::{EnvTable, Outcome};
 
 /// Copies each env's player body into [`EnvTable::players`] for the systems that follow.
@@ -26,12 +26,28 @@ pub fn overlaps(a: Position, ab: Body, b: Position, bb: Body) -> bool {
     (a.x - b.x).abs() < ab.half_w + bb.half_w && (a.y - b.y).abs() < ab.half_h + bb.half_h
 }
 
+/// Moving bodies selected by `F`: their env, kinematics, box, and whether they are in play.
+pub type Movers<'w, 's, F> = Query<
+    'w,
+    's,
+    (&'static EnvId, &'static mut Position, &'static mut Velocity, &'static Body, Option<&'static Live>),
+    F,
+>;
+
+/// Entities the player can touch, and whether they are in play.
+type Touchables<'w, 's> = Query<
+    'w,
+    's,
+    (&'static EnvId, &'static Position, &'static Body, &'static Touch, Option<&'static Live>),
+    Without<Player>,
+>;
+
 /// Ends episodes whose player overlaps a [`Touch`] entity: goals succeed, hazards fail.
-pub fn resolve_touches(
-    touchables: Query<(&EnvId, &Position, &Body, &Touch), Without<Player>>,
-    mut table: ResMut<EnvTable>,
-) {
-    for (env, pos, body, touch) in &touchables {
+pub fn resolve_touches(touchables: Touchables, mut table: ResMut<EnvTable>) {
+    for (env, pos, body, touch, live) in &touchables {
+        if live.is_some_and(|l| !l.0) {
+            continue;
+        }
         let e = env.0 as usize;
         let player = table.players[e];
         if overlaps(player.pos, player.body, *pos, *body) {
@@ -70,11 +86,11 @@ pub fn burn_in_lava(mut table: ResMut<EnvTable>) {
 
 /// Moves patrolling entities by their velocity, one axis at a time, reversing an axis whose
 /// move would enter a solid tile.
-pub fn move_patrols(
-    mut movers: Query<(&EnvId, &mut Position, &mut Velocity, &Body), With<Patrol>>,
-    table: Res<EnvTable>,
-) {
-    for (env, mut pos, mut vel, body) in &mut movers {
+pub fn move_patrols(mut movers: Movers<With<Patrol>>, table: Res<EnvTable>) {
+    for (env, mut pos, mut vel, body, live) in &mut movers {
+        if live.is_some_and(|l| !l.0) {
+            continue;
+        }
         let level = &table.levels[env.0 as usize];
         let moved_x = Position { x: pos.x + vel.x, y: pos.y };
         if any_tile_under(level, moved_x, *body, Tile::is_solid) {

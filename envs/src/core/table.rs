@@ -3,7 +3,7 @@
 
 use bevy_ecs::entity::Entity;
 use bevy_ecs::resource::Resource;
-use ludica_procgen::{Level, Rng};
+use ludica_procgen::{Level, Rng, Tile};
 
 use super::components::{Body, Position, Velocity};
 
@@ -31,11 +31,20 @@ pub struct PlayerView {
     pub body: Body,
     /// Whether the player stands on solid ground (platform games).
     pub grounded: bool,
+    /// Game state bytes a game's systems keep for its symbolic scalars
+    /// ([`super::symbolic::Scalar::Status`]): keys held, power time left and the like.
+    pub status: [u8; 4],
 }
 
 impl Default for PlayerView {
     fn default() -> Self {
-        PlayerView { pos: Position::default(), vel: Velocity::default(), body: Body::square(0.0), grounded: false }
+        PlayerView {
+            pos: Position::default(),
+            vel: Velocity::default(),
+            body: Body::square(0.0),
+            grounded: false,
+            status: [0; 4],
+        }
     }
 }
 
@@ -56,6 +65,8 @@ pub struct EnvTable {
     pub players: Vec<PlayerView>,
     /// Each env's entities, in spawn order.
     pub entities: Vec<Vec<Entity>>,
+    /// Tiles changed this step (by [`EnvTable::set_tile`]), per env, for the shard to redraw.
+    pub changed_tiles: Vec<Vec<(u16, u16)>>,
 }
 
 impl EnvTable {
@@ -69,6 +80,20 @@ impl EnvTable {
             rng: (0..n).map(|_| ludica_procgen::seeds::stream(0, ludica_procgen::Stream::Behaviour)).collect(),
             players: vec![PlayerView::default(); n],
             entities: vec![Vec::new(); n],
+            changed_tiles: vec![Vec::new(); n],
+        }
+    }
+
+    /// Changes tile (`x`, `y`) of env `env`'s level (dug dirt, an opened door, a fallen
+    /// boulder); the shard redraws it in that env's observations. Outside the grid: ignored.
+    pub fn set_tile(&mut self, env: usize, x: i32, y: i32, tile: Tile) {
+        let level = &mut self.levels[env];
+        if x < 0 || y < 0 || x as usize >= level.width || y as usize >= level.height {
+            return;
+        }
+        if level.tile(x, y) != tile {
+            level.set(x as usize, y as usize, tile);
+            self.changed_tiles[env].push((x as u16, y as u16));
         }
     }
 

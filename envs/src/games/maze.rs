@@ -4,7 +4,7 @@
 use bevy_ecs::prelude::*;
 use ludica_procgen::{Level, SpawnKind, Tile, maze};
 
-use crate::core::render::{Rgb, Shape, Sprite, Style, bevel, blend};
+use crate::core::render::{Rgb, Shape, Sprite, Style, bevel};
 use crate::core::state::StateRegistry;
 use crate::core::systems::{record_players, resolve_touches};
 use crate::core::view::View;
@@ -32,6 +32,8 @@ pub const GAME: GameDef = GameDef {
     success_reward: GOAL_REWARD,
     view: View::Fit { world: maze::MAX_SIDE },
     scalars: &[],
+    tiles: &[Tile::Empty, Tile::Wall],
+    kinds: &[SpawnKind::Agent, SpawnKind::Goal],
     style: Style { themes: THEMES.len() as u8, tile: paint_tile, sprite },
     generate: maze::generate,
     check: |level| maze::check(level).map(|_| ()),
@@ -43,17 +45,15 @@ pub const GAME: GameDef = GameDef {
 fn paint_tile(tile: Tile, theme: u8, u: f32, v: f32) -> Rgb {
     let (wall, floor) = THEMES[theme as usize];
     match tile {
-        Tile::Wall => bevel(wall, u, v),
         Tile::Empty => floor,
-        Tile::Lava => blend(floor, [230, 80, 20], 0.8),
+        _ => bevel(wall, u, v),
     }
 }
 
-fn sprite(kind: SpawnKind) -> Sprite {
+fn sprite(kind: SpawnKind, _variant: u8) -> Sprite {
     match kind {
         SpawnKind::Agent => Sprite { shape: Shape::Critter, color: [40, 110, 230], accent: [255, 255, 255] },
-        SpawnKind::Goal => Sprite { shape: Shape::Diamond, color: [250, 200, 30], accent: [255, 250, 210] },
-        SpawnKind::Saw => Sprite { shape: Shape::Saw, color: [160, 160, 170], accent: [60, 60, 60] },
+        _ => Sprite { shape: Shape::Diamond, color: [250, 200, 30], accent: [255, 250, 210] },
     }
 }
 
@@ -61,9 +61,9 @@ fn spawn(level: &Level, spawner: &mut Spawner) {
     for s in &level.spawns {
         let pos = Position { x: s.x, y: s.y };
         match s.kind {
-            SpawnKind::Agent => spawner.spawn((pos, Body::square(0.8), Kind(s.kind), Player)),
-            SpawnKind::Goal => spawner.spawn((pos, Body::square(0.6), Kind(s.kind), Touch::Goal)),
-            SpawnKind::Saw => spawner.spawn((pos, Body::square(0.8), Kind(s.kind), Touch::Hazard)),
+            SpawnKind::Agent => spawner.spawn((pos, Body::square(0.8), Kind(s.kind, s.variant), Player)),
+            // Checked levels hold only the agent and the goal.
+            _ => spawner.spawn((pos, Body::square(0.6), Kind(s.kind, s.variant), Touch::Goal)),
         };
     }
 }

@@ -43,6 +43,8 @@ pub const GAME: GameDef = GameDef {
     success_reward: GOAL_REWARD,
     view: View::Follow { tiles: 16 },
     scalars: &[Scalar::PlayerOffsetX, Scalar::PlayerOffsetY, Scalar::PlayerVelX, Scalar::PlayerVelY],
+    tiles: &[Tile::Empty, Tile::Wall, Tile::Lava],
+    kinds: &[SpawnKind::Agent, SpawnKind::Goal, SpawnKind::Saw],
     style: Style { themes: THEMES.len() as u8, tile: paint_tile, sprite },
     generate: runner::generate,
     check: |level| runner::check(level).map(|_| ()),
@@ -56,33 +58,35 @@ fn paint_tile(tile: Tile, theme: u8, u: f32, v: f32) -> Rgb {
     match tile {
         Tile::Empty => sky,
         // Bricks: a darker mortar line along the bottom and right of each tile.
-        Tile::Wall if u > 0.75 || v > 0.75 => blend(ground, [0, 0, 0], 0.2),
-        Tile::Wall => ground,
         // A bright crust over the molten body.
         Tile::Lava if v < 0.3 => blend(lava, [255, 220, 80], 0.6),
         Tile::Lava => lava,
+        // Walls (and tiles runner levels never hold): bricks.
+        _ if u > 0.75 || v > 0.75 => blend(ground, [0, 0, 0], 0.2),
+        _ => ground,
     }
 }
 
-fn sprite(kind: SpawnKind) -> Sprite {
+fn sprite(kind: SpawnKind, _variant: u8) -> Sprite {
     match kind {
         SpawnKind::Agent => Sprite { shape: Shape::Critter, color: [220, 50, 60], accent: [255, 255, 255] },
         SpawnKind::Goal => Sprite { shape: Shape::Disc, color: [250, 200, 30], accent: [255, 245, 180] },
-        SpawnKind::Saw => Sprite { shape: Shape::Saw, color: [170, 170, 180], accent: [50, 50, 60] },
+        _ => Sprite { shape: Shape::Saw, color: [170, 170, 180], accent: [50, 50, 60] },
     }
 }
 
 fn spawn(level: &Level, spawner: &mut Spawner) {
     for s in &level.spawns {
         let (pos, vel) = (Position { x: s.x, y: s.y }, Velocity { x: s.vx, y: s.vy });
-        let kind = Kind(s.kind);
+        let kind = Kind(s.kind, s.variant);
         match s.kind {
             SpawnKind::Agent => {
                 let body = Body::square(2.0 * runner::PLAYER_HALF);
                 spawner.spawn((pos, vel, body, kind, Player, Platformer::new(&PLATFORMER)))
             }
             SpawnKind::Goal => spawner.spawn((pos, Body::square(2.0 * runner::GOAL_HALF), kind, Touch::Goal)),
-            SpawnKind::Saw => {
+            // Checked levels hold only the agent, the goal and saws.
+            _ => {
                 let saw = (pos, Body::square(2.0 * runner::SAW_HALF), kind, Touch::Hazard);
                 if s.vx != 0.0 || s.vy != 0.0 { spawner.spawn((saw, vel, Patrol)) } else { spawner.spawn(saw) }
             }
