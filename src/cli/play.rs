@@ -521,6 +521,7 @@ fn key_help(game: &GameDef) -> String {
 mod tests {
     use super::*;
     use ludica_envs::games::maze;
+    use ludica_procgen::SpawnKind;
 
     #[test]
     fn keys_map_by_action_name_and_missing_ones_are_none() {
