@@ -38,8 +38,9 @@ pub struct Args {
     #[arg(long, value_name = "FILE")]
     level: Option<PathBuf>,
     /// Play this key script without a terminal, then print the final frame as text and the
-    /// outcome: L R U D arrows, J jump (space), < > jump left/right (shift+arrow, or plain
-    /// left/right where the game has no such jump), . wait;
+    /// outcome: L R U D arrows, J jump (space; fire where the game has no jump), F fire (f),
+    /// < > jump left/right (shift+arrow, or plain left/right where the game has no such
+    /// jump), . wait;
     /// spaces and commas are ignored [default: play interactively].
     #[arg(long, value_name = "KEYS", allow_hyphen_values = true)]
     keys: Option<KeyScript>,
@@ -67,6 +68,7 @@ enum Key {
     Jump,
     JumpLeft,
     JumpRight,
+    Fire,
     Wait,
 }
 
@@ -78,9 +80,10 @@ impl Key {
             Key::Right => &["right"],
             Key::Up => &["up", "jump"],
             Key::Down => &["down"],
-            Key::Jump => &["jump"],
+            Key::Jump => &["jump", "fire"],
             Key::JumpLeft => &["left_jump", "left"],
             Key::JumpRight => &["right_jump", "right"],
+            Key::Fire => &["fire"],
             Key::Wait => &["noop"],
         }
     }
@@ -99,6 +102,7 @@ impl Key {
             'J' => Key::Jump,
             '<' => Key::JumpLeft,
             '>' => Key::JumpRight,
+            'F' => Key::Fire,
             '.' => Key::Wait,
             _ => return None,
         })
@@ -114,6 +118,7 @@ impl Key {
             KeyCode::Up => Key::Up,
             KeyCode::Down => Key::Down,
             KeyCode::Char(' ') => Key::Jump,
+            KeyCode::Char('f') => Key::Fire,
             KeyCode::Char('.') => Key::Wait,
             _ => return None,
         })
@@ -131,8 +136,8 @@ impl FromStr for KeyScript {
         for (position, c) in s.chars().enumerate().filter(|(_, c)| !c.is_whitespace() && *c != ',') {
             let key = Key::from_script(c).ok_or_else(|| {
                 format!(
-                    "key script has '{c}' at position {position}: allowed are L R U D (arrows), J (jump), \
-                     < > (jump left/right) and . (wait)"
+                    "key script has '{c}' at position {position}: allowed are L R U D (arrows), J (jump or fire), \
+                     F (fire), < > (jump left/right) and . (wait)"
                 )
             })?;
             keys.push(key);
@@ -504,10 +509,13 @@ fn key_help(game: &GameDef) -> String {
     if !arrows.is_empty() {
         parts.push(format!("{arrows} move"));
     }
-    if has(Key::Jump) {
+    if game.actions.contains(&"jump") {
         parts.push("space jump".into());
     }
-    if game.actions.iter().any(|a| a.ends_with("+jump")) {
+    if has(Key::Fire) {
+        parts.push("f or space fire".into());
+    }
+    if game.actions.iter().any(|a| a.ends_with("_jump")) {
         parts.push("shift+←/→ jump sideways".into());
     }
     if has(Key::Wait) {
