@@ -302,6 +302,7 @@ mod tests {
                 let level = generate(seed, d);
                 let tour = check(&level).unwrap_or_else(|e| panic!("seed {seed} at {d}: {e}\n{}", level.to_ascii()));
                 assert!(tour <= MAX_TOUR);
+                assert!(floor_is_connected(&level), "seed {seed} at {d}: cover cut the floor");
                 assert!(level.width <= max_side(d) && level.height <= max_side(d));
                 let enemies: Vec<&Spawn> = level.spawns.iter().filter(|s| s.kind == SpawnKind::Enemy).collect();
                 assert_eq!(enemies.len(), enemy_count(d), "seed {seed} at {d}");
