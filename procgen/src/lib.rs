@@ -13,6 +13,7 @@
 //! ```
 
 mod difficulty;
+pub mod dodgeball;
 mod level;
 pub mod maze;
 pub mod physics;

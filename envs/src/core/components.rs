@@ -69,3 +69,9 @@ pub struct Live(pub bool);
 /// Moves by its [`Velocity`] and reverses it on meeting a solid tile.
 #[derive(Component, Clone, Copy, Debug, Default)]
 pub struct Patrol;
+
+/// The status bytes ([`super::PlayerView::status`]) a player starts its episode with, so the
+/// first observation already shows them (enemies left, lives); read once at reset. Games keep
+/// the bytes up to date in [`super::EnvTable::players`] afterwards.
+#[derive(Component, Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub struct StartStatus(pub [u8; 4]);

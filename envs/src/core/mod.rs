@@ -1,6 +1,8 @@
 //! The ECS core shared by every game: components, the per-env table, reusable systems, entity
 //! pools, the view, the rasterizer and the symbolic encoder, and the shard that steps many envs at once.
 
+pub mod approach;
+pub mod combat;
 pub mod components;
 pub mod physics;
 pub mod pool;
@@ -13,7 +15,7 @@ pub mod systems;
 pub mod table;
 pub mod view;
 
-pub use components::{Body, EnvId, Kind, Live, Patrol, Player, Position, Touch, Velocity};
+pub use components::{Body, EnvId, Kind, Live, Patrol, Player, Position, StartStatus, Touch, Velocity};
 pub use physics::Platformer;
 pub use pool::Projectile;
 pub use steer::Steered;
