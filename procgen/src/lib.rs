@@ -12,7 +12,10 @@
 //! print!("{}", level.to_ascii());
 //! ```
 
+pub mod carve;
+pub mod chaser;
 mod difficulty;
+pub mod heist;
 mod level;
 pub mod maze;
 pub mod physics;

@@ -1,7 +1,8 @@
 //! The ECS core shared by every game: components, the per-env table, reusable systems, entity
-//! pools, the view, the rasterizer and the symbolic encoder, and the shard that steps many envs at once.
+//! pools, grid movement, the view, the rasterizer and the symbolic encoder, and the shard that steps many envs at once.
 
 pub mod components;
+pub mod grid;
 pub mod physics;
 pub mod pool;
 pub mod render;
@@ -14,6 +15,7 @@ pub mod table;
 pub mod view;
 
 pub use components::{Body, EnvId, Kind, Live, Patrol, Player, Position, Touch, Velocity};
+pub use grid::{Den, GridChaser};
 pub use physics::Platformer;
 pub use pool::Projectile;
 pub use steer::Steered;
