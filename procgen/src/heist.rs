@@ -134,9 +134,9 @@ pub fn generate(seed: u64, d: Difficulty) -> Level {
         level.spawns.push(Spawn::at_tile(SpawnKind::Key, x, y).with_variant(colours[k]));
     }
     level.spawns.push(Spawn::at_tile(SpawnKind::Goal, goal.0, goal.1));
-    let steps = check(&level).expect("generated heist levels keep their guarantees");
+    let way = check(&level).expect("generated heist levels keep their guarantees");
     level.meta.insert("doors".into(), doors as f64);
-    level.meta.insert("solution_steps".into(), steps as f64);
+    level.meta.insert("solution_steps".into(), (way.len() - 1) as f64);
     level.meta.insert("goal_distance".into(), dist[goal.1 * w + goal.0] as f64);
     level
 }
@@ -146,9 +146,10 @@ pub fn door_colour(tile: Tile) -> Option<u8> {
     Tile::DOORS.iter().position(|&t| t == tile).map(|c| c as u8)
 }
 
-/// Checks a heist level's guarantees (the generator's, or a hand-edited file's), returning
-/// the fewest steps that reach the gem.
-pub fn check(level: &Level) -> Result<u32, String> {
+/// Checks a heist level's guarantees (the generator's, or a hand-edited file's), returning a
+/// shortest way to the gem under the game's rules: the cells walked through, the agent's
+/// first and the gem's last.
+pub fn check(level: &Level) -> Result<Vec<(usize, usize)>, String> {
     let (w, h) = (level.width, level.height);
     if !(MIN_SIDE..=WORLD).contains(&w) || !(MIN_SIDE..=WORLD).contains(&h) {
         return Err(format!("heist levels have sides in [{MIN_SIDE}, {WORLD}], got {w}x{h}"));
@@ -199,45 +200,54 @@ pub fn check(level: &Level) -> Result<u32, String> {
     }
     let agent = level.first(SpawnKind::Agent).expect("counted one").tile();
     let goal = level.first(SpawnKind::Goal).expect("counted one").tile();
-    let steps = fewest_steps(level, agent, goal, &key_at, None);
-    if steps == UNREACHED {
+    let Some(way) = shortest_heist(level, agent, goal, &key_at, None) else {
         return Err(format!(
             "heist gem at {goal:?} cannot be reached from the agent at {agent:?}, even with every key"
         ));
-    }
+    };
+    let steps = way.len() as u32 - 1;
     if steps > MAX_STEPS {
         return Err(format!("heist gem takes {steps} steps to reach, over the {MAX_STEPS}-step limit"));
     }
     for c in (0..COLOURS as u8).filter(|&c| keys[c as usize]) {
-        if fewest_steps(level, agent, goal, &key_at, Some(c)) != UNREACHED {
+        if shortest_heist(level, agent, goal, &key_at, Some(c)).is_some() {
             return Err(format!("heist gem can be reached without opening the {} door", COLOUR_NAMES[c as usize]));
         }
     }
-    Ok(steps)
+    Ok(way)
 }
 
-/// Fewest steps from `agent` to `goal` under the game's rules, searching (cell, keys picked,
-/// doors opened) states: a key is picked up by entering its cell (`key_at`), a door is
-/// entered (and opened for good, its key used up) only while its key is held, and the door
-/// of colour `shut` (if any) never opens. [`UNREACHED`] if the goal cannot be reached.
-fn fewest_steps(
+/// A shortest way from `agent` to `goal` under the game's rules, as the cells walked through,
+/// both ends included; `None` if the goal cannot be reached. The search runs over (cell, keys
+/// picked, doors opened) states: a key is picked up by entering its cell (`key_at`), a door
+/// is entered (and opened for good, its key used up) only while its key is held, and the door
+/// of colour `shut` (if any) never opens.
+fn shortest_heist(
     level: &Level,
     agent: (usize, usize),
     goal: (usize, usize),
     key_at: &[Option<u8>],
     shut: Option<u8>,
-) -> u32 {
+) -> Option<Vec<(usize, usize)>> {
     const MASKS: usize = 1 << (2 * COLOURS);
+    const UNSEEN: usize = usize::MAX;
     let (w, h) = (level.width, level.height);
-    let mut dist = vec![UNREACHED; w * h * MASKS];
-    let start = agent.1 * w + agent.0;
-    let picked0 = key_at[start].map_or(0, |c| 1 << c);
-    dist[start * MASKS + picked0] = 0;
-    let mut queue = VecDeque::from([(start, picked0)]);
-    while let Some((cell, mask)) = queue.pop_front() {
-        let d = dist[cell * MASKS + mask];
+    let mut came_from = vec![UNSEEN; w * h * MASKS];
+    let start_cell = agent.1 * w + agent.0;
+    let start = start_cell * MASKS + key_at[start_cell].map_or(0, |c| 1 << c);
+    came_from[start] = start;
+    let mut queue = VecDeque::from([start]);
+    while let Some(state) = queue.pop_front() {
+        let (cell, mask) = (state / MASKS, state % MASKS);
         if cell == goal.1 * w + goal.0 {
-            return d;
+            let mut path = vec![(cell % w, cell / w)];
+            let mut at = state;
+            while came_from[at] != at {
+                at = came_from[at];
+                path.push((at / MASKS % w, at / MASKS / w));
+            }
+            path.reverse();
+            return Some(path);
         }
         let (x, y) = (cell % w, cell / w);
         for (nx, ny) in [(x.wrapping_sub(1), y), (x + 1, y), (x, y.wrapping_sub(1)), (x, y + 1)] {
@@ -253,16 +263,16 @@ fn fewest_steps(
                     _ => continue,
                 }
             }
-            let next = ny * w + nx;
-            let next_picked = picked | key_at[next].map_or(0, |c| 1 << c);
-            let state = next * MASKS + (next_opened << COLOURS | next_picked);
-            if dist[state] == UNREACHED {
-                dist[state] = d + 1;
-                queue.push_back((next, next_opened << COLOURS | next_picked));
+            let next_cell = ny * w + nx;
+            let next_picked = picked | key_at[next_cell].map_or(0, |c| 1 << c);
+            let next = next_cell * MASKS + (next_opened << COLOURS | next_picked);
+            if came_from[next] == UNSEEN {
+                came_from[next] = state;
+                queue.push_back(next);
             }
         }
     }
-    UNREACHED
+    None
 }
 
 #[cfg(test)]
@@ -288,8 +298,9 @@ mod tests {
             let (mut most_doors, mut largest) = (0, 0);
             for seed in 0..1000 {
                 let level = generate(seed, d);
-                let steps = check(&level).unwrap_or_else(|e| panic!("seed {seed} at {d}: {e}\n{}", level.to_ascii()));
-                assert!(steps <= MAX_STEPS);
+                let way = check(&level).unwrap_or_else(|e| panic!("seed {seed} at {d}: {e}\n{}", level.to_ascii()));
+                assert!(way.len() as u32 - 1 <= MAX_STEPS);
+                assert!(way.windows(2).all(|p| p[0].0.abs_diff(p[1].0) + p[0].1.abs_diff(p[1].1) == 1));
                 let doors = level.tiles.iter().filter(|&&t| door_colour(t).is_some()).count();
                 assert_eq!(doors as f64, level.meta["doors"]);
                 assert!(doors <= knobs.max_doors);
@@ -318,7 +329,8 @@ mod tests {
         level.spawns.push(Spawn::at_tile(SpawnKind::Agent, 2, 1));
         level.spawns.push(Spawn::at_tile(SpawnKind::Key, 1, 1));
         level.spawns.push(Spawn::at_tile(SpawnKind::Goal, 5, 1));
-        assert_eq!(check(&level), Ok(5), "left for the key, then right through the door");
+        let way = check(&level).unwrap();
+        assert_eq!(way, [(2, 1), (1, 1), (2, 1), (3, 1), (4, 1), (5, 1)], "left for the key, then through the door");
         let mut bypass = level.clone();
         bypass.set(3, 0, Tile::Empty);
         bypass.set(2, 0, Tile::Empty);
@@ -330,7 +342,7 @@ mod tests {
         let mut green = level.clone();
         green.spawns[1].variant = 1;
         green.set(3, 1, Tile::GreenDoor);
-        assert_eq!(check(&green), Ok(5), "any colour, if door and key match");
+        assert_eq!(check(&green).map(|w| w.len()), Ok(6), "any colour, if door and key match");
     }
 
     #[test]

@@ -182,14 +182,15 @@ pub struct Den {
     pub cell: (i32, i32),
     /// Steps a dead chaser waits before coming back.
     pub delay: u16,
-    /// Steps left to wait.
+    /// Steps left to wait (set to `delay` when it dies).
     pub wait: u16,
     /// It comes back only while the player is farther than this from the den (Manhattan).
     pub clearance: i32,
 }
 
 /// Counts down the wait of each dead chaser with a [`Den`] and brings it back there, hunting
-/// and with no heading, once the wait is over and the player is clear of the den.
+/// and with no heading, on the first step after the wait is over that finds the player clear
+/// of the den (a chaser killed with `wait = delay` is back `delay` steps later at the soonest).
 pub fn return_to_dens(
     mut dens: Query<(&EnvId, &mut Den, &mut Live, &mut Position, &mut GridChaser)>,
     table: Res<EnvTable>,
@@ -198,9 +199,12 @@ pub fn return_to_dens(
         if live.0 {
             continue;
         }
-        den.wait = den.wait.saturating_sub(1);
+        if den.wait > 0 {
+            den.wait -= 1;
+            continue;
+        }
         let (px, py) = cell_of(table.players[env.0 as usize].pos);
-        if den.wait == 0 && (px - den.cell.0).abs() + (py - den.cell.1).abs() > den.clearance {
+        if (px - den.cell.0).abs() + (py - den.cell.1).abs() > den.clearance {
             live.0 = true;
             *pos = cell_centre(den.cell);
             *chaser = GridChaser::new(chaser.speed, chaser.flee_speed, chaser.aim);
