@@ -256,17 +256,11 @@ pub fn check(level: &Level) -> Result<Stats, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn difficulties() -> Vec<Difficulty> {
-        let presets = crate::PRESETS.iter().map(|&(_, v)| Difficulty::new(v).expect("presets are valid"));
-        [Difficulty::MIN].into_iter().chain(presets).chain([Difficulty::MAX]).collect()
-    }
+    use crate::testing::{assert_seeded, difficulties};
 
     #[test]
     fn same_seed_same_level_and_seeds_differ() {
-        let d = Difficulty::EASY;
-        assert_eq!(generate(3, d), generate(3, d));
-        assert_ne!(generate(3, d).to_ascii(), generate(4, d).to_ascii());
+        assert_seeded(generate, Difficulty::EASY);
     }
 
     #[test]

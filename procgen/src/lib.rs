@@ -22,6 +22,8 @@ pub mod physics;
 pub mod runner;
 pub mod search;
 pub mod seeds;
+#[cfg(test)]
+mod testing;
 
 pub use difficulty::{BadDifficulty, Difficulty, PRESETS};
 pub use level::{Level, LevelError, MAX_SIDE, Spawn, SpawnKind, Tile};

@@ -88,12 +88,11 @@ pub fn check(level: &Level) -> Result<u32, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testing::assert_seeded;
 
     #[test]
     fn same_seed_same_level_and_seeds_differ() {
-        let d = Difficulty::EASY;
-        assert_eq!(generate(3, d), generate(3, d));
-        assert_ne!(generate(3, d).to_ascii(), generate(4, d).to_ascii());
+        assert_seeded(generate, Difficulty::EASY);
     }
 
     #[test]
