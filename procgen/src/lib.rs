@@ -12,14 +12,19 @@
 //! print!("{}", level.to_ascii());
 //! ```
 
+pub mod carve;
+pub mod chaser;
 mod difficulty;
 pub mod dodgeball;
+pub mod heist;
 mod level;
 pub mod maze;
 pub mod physics;
 pub mod runner;
 pub mod search;
 pub mod seeds;
+#[cfg(test)]
+mod testing;
 
 pub use difficulty::{BadDifficulty, Difficulty, PRESETS};
 pub use level::{Level, LevelError, MAX_SIDE, Spawn, SpawnKind, Tile};

@@ -11,7 +11,8 @@
 
 use rand::RngExt;
 
-use crate::search::{UNREACHED, grid_distances};
+use crate::carve::{carve_depth_first, cell_tile, open_loops, side_of};
+use crate::search::{UNREACHED, grid_distances, walkable};
 use crate::seeds::{Stream, stream};
 use crate::{Difficulty, Level, Spawn, SpawnKind, Tile};
 
@@ -32,15 +33,14 @@ pub fn generate(seed: u64, d: Difficulty) -> Level {
     let mut layout = stream(seed, Stream::Layout);
     let cells_max = (max_side(d) - 1) / 2;
     let cells = layout.random_range((MIN_SIDE - 1) / 2..=cells_max);
-    let side = 2 * cells + 1;
+    let side = side_of(cells);
     let mut level = Level::filled(NAME, seed, d, side, side, Tile::Wall);
-    carve_depth_first(&mut level, cells, &mut layout);
-    open_loops(&mut level, cells, d.lerp(0.10, 0.0), &mut layout);
+    carve_depth_first(&mut level, cells, cells, &mut layout);
+    open_loops(&mut level, cells, cells, d.lerp(0.10, 0.0), &mut layout);
 
     let mut spawns = stream(seed, Stream::Spawns);
-    let cell_tile = |c: usize| 2 * c + 1;
     let agent = (cell_tile(spawns.random_range(0..cells)), cell_tile(spawns.random_range(0..cells)));
-    let dist = grid_distances(&level, agent, passable);
+    let dist = grid_distances(&level, agent, walkable);
     let farthest = dist.iter().filter(|&&v| v != UNREACHED).max().copied().unwrap_or(0);
     let min_dist = ((d.value() * farthest as f32).ceil() as u32).max(1);
     let candidates: Vec<usize> = (0..dist.len()).filter(|&i| dist[i] != UNREACHED && dist[i] >= min_dist).collect();
@@ -49,61 +49,6 @@ pub fn generate(seed: u64, d: Difficulty) -> Level {
     level.spawns.push(Spawn::at_tile(SpawnKind::Goal, goal % side, goal / side));
     level.meta.insert("path_length".into(), dist[goal] as f64);
     level
-}
-
-/// Cells the agent can stand on.
-fn passable(level: &Level, x: usize, y: usize) -> bool {
-    !level.tile(x as i32, y as i32).is_solid()
-}
-
-/// Carves a spanning tree of the `cells` x `cells` lattice (randomized depth-first search
-/// with an explicit stack), so every cell reaches every other by exactly one path.
-fn carve_depth_first(level: &mut Level, cells: usize, rng: &mut crate::Rng) {
-    let mut visited = vec![false; cells * cells];
-    let start = (rng.random_range(0..cells), rng.random_range(0..cells));
-    let mut stack = vec![start];
-    visited[start.1 * cells + start.0] = true;
-    level.set(2 * start.0 + 1, 2 * start.1 + 1, Tile::Empty);
-    let mut options = Vec::with_capacity(4);
-    while let Some(&(cx, cy)) = stack.last() {
-        options.clear();
-        for (dx, dy) in [(-1i32, 0i32), (1, 0), (0, -1), (0, 1)] {
-            let (nx, ny) = (cx as i32 + dx, cy as i32 + dy);
-            if nx >= 0
-                && ny >= 0
-                && (nx as usize) < cells
-                && (ny as usize) < cells
-                && !visited[ny as usize * cells + nx as usize]
-            {
-                options.push((nx as usize, ny as usize));
-            }
-        }
-        if options.is_empty() {
-            stack.pop();
-            continue;
-        }
-        let (nx, ny) = options[rng.random_range(0..options.len())];
-        visited[ny * cells + nx] = true;
-        level.set(cx + nx + 1, cy + ny + 1, Tile::Empty);
-        level.set(2 * nx + 1, 2 * ny + 1, Tile::Empty);
-        stack.push((nx, ny));
-    }
-}
-
-/// Opens `share` x cells^2 extra walls between neighbouring cells, making loops.
-fn open_loops(level: &mut Level, cells: usize, share: f32, rng: &mut crate::Rng) {
-    let openings = (share * (cells * cells) as f32).round() as usize;
-    let side = 2 * cells + 1;
-    for _ in 0..openings {
-        // An inner wall between two cells has one odd and one even coordinate.
-        let (x, y) = if rng.random_bool(0.5) {
-            (2 * rng.random_range(1..cells), 2 * rng.random_range(0..cells) + 1)
-        } else {
-            (2 * rng.random_range(0..cells) + 1, 2 * rng.random_range(1..cells))
-        };
-        debug_assert!(x > 0 && y > 0 && x < side - 1 && y < side - 1);
-        level.set(x, y, Tile::Empty);
-    }
 }
 
 /// Checks a maze level's guarantees (the generator's, or a hand-edited file's), returning
@@ -127,14 +72,14 @@ pub fn check(level: &Level) -> Result<u32, String> {
         return Err(format!("maze has no {:?} spawns: only agent and goal are allowed", other.kind));
     }
     for (what, (x, y)) in [("agent", agent), ("goal", goal)] {
-        if !passable(level, x, y) {
+        if !walkable(level, x, y) {
             return Err(format!("maze {what} stands in a wall at ({x}, {y})"));
         }
     }
     if agent == goal {
         return Err("maze agent and goal share a cell".into());
     }
-    match grid_distances(level, agent, passable)[goal.1 * level.width + goal.0] {
+    match grid_distances(level, agent, walkable)[goal.1 * level.width + goal.0] {
         UNREACHED => Err(format!("maze goal at {goal:?} cannot be reached from the agent at {agent:?}")),
         d => Ok(d),
     }
@@ -143,12 +88,11 @@ pub fn check(level: &Level) -> Result<u32, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testing::assert_seeded;
 
     #[test]
     fn same_seed_same_level_and_seeds_differ() {
-        let d = Difficulty::EASY;
-        assert_eq!(generate(3, d), generate(3, d));
-        assert_ne!(generate(3, d).to_ascii(), generate(4, d).to_ascii());
+        assert_seeded(generate, Difficulty::EASY);
     }
 
     #[test]

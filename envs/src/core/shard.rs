@@ -381,11 +381,13 @@ impl Shard {
             steps: self.steps[i],
             episode_return: self.returns[i],
             reset_pending: self.reset_pending[i],
+            picker: self.pickers[i].clone(),
             entities: table.entities[i].iter().map(|&e| self.registry.capture(&self.world.entity(e))).collect(),
         }
     }
 
-    /// Puts env `i` back in the state of `state`, which must come from the same game.
+    /// Puts env `i` back in the state of `state`, which must come from the same game; its
+    /// later episodes then play the saved env's level sequence.
     pub fn load_state(&mut self, i: usize, state: &EnvState) {
         debug_assert_eq!(state.game, self.game.name);
         self.start_level(i, state.level.clone());
@@ -405,5 +407,6 @@ impl Shard {
         self.steps[i] = state.steps;
         self.returns[i] = state.episode_return;
         self.reset_pending[i] = state.reset_pending;
+        self.pickers[i] = state.picker.clone();
     }
 }

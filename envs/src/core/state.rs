@@ -1,5 +1,6 @@
-//! save_state / load_state: a snapshot of one env (its level, table row, bookkeeping and the
-//! registered components of its entities, in spawn order), restorable into any env slot.
+//! save_state / load_state: a snapshot of one env (its level, table row, bookkeeping, level
+//! picker and the registered components of its entities, in spawn order), restorable into any
+//! env slot.
 
 use std::any::Any;
 use std::sync::Arc;
@@ -9,10 +10,12 @@ use bevy_ecs::world::{EntityRef, EntityWorldMut};
 use ludica_procgen::{Level, Rng};
 
 use super::components::{Body, Kind, Live, Patrol, Player, Position, Touch, Velocity};
+use super::grid::{Den, GridChaser};
 use super::physics::Platformer;
 use super::pool::Projectile;
 use super::steer::Steered;
 use super::table::PlayerView;
+use crate::levels::LevelPicker;
 
 type Value = Arc<dyn Any + Send + Sync>;
 
@@ -50,6 +53,8 @@ impl Default for StateRegistry {
         r.add::<Live>();
         r.add::<Projectile>();
         r.add::<Steered>();
+        r.add::<GridChaser>();
+        r.add::<Den>();
         r
     }
 }
@@ -84,6 +89,8 @@ pub struct EnvState {
     pub(crate) steps: u32,
     pub(crate) episode_return: f32,
     pub(crate) reset_pending: bool,
+    /// Where the env's next levels come from, so episodes after the loaded one replay too.
+    pub(crate) picker: LevelPicker,
     pub(crate) entities: Vec<Vec<(usize, Value)>>,
 }
 

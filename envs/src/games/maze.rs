@@ -1,14 +1,15 @@
 //! maze: a top-down grid maze; walk to the goal before time runs out. Sparse reward.
 //! Levels come from `ludica_procgen::maze` and are shown whole, centred in a 25 x 25 frame.
 
-use bevy_ecs::prelude::*;
+use bevy_ecs::schedule::{IntoScheduleConfigs, Schedule};
 use ludica_procgen::{Level, SpawnKind, Tile, maze};
 
+use crate::core::grid::{GRID_ACTIONS, GRID_MOVES, walk_on_grid};
 use crate::core::render::{Rgb, Shape, Sprite, Style, bevel};
 use crate::core::state::StateRegistry;
 use crate::core::systems::{record_players, resolve_touches};
 use crate::core::view::View;
-use crate::core::{Body, EnvId, EnvTable, Kind, Player, Position, Touch};
+use crate::core::{Body, Kind, Player, Position, Touch};
 use crate::game::{GameDef, Spawner};
 
 /// Steps before an episode is truncated.
@@ -27,7 +28,7 @@ const THEMES: [(Rgb, Rgb); 4] = [
 pub const GAME: GameDef = GameDef {
     name: maze::NAME,
     summary: "walk through a maze to the goal",
-    actions: &["noop", "left", "right", "up", "down"],
+    actions: &GRID_ACTIONS,
     max_steps: MAX_STEPS,
     success_reward: GOAL_REWARD,
     view: View::Fit { world: maze::MAX_SIDE },
@@ -69,24 +70,5 @@ fn spawn(level: &Level, spawner: &mut Spawner) {
 }
 
 fn systems(schedule: &mut Schedule) {
-    schedule.add_systems((walk_one_cell, record_players, resolve_touches).chain());
-}
-
-/// Moves the player one cell in the chosen direction unless a wall is there.
-fn walk_one_cell(mut players: Query<(&EnvId, &mut Position), With<Player>>, table: Res<EnvTable>) {
-    for (env, mut pos) in &mut players {
-        let e = env.0 as usize;
-        let (dx, dy) = match table.actions[e] {
-            1 => (-1.0, 0.0),
-            2 => (1.0, 0.0),
-            3 => (0.0, -1.0),
-            4 => (0.0, 1.0),
-            _ => continue,
-        };
-        let (x, y) = (pos.x + dx, pos.y + dy);
-        if !table.levels[e].tile(x.floor() as i32, y.floor() as i32).is_solid() {
-            pos.x = x;
-            pos.y = y;
-        }
-    }
+    schedule.add_systems((walk_on_grid(&GRID_MOVES), record_players, resolve_touches).chain());
 }
