@@ -2,10 +2,12 @@
 //! pools, the view, the rasterizer and the symbolic encoder, and the shard that steps many envs at once.
 
 pub mod components;
+pub mod flight;
 pub mod physics;
 pub mod pool;
 pub mod render;
 pub mod shard;
+pub mod spawning;
 pub mod state;
 pub mod steer;
 pub mod symbolic;
