@@ -12,6 +12,8 @@
 //! print!("{}", level.to_ascii());
 //! ```
 
+pub mod bigfish;
+pub mod checks;
 mod difficulty;
 mod level;
 pub mod maze;
@@ -19,6 +21,7 @@ pub mod physics;
 pub mod runner;
 pub mod search;
 pub mod seeds;
+pub mod starpilot;
 
 pub use difficulty::{BadDifficulty, Difficulty, PRESETS};
 pub use level::{Level, LevelError, MAX_SIDE, Spawn, SpawnKind, Tile};
