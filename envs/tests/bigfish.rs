@@ -2,9 +2,12 @@
 //! player, a fish as large or larger kills it, the target size wins, fish are released from
 //! the edges on a clock, rocks stop the player and a grown player is never inside rock.
 
+mod common;
+
+use common::playing;
 use ludica_envs::core::symbolic::entity_id;
 use ludica_envs::games::bigfish::GAME;
-use ludica_envs::{AutoReset, LevelSpec, ObsKind, VecEnv, VecEnvConfig};
+use ludica_envs::{ObsKind, VecEnv};
 use ludica_procgen::bigfish::{self, TANK, half_extents};
 use ludica_procgen::{Difficulty, Level, Spawn, SpawnKind, Tile};
 
@@ -14,19 +17,6 @@ const DOWN: u8 = 4;
 const GRID: usize = TANK * TANK;
 /// The `size` scalar's index: after the offsets and velocities.
 const SIZE: usize = GRID + 4;
-
-fn env(obs: ObsKind) -> VecEnv {
-    VecEnv::new(VecEnvConfig {
-        game: "bigfish".into(),
-        num_envs: 1,
-        num_threads: 1,
-        obs,
-        levels: LevelSpec { difficulty: Difficulty::EASY, ..LevelSpec::default() },
-        autoreset: AutoReset::NextStep,
-        seed: 1,
-    })
-    .unwrap()
-}
 
 /// An empty tank with a rock floor, the agent at (6, 4), releases every `every` steps of
 /// small fish only, and the given target size.
@@ -65,12 +55,6 @@ fn hold(env: &mut VecEnv, action: u8, steps: usize) -> (Vec<f32>, Option<bool>) 
     (rewards, None)
 }
 
-fn started(level: Level, obs: ObsKind) -> VecEnv {
-    let mut env = env(obs);
-    env.reset_env_to_level(0, level).unwrap();
-    env
-}
-
 /// Columns of the symbolic grid holding a fish of any class.
 fn fish_columns(obs: &[u8]) -> Vec<usize> {
     let ids: Vec<u8> = (0..4).map(|c| entity_id(SpawnKind::Fish, c)).collect();
@@ -88,7 +72,7 @@ fn player_at(obs: &[u8]) -> (f32, f32) {
 fn eating_a_smaller_fish_rewards_and_grows() {
     let mut level = tank(10, 100);
     level.spawns.push(fish(0, 9.0, -0.1));
-    let mut env = started(level, ObsKind::Symbolic);
+    let mut env = playing(level, ObsKind::Symbolic);
     assert_eq!(env.obs()[SIZE], 0);
     let (rewards, end) = hold(&mut env, NOOP, 60);
     assert_eq!(end, None, "still playing");
@@ -101,7 +85,7 @@ fn eating_a_smaller_fish_rewards_and_grows() {
 fn a_larger_fish_kills() {
     let mut level = tank(10, 100);
     level.spawns.push(fish(1, 11.0, -0.1));
-    let mut env = started(level, ObsKind::Symbolic);
+    let mut env = playing(level, ObsKind::Symbolic);
     let (rewards, end) = hold(&mut env, NOOP, 100);
     assert_eq!(end, Some(false));
     assert!(env.terminated()[0]);
@@ -118,7 +102,7 @@ fn a_fish_of_equal_size_kills_a_grown_player() {
         level.spawns.push(fish(0, x, -0.05));
     }
     level.spawns.push(fish(1, 11.5, -0.05));
-    let mut env = started(level, ObsKind::Symbolic);
+    let mut env = playing(level, ObsKind::Symbolic);
     let (rewards, end) = hold(&mut env, NOOP, 300);
     assert_eq!(end, Some(false));
     assert_eq!(rewards.iter().sum::<f32>(), 4.0);
@@ -129,7 +113,7 @@ fn a_fish_of_equal_size_kills_a_grown_player() {
 fn reaching_the_target_size_wins() {
     let mut level = tank(5, 100);
     level.spawns.push(fish(0, 3.0, 0.1));
-    let mut env = started(level, ObsKind::Rgb);
+    let mut env = playing(level, ObsKind::Rgb);
     let (rewards, end) = hold(&mut env, NOOP, 60);
     assert_eq!(end, Some(true));
     assert_eq!(rewards.last(), Some(&11.0), "the fish and the win");
@@ -137,7 +121,7 @@ fn reaching_the_target_size_wins() {
 
 #[test]
 fn fish_are_released_from_the_edges_on_a_clock() {
-    let mut env = started(tank(20, 20), ObsKind::Symbolic);
+    let mut env = playing(tank(20, 20), ObsKind::Symbolic);
     let at_edges = |obs: &[u8]| {
         let columns = fish_columns(obs);
         [0, TANK - 1].map(|edge| columns.contains(&edge))
@@ -166,7 +150,7 @@ fn rocks_stop_the_player_and_growth_never_pushes_it_into_rock() {
     let (_, half) = half_extents(bigfish::START_SIZE);
     let floor = (TANK - 1) as f32;
     level.spawns.push(Spawn { y: floor - half, ..fish(0, 0.5, 0.04) });
-    let mut env = started(level, ObsKind::Symbolic);
+    let mut env = playing(level, ObsKind::Symbolic);
     hold(&mut env, DOWN, 80);
     let (_, y) = player_at(env.obs());
     assert!((y + half - floor).abs() < 0.03, "resting on the floor: {y}");
@@ -183,7 +167,7 @@ fn rocks_stop_the_player_and_growth_never_pushes_it_into_rock() {
 fn observation_shapes() {
     assert_eq!(GAME.obs_shape(ObsKind::Rgb), vec![64, 64, 3]);
     assert_eq!(GAME.obs_shape(ObsKind::Symbolic), vec![GRID + 5]);
-    let env = started(tank(10, 100), ObsKind::Symbolic);
+    let env = playing(tank(10, 100), ObsKind::Symbolic);
     assert_eq!(env.obs()[(4 * TANK) + 6], entity_id(SpawnKind::Agent, 0));
     assert_eq!(env.obs()[GRID - 1], Tile::Wall as u8);
 }

@@ -2,9 +2,12 @@
 //! steering changes how fast, the goal line wins, asteroids and enemies kill, the ship's shots
 //! kill enemies for a reward, turrets lead their shots, flyers fire ahead, and the gun reloads.
 
+mod common;
+
+use common::playing;
 use ludica_envs::core::symbolic::entity_id;
 use ludica_envs::games::starpilot::GAME;
-use ludica_envs::{AutoReset, LevelSpec, ObsKind, VecEnv, VecEnvConfig};
+use ludica_envs::{ObsKind, VecEnv};
 use ludica_procgen::starpilot::{self, FLYER, HEIGHT, TURRET};
 use ludica_procgen::{Difficulty, Level, Spawn, SpawnKind, Tile};
 
@@ -32,21 +35,6 @@ fn enemy(variant: u8, x: f32, y: f32, vx: f32) -> Spawn {
     Spawn { kind: SpawnKind::Enemy, x, y, vx, vy: 0.0, variant }
 }
 
-fn started(level: Level, obs: ObsKind) -> VecEnv {
-    let mut env = VecEnv::new(VecEnvConfig {
-        game: "starpilot".into(),
-        num_envs: 1,
-        num_threads: 1,
-        obs,
-        levels: LevelSpec { difficulty: Difficulty::EASY, ..LevelSpec::default() },
-        autoreset: AutoReset::NextStep,
-        seed: 1,
-    })
-    .unwrap();
-    env.reset_env_to_level(0, level).unwrap();
-    env
-}
-
 /// Plays `action` until the episode ends (at most 1000 steps); returns (steps, return, success).
 fn fly(env: &mut VecEnv, action: u8) -> (usize, f32, bool) {
     let mut total = 0.0;
@@ -62,11 +50,11 @@ fn fly(env: &mut VecEnv, action: u8) -> (usize, f32, bool) {
 
 #[test]
 fn the_ship_always_flies_forward_and_steering_sets_the_pace() {
-    let (noop, reward, won) = fly(&mut started(space(30.0), ObsKind::Symbolic), NOOP);
+    let (noop, reward, won) = fly(&mut playing(space(30.0), ObsKind::Symbolic), NOOP);
     assert!(won && reward == 10.0);
     assert!((180..195).contains(&noop), "47 tiles at the scroll's 0.25 a step: {noop}");
-    let (slow, _, won_slow) = fly(&mut started(space(30.0), ObsKind::Symbolic), LEFT);
-    let (fast, _, won_fast) = fly(&mut started(space(30.0), ObsKind::Symbolic), RIGHT);
+    let (slow, _, won_slow) = fly(&mut playing(space(30.0), ObsKind::Symbolic), LEFT);
+    let (fast, _, won_fast) = fly(&mut playing(space(30.0), ObsKind::Symbolic), RIGHT);
     assert!(won_slow && won_fast);
     assert!(slow > noop + 100 && fast + 40 < noop, "slow {slow}, noop {noop}, fast {fast}");
 }
@@ -75,7 +63,7 @@ fn the_ship_always_flies_forward_and_steering_sets_the_pace() {
 fn an_asteroid_kills() {
     let mut level = space(30.0);
     (6..=10).for_each(|y| level.set(20, y, Tile::Wall));
-    let (steps, reward, won) = fly(&mut started(level, ObsKind::Rgb), NOOP);
+    let (steps, reward, won) = fly(&mut playing(level, ObsKind::Rgb), NOOP);
     assert!(!won && reward == 0.0);
     assert!((60..70).contains(&steps), "crashed at the asteroid: {steps}");
 }
@@ -84,7 +72,7 @@ fn an_asteroid_kills() {
 fn ramming_an_enemy_kills() {
     let mut level = space(400.0);
     level.spawns.push(enemy(TURRET, 25.5, 8.5, 0.0));
-    let (steps, _, won) = fly(&mut started(level, ObsKind::Symbolic), NOOP);
+    let (steps, _, won) = fly(&mut playing(level, ObsKind::Symbolic), NOOP);
     assert!(!won);
     assert!((80..90).contains(&steps), "met the turret: {steps}");
 }
@@ -93,7 +81,7 @@ fn ramming_an_enemy_kills() {
 fn shots_kill_enemies_for_a_reward() {
     let mut level = space(30.0);
     level.spawns.push(enemy(TURRET, 25.5, 8.5, 0.0));
-    let mut env = started(level, ObsKind::Symbolic);
+    let mut env = playing(level, ObsKind::Symbolic);
     let (_, total, won) = fly(&mut env, FIRE);
     assert!(won, "the turret was shot before the ship reached it");
     assert_eq!(total, 11.0, "one kill and the goal");
@@ -103,7 +91,7 @@ fn shots_kill_enemies_for_a_reward() {
 fn a_turret_leads_its_shots_into_a_passing_ship() {
     let mut level = space(30.0);
     level.spawns.push(enemy(TURRET, 30.5, 4.5, 0.0));
-    let (steps, _, won) = fly(&mut started(level, ObsKind::Symbolic), NOOP);
+    let (steps, _, won) = fly(&mut playing(level, ObsKind::Symbolic), NOOP);
     assert!(!won, "shot down");
     assert!(steps < 150, "before the ship is far past the turret: {steps}");
 }
@@ -112,14 +100,14 @@ fn a_turret_leads_its_shots_into_a_passing_ship() {
 fn a_flyer_fires_ahead_before_it_can_ram() {
     let mut level = space(30.0);
     level.spawns.push(enemy(FLYER, 45.5, 8.5, -0.05));
-    let (steps, _, won) = fly(&mut started(level, ObsKind::Symbolic), NOOP);
+    let (steps, _, won) = fly(&mut playing(level, ObsKind::Symbolic), NOOP);
     assert!(!won);
     assert!((112..134).contains(&steps), "hit by its shot, short of the ram at 138: {steps}");
 }
 
 #[test]
 fn the_gun_reloads_between_shots() {
-    let mut env = started(space(30.0), ObsKind::Symbolic);
+    let mut env = playing(space(30.0), ObsKind::Symbolic);
     assert_eq!(env.obs()[RELOAD], 0, "ready at the start");
     env.step(&[FIRE]).unwrap();
     assert_eq!(env.obs()[RELOAD], 6);
@@ -137,6 +125,6 @@ fn the_gun_reloads_between_shots() {
 fn observation_shapes() {
     assert_eq!(GAME.obs_shape(ObsKind::Rgb), vec![64, 64, 3]);
     assert_eq!(GAME.obs_shape(ObsKind::Symbolic), vec![GRID + 5]);
-    let env = started(space(30.0), ObsKind::Symbolic);
+    let env = playing(space(30.0), ObsKind::Symbolic);
     assert_eq!(env.obs()[8 * 16 + 3], entity_id(SpawnKind::Agent, 0), "the window starts at the level's left end");
 }

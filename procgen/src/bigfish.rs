@@ -256,18 +256,11 @@ pub fn check(level: &Level) -> Result<Release, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::PRESETS;
-
-    fn presets() -> impl Iterator<Item = Difficulty> {
-        PRESETS.iter().map(|&(_, v)| Difficulty::new(v).unwrap())
-    }
+    use crate::checks::{assert_refused, assert_seeded, presets};
 
     #[test]
     fn same_seed_same_level_and_seeds_differ() {
-        let d = Difficulty::HARD;
-        assert_eq!(generate(3, d), generate(3, d));
-        assert_ne!(generate(3, d), generate(4, d));
-        assert_ne!(generate(3, d).to_ascii(), generate(4, d).to_ascii());
+        assert_seeded(generate);
     }
 
     #[test]
@@ -330,10 +323,7 @@ mod tests {
     #[test]
     fn check_refuses_broken_levels() {
         let good = generate(5, Difficulty::HARD);
-        let refuse = |level: &Level, want: &str| {
-            let err = check(level).unwrap_err();
-            assert!(err.contains(want), "{err}");
-        };
+        let refuse = |level: &Level, want: &str| assert_refused(check, level, want);
         let mut overhang = good.clone();
         overhang.set(3, TANK - 3, Tile::Wall);
         overhang.set(3, TANK - 2, Tile::Empty);
