@@ -50,7 +50,7 @@ const START_GAP: f32 = 1.5;
 
 /// Half the width and half the height of a fish (the player included) of `size`.
 pub fn half_extents(size: u8) -> (f32, f32) {
-    let length = 0.55 + 0.065 * size as f32;
+    let length = 0.7 + 0.07 * size as f32;
     (length / 2.0, 0.35 * length)
 }
 
