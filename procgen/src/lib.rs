@@ -12,8 +12,10 @@
 //! print!("{}", level.to_ascii());
 //! ```
 
+pub mod bigfish;
 pub mod carve;
 pub mod chaser;
+pub mod checks;
 mod difficulty;
 pub mod dodgeball;
 pub mod heist;
@@ -23,6 +25,7 @@ pub mod physics;
 pub mod runner;
 pub mod search;
 pub mod seeds;
+pub mod starpilot;
 #[cfg(test)]
 mod testing;
 

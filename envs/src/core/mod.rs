@@ -4,11 +4,13 @@
 pub mod approach;
 pub mod combat;
 pub mod components;
+pub mod flight;
 pub mod grid;
 pub mod physics;
 pub mod pool;
 pub mod render;
 pub mod shard;
+pub mod spawning;
 pub mod state;
 pub mod steer;
 pub mod symbolic;

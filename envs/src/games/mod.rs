@@ -3,14 +3,17 @@
 use crate::game::GameDef;
 use crate::vec_env::VecEnvError;
 
+pub mod bigfish;
 pub mod chaser;
 pub mod dodgeball;
 pub mod heist;
 pub mod maze;
 pub mod runner;
+pub mod starpilot;
 
 /// All games, in the order `ludica games` lists them.
-pub const GAMES: &[&GameDef] = &[&maze::GAME, &runner::GAME, &chaser::GAME, &heist::GAME, &dodgeball::GAME];
+pub const GAMES: &[&GameDef] =
+    &[&maze::GAME, &runner::GAME, &bigfish::GAME, &starpilot::GAME, &chaser::GAME, &heist::GAME, &dodgeball::GAME];
 
 /// The game called `name`, or an error listing the available ones.
 pub fn find(name: &str) -> Result<&'static GameDef, VecEnvError> {
