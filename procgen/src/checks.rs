@@ -1,16 +1,10 @@
 //! Small checks that level checkers share: exactly one spawn of a kind, and the play
 //! parameters a generator leaves in a level's `meta` (spawn and fire rates, sizes to reach)
-//! present and within the range its game accepts; and the presets their tests cover.
+//! present and within the range its game accepts.
 
 use std::ops::RangeInclusive;
 
-use crate::{Difficulty, Level, PRESETS, Spawn, SpawnKind};
-
-/// The difficulty presets (easy, medium, hard), each of which a generator's tests check over
-/// many seeds.
-pub fn presets() -> impl Iterator<Item = Difficulty> {
-    PRESETS.iter().map(|&(_, v)| Difficulty::new(v).expect("presets lie in [0, 1]"))
-}
+use crate::{Level, Spawn, SpawnKind};
 
 /// The one spawn of `kind` in `level`, or why there is not exactly one.
 pub fn only_one(level: &Level, kind: SpawnKind) -> Result<&Spawn, String> {
@@ -32,26 +26,10 @@ pub fn parameter(level: &Level, key: &str, range: RangeInclusive<f64>) -> Result
     }
 }
 
-/// Test support: `generate` gives the same level for a seed every time, and another level
-/// (another layout) for the next seed.
-#[cfg(test)]
-pub(crate) fn assert_seeded(generate: fn(u64, Difficulty) -> Level) {
-    let d = Difficulty::HARD;
-    assert_eq!(generate(3, d), generate(3, d));
-    assert_ne!(generate(3, d).to_ascii(), generate(4, d).to_ascii());
-}
-
-/// Test support: `check` refuses `level` with a message containing `want`.
-#[cfg(test)]
-pub(crate) fn assert_refused<T: std::fmt::Debug>(check: fn(&Level) -> Result<T, String>, level: &Level, want: &str) {
-    let err = check(level).unwrap_err();
-    assert!(err.contains(want), "{err}");
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::Tile;
+    use crate::{Difficulty, Tile};
 
     #[test]
     fn missing_and_out_of_range_parameters_are_named() {

@@ -267,11 +267,11 @@ pub fn check(level: &Level) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::checks::{assert_refused, assert_seeded, presets};
+    use crate::testing::{assert_refused, assert_seeded, presets};
 
     #[test]
     fn same_seed_same_level_and_seeds_differ() {
-        assert_seeded(generate);
+        assert_seeded(generate, Difficulty::HARD);
     }
 
     #[test]

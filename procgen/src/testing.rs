@@ -3,10 +3,15 @@
 
 use crate::{Difficulty, Level, PRESETS};
 
+/// The presets (easy, medium, hard), each of which a generator's guarantees are checked at
+/// over many seeds.
+pub fn presets() -> impl Iterator<Item = Difficulty> {
+    PRESETS.iter().map(|&(_, v)| Difficulty::new(v).expect("presets lie in [0, 1]"))
+}
+
 /// Difficulty 0, every preset, and 1.
 pub fn difficulties() -> Vec<Difficulty> {
-    let presets = PRESETS.iter().map(|&(_, v)| Difficulty::new(v).expect("presets are valid"));
-    [Difficulty::MIN].into_iter().chain(presets).chain([Difficulty::MAX]).collect()
+    [Difficulty::MIN].into_iter().chain(presets()).chain([Difficulty::MAX]).collect()
 }
 
 /// Asserts that `generate` gives the same level for the same seed and different ones for
@@ -14,4 +19,10 @@ pub fn difficulties() -> Vec<Difficulty> {
 pub fn assert_seeded(generate: fn(u64, Difficulty) -> Level, d: Difficulty) {
     assert_eq!(generate(3, d), generate(3, d), "same seed, same level");
     assert_ne!(generate(3, d).to_ascii(), generate(4, d).to_ascii(), "seeds 3 and 4 give the same grid");
+}
+
+/// Asserts that `check` refuses `level` with a message containing `want`.
+pub fn assert_refused<T: std::fmt::Debug>(check: fn(&Level) -> Result<T, String>, level: &Level, want: &str) {
+    let err = check(level).unwrap_err();
+    assert!(err.contains(want), "{err}");
 }
