@@ -281,22 +281,16 @@ pub fn check(level: &Level) -> Result<u32, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::PRESETS;
-
-    fn presets() -> impl Iterator<Item = Difficulty> {
-        PRESETS.iter().map(|&(_, v)| Difficulty::new(v).unwrap()).chain([Difficulty::MIN, Difficulty::MAX])
-    }
+    use crate::testing::difficulties;
 
     #[test]
     fn same_seed_same_level_and_seeds_differ() {
-        let d = Difficulty::HARD;
-        assert_eq!(generate(3, d), generate(3, d));
-        assert_ne!(generate(3, d).to_ascii(), generate(4, d).to_ascii());
+        crate::testing::assert_seeded(generate, Difficulty::HARD);
     }
 
     #[test]
     fn every_room_keeps_its_guarantees_over_1000_seeds_per_preset() {
-        for d in presets() {
+        for d in difficulties() {
             let mut largest = 0;
             for seed in 0..1000 {
                 let level = generate(seed, d);
