@@ -19,6 +19,7 @@ pub mod physics;
 pub mod runner;
 pub mod search;
 pub mod seeds;
+pub mod solver;
 
 pub use difficulty::{BadDifficulty, Difficulty, PRESETS};
 pub use level::{Level, LevelError, MAX_SIDE, Spawn, SpawnKind, Tile};
