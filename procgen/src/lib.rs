@@ -13,8 +13,10 @@
 //! ```
 
 mod difficulty;
+pub mod gravity;
 mod level;
 pub mod maze;
+pub mod miner;
 pub mod physics;
 pub mod runner;
 pub mod search;

@@ -2,7 +2,9 @@
 //! pools, the view, the rasterizer and the symbolic encoder, and the shard that steps many envs at once.
 
 pub mod components;
+pub mod gravity_tiles;
 pub mod physics;
+pub mod pickups;
 pub mod pool;
 pub mod render;
 pub mod shard;
@@ -11,10 +13,16 @@ pub mod steer;
 pub mod symbolic;
 pub mod systems;
 pub mod table;
+pub mod timers;
 pub mod view;
+pub mod walkers;
 
-pub use components::{Body, EnvId, Kind, Live, Patrol, Player, Position, Touch, Velocity};
+pub use components::{Body, EnvId, Kind, Live, Patrol, Player, Position, Status, Touch, Velocity};
+pub use gravity_tiles::FallingTiles;
 pub use physics::Platformer;
+pub use pickups::Pickup;
 pub use pool::Projectile;
 pub use steer::Steered;
 pub use table::{EnvTable, Outcome, PlayerView};
+pub use timers::Emitter;
+pub use walkers::Walker;

@@ -8,11 +8,15 @@ use bevy_ecs::component::Component;
 use bevy_ecs::world::{EntityRef, EntityWorldMut};
 use ludica_procgen::{Level, Rng};
 
-use super::components::{Body, Kind, Live, Patrol, Player, Position, Touch, Velocity};
+use super::components::{Body, Kind, Live, Patrol, Player, Position, Status, Touch, Velocity};
+use super::gravity_tiles::FallingTiles;
 use super::physics::Platformer;
+use super::pickups::Pickup;
 use super::pool::Projectile;
 use super::steer::Steered;
 use super::table::PlayerView;
+use super::timers::Emitter;
+use super::walkers::Walker;
 
 type Value = Arc<dyn Any + Send + Sync>;
 
@@ -50,6 +54,11 @@ impl Default for StateRegistry {
         r.add::<Live>();
         r.add::<Projectile>();
         r.add::<Steered>();
+        r.add::<Status>();
+        r.add::<FallingTiles>();
+        r.add::<Pickup>();
+        r.add::<Emitter>();
+        r.add::<Walker>();
         r
     }
 }

@@ -4,10 +4,11 @@ use crate::game::GameDef;
 use crate::vec_env::VecEnvError;
 
 pub mod maze;
+pub mod miner;
 pub mod runner;
 
 /// All games, in the order `ludica games` lists them.
-pub const GAMES: &[&GameDef] = &[&maze::GAME, &runner::GAME];
+pub const GAMES: &[&GameDef] = &[&maze::GAME, &runner::GAME, &miner::GAME];
 
 /// The game called `name`, or an error listing the available ones.
 pub fn find(name: &str) -> Result<&'static GameDef, VecEnvError> {
