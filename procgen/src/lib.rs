@@ -12,6 +12,7 @@
 //! print!("{}", level.to_ascii());
 //! ```
 
+pub mod climber;
 mod difficulty;
 pub mod gravity;
 mod level;

@@ -114,6 +114,23 @@ pub fn patrol_sweep(level: &Level, spawn: &Spawn, half: f32) -> Zone {
     Zone::from_edges(left, top, right, bottom)
 }
 
+/// Every place a walker (a box of half side `half` pacing its platform at its height, turning
+/// back at walls and at the platform's ends, as the core's `Walker` does) starting as `spawn`
+/// can be: the span of floor it stands on, at its height.
+pub fn ledge_sweep(level: &Level, spawn: &Spawn, half: f32) -> Zone {
+    let (r0, r1) = physics::cells_spanned(spawn.y, half);
+    let floor = physics::floor_i32(spawn.y + half + physics::EDGE);
+    let walkable = |c: i32| level.tile(c, floor).is_solid() && (r0..=r1).all(|r| !level.tile(c, r).is_solid());
+    let (mut c0, mut c1) = physics::cells_spanned(spawn.x, half);
+    while walkable(c0 - 1) {
+        c0 -= 1;
+    }
+    while walkable(c1 + 1) {
+        c1 += 1;
+    }
+    Zone::from_edges(c0 as f32, spawn.y - half, c1 as f32 + 1.0, spawn.y + half)
+}
+
 /// A platform level ready to search: the player's start, the goal, the zones where the game
 /// may kill (besides lava and the open bottom), and how long a plan may be.
 pub struct Course<'a> {
@@ -173,12 +190,19 @@ impl Course<'_> {
     /// A sequence of action ids (see [`ACTIONS`]) that reaches the goal within `max_path`
     /// steps without danger: a coarse search first, then a step-by-step one.
     pub fn solve(&self) -> Option<Vec<u8>> {
-        HOLDS.iter().find_map(|&hold| self.search(hold))
+        HOLDS.iter().find_map(|&hold| self.search(hold, MAX_EXPANSIONS))
+    }
+
+    /// The coarse search alone (the first [`Course::solve`] tries), giving up after
+    /// `max_expansions` states: cheap, for generators vetting a candidate; whatever it finds,
+    /// `solve` finds too.
+    pub fn solve_coarse(&self, max_expansions: usize) -> Option<Vec<u8>> {
+        self.search(HOLDS[0], max_expansions.min(MAX_EXPANSIONS))
     }
 
     /// Best-first search for a plan. Each move holds one action for `hold` steps; states that
     /// [`state_key`] does not tell apart count as one.
-    fn search(&self, hold: usize) -> Option<Vec<u8>> {
+    fn search(&self, hold: usize, max_expansions: usize) -> Option<Vec<u8>> {
         let priority = |body: &Mover, steps: usize| -> u32 {
             // Weighted A*: steps taken plus a multiple of an estimate of the steps left.
             let left =
@@ -193,7 +217,7 @@ impl Course<'_> {
         let mut expansions = 0;
         while let Some(Reverse((_, index))) = frontier.pop() {
             expansions += 1;
-            if expansions > MAX_EXPANSIONS {
+            if expansions > max_expansions {
                 break;
             }
             let Node { body, steps, .. } = nodes[index as usize];

@@ -3,12 +3,13 @@
 use crate::game::GameDef;
 use crate::vec_env::VecEnvError;
 
+pub mod climber;
 pub mod maze;
 pub mod miner;
 pub mod runner;
 
 /// All games, in the order `ludica games` lists them.
-pub const GAMES: &[&GameDef] = &[&maze::GAME, &runner::GAME, &miner::GAME];
+pub const GAMES: &[&GameDef] = &[&maze::GAME, &runner::GAME, &miner::GAME, &climber::GAME];
 
 /// The game called `name`, or an error listing the available ones.
 pub fn find(name: &str) -> Result<&'static GameDef, VecEnvError> {
