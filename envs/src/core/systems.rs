@@ -8,12 +8,17 @@ use ludica_procgen::{Level, Tile};
 use super::components::{Body, EnvId, Live, Patrol, Player, Position, Status, Touch, Velocity};
 use super::table::{EnvTable, Outcome};
 
+/// Each env's player: its env, body, and optional velocity and status.
+type PlayerBodies<'w, 's> = Query<
+    'w,
+    's,
+    (&'static EnvId, &'static Position, Option<&'static Velocity>, &'static Body, Option<&'static Status>),
+    With<Player>,
+>;
+
 /// Copies each env's player body (and [`Status`], if it has one) into [`EnvTable::players`]
 /// for the systems that follow.
-pub fn record_players(
-    players: Query<(&EnvId, &Position, Option<&Velocity>, &Body, Option<&Status>), With<Player>>,
-    mut table: ResMut<EnvTable>,
-) {
+pub fn record_players(players: PlayerBodies, mut table: ResMut<EnvTable>) {
     for (env, pos, vel, body, status) in &players {
         let view = &mut table.players[env.0 as usize];
         view.pos = *pos;

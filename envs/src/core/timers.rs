@@ -57,6 +57,7 @@ pub struct Due {
 
 /// Counts every emitter down; those that reach zero emit (if their pool has a dead entity)
 /// and start their period again. Emissions are clamped inside the level.
+#[expect(clippy::type_complexity, reason = "a ParamSet of the emitters and the pools they revive from")]
 pub fn emit_on_timer(
     mut emitters: ParamSet<(Query<(&mut Emitter, Option<&Position>)>, Pool)>,
     mut table: ResMut<EnvTable>,
