@@ -3,6 +3,9 @@
 //! leaving it and kill on touch, the open bottom kills, and rocks start falling only after the
 //! first steps, then kill.
 
+mod common;
+
+use common::play;
 use ludica_envs::core::symbolic::entity_id;
 use ludica_envs::games::climber::GAME;
 use ludica_envs::{AutoReset, LevelSpec, ObsKind, VecEnv, VecEnvConfig};
@@ -25,17 +28,6 @@ fn env(difficulty: Difficulty) -> VecEnv {
         seed: 2,
     })
     .unwrap()
-}
-
-/// Plays `actions` in env 0; returns (steps played, success) once the episode ends, or None.
-fn play(env: &mut VecEnv, actions: &[u8]) -> Option<(usize, bool)> {
-    for (i, &a) in actions.iter().enumerate() {
-        env.step(&[a]).unwrap();
-        if env.terminated()[0] || env.truncated()[0] {
-            return Some((i + 1, env.infos()[0].episode_success));
-        }
-    }
-    None
 }
 
 #[test]

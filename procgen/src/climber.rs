@@ -323,9 +323,7 @@ mod tests {
 
     #[test]
     fn same_seed_same_level_and_seeds_differ() {
-        let d = Difficulty::HARD;
-        assert_eq!(generate(3, d), generate(3, d));
-        assert_ne!(generate(3, d).to_ascii(), generate(4, d).to_ascii());
+        crate::generator_tests::assert_seeded(generate, Difficulty::HARD);
     }
 
     /// Checks 1,000 seeds of preset `name`, printing the tallest level and longest solution.

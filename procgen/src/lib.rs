@@ -27,3 +27,15 @@ pub mod solver;
 pub use difficulty::{BadDifficulty, Difficulty, PRESETS};
 pub use level::{Level, LevelError, MAX_SIDE, Spawn, SpawnKind, Tile};
 pub use seeds::{Rng, Stream};
+
+/// Checks every generator shares.
+#[cfg(test)]
+mod generator_tests {
+    use crate::{Difficulty, Level};
+
+    /// A generator repeats itself for a seed and differs between seeds.
+    pub fn assert_seeded(generate: fn(u64, Difficulty) -> Level, d: Difficulty) {
+        assert_eq!(generate(3, d), generate(3, d));
+        assert_ne!(generate(3, d).to_ascii(), generate(4, d).to_ascii());
+    }
+}
