@@ -2,6 +2,9 @@
 //! share one integrator), deaths by lava, pits and saws, determinism on 1 and 2 threads,
 //! save/load mid-episode, and the observation shapes.
 
+mod common;
+
+use common::play;
 use ludica_envs::core::symbolic::entity_id;
 use ludica_envs::games::runner::GAME;
 use ludica_envs::{AutoReset, LevelSpec, ObsKind, VecEnv, VecEnvConfig};
@@ -22,18 +25,6 @@ fn env(num_envs: usize, threads: usize, obs: ObsKind, difficulty: Difficulty) ->
         seed: 3,
     })
     .unwrap()
-}
-
-/// Plays `actions` in env 0 from its current state; returns (steps played, success) once
-/// the episode ends, or None if it is still running.
-fn play(env: &mut VecEnv, actions: &[u8]) -> Option<(usize, bool)> {
-    for (i, &a) in actions.iter().enumerate() {
-        env.step(&[a]).unwrap();
-        if env.terminated()[0] || env.truncated()[0] {
-            return Some((i + 1, env.infos()[0].episode_success));
-        }
-    }
-    None
 }
 
 #[test]

@@ -349,6 +349,18 @@ impl Level {
         self.spawns.iter().find(|s| s.kind == kind)
     }
 
+    /// The one spawn of `kind`, or an error naming the game and how many there are.
+    pub fn single(&self, kind: SpawnKind) -> Result<&Spawn, String> {
+        let mut found = self.spawns.iter().filter(|s| s.kind == kind);
+        match (found.next(), found.count()) {
+            (Some(s), 0) => Ok(s),
+            (first, more) => {
+                let n = first.map_or(0, |_| 1 + more);
+                Err(format!("{} needs exactly one {kind:?} spawn, found {n}", self.game))
+            }
+        }
+    }
+
     /// The level as text: one line per row, spawns drawn over their tiles.
     pub fn to_ascii(&self) -> String {
         let mut chars: Vec<char> = self.tiles.iter().map(|t| t.to_char()).collect();

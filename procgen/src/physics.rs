@@ -18,7 +18,7 @@
 //! assert!(body.grounded && (body.bottom() - 3.0).abs() < 1e-5, "landed on row 3");
 //! ```
 
-use crate::{Level, Tile};
+use crate::{Level, Spawn, Tile};
 
 /// How far inside a tile a box edge must reach to overlap it: boxes that only touch a tile's
 /// edge do not overlap it.
@@ -163,6 +163,16 @@ pub fn step(level: &Level, physics: &Physics, body: &mut Mover, input: Input) {
     } else {
         body.y = y;
     }
+}
+
+/// A still, airborne body of half side `half` at `agent`'s place and velocity, or why it
+/// cannot start there (it overlaps a solid tile).
+pub fn start_of(level: &Level, agent: &Spawn, half: f32) -> Result<Mover, String> {
+    let start = Mover { vx: agent.vx, vy: agent.vy, ..Mover::at(agent.x, agent.y, half, half) };
+    if box_hits(start.x, start.y, half, half, |c, r| blocks(level, c, r)) {
+        return Err(format!("{} agent at ({}, {}) overlaps a solid tile", level.game, agent.x, agent.y));
+    }
+    Ok(start)
 }
 
 /// Whether a box overlaps any tile of kind `tile` (nothing lies outside the grid).

@@ -18,14 +18,12 @@
 //! The ground and sections draw from the `Layout` stream; where each patrolling saw starts,
 //! its direction and speed from the `Spawns` stream.
 
-use std::cmp::Reverse;
-use std::collections::{BinaryHeap, HashSet};
-use std::hash::{BuildHasherDefault, Hasher};
-
 use rand::RngExt;
 
-use crate::physics::{self, Input, Mover, PLATFORMER};
-use crate::seeds::{Stream, mix, stream};
+use crate::physics;
+use crate::seeds::{Stream, stream};
+pub use crate::solver::{ACTION_INPUTS, ACTION_NAMES, ACTIONS};
+use crate::solver::{Course, Zone, patrol_sweep};
 use crate::{Difficulty, Level, Rng, Spawn, SpawnKind, Tile};
 
 /// The game name levels of this generator carry.
@@ -38,35 +36,6 @@ pub const PLAYER_HALF: f32 = 0.4;
 pub const SAW_HALF: f32 = 0.4;
 /// Half the side of the goal's box.
 pub const GOAL_HALF: f32 = 0.3;
-/// The game's actions, in id order, with the input each one gives the physics.
-pub const ACTIONS: [(&str, Input); 6] = [
-    ("noop", Input::NONE),
-    ("left", Input { run: -1, jump: false }),
-    ("right", Input { run: 1, jump: false }),
-    ("jump", Input { run: 0, jump: true }),
-    ("left_jump", Input { run: -1, jump: true }),
-    ("right_jump", Input { run: 1, jump: true }),
-];
-/// The action names alone, in id order.
-pub const ACTION_NAMES: [&str; 6] = {
-    let mut names = [""; 6];
-    let mut i = 0;
-    while i < ACTIONS.len() {
-        names[i] = ACTIONS[i].0;
-        i += 1;
-    }
-    names
-};
-/// The input of each action, in id order.
-pub const ACTION_INPUTS: [Input; 6] = {
-    let mut inputs = [Input::NONE; 6];
-    let mut i = 0;
-    while i < ACTIONS.len() {
-        inputs[i] = ACTIONS[i].1;
-        i += 1;
-    }
-    inputs
-};
 /// The goal of every checked level is reached within this many steps (the game's time limit
 /// is longer).
 pub const MAX_PATH: usize = 800;
@@ -79,11 +48,6 @@ pub const MAX_SAW_SPEED: f32 = 0.5;
 const TOP_GROUND: usize = 6;
 /// The lowest ground row: at least three rows of ground below the surface.
 const BOTTOM_GROUND: usize = 13;
-/// Margin by which the search inflates hazards and shrinks the goal, so that its verdicts
-/// hold however the game orders its checks.
-const MARGIN: f32 = 0.01;
-/// The search gives up after expanding this many states.
-const MAX_EXPANSIONS: usize = 200_000;
 
 /// The sections a level is built from, after a run-up of flat ground each.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -303,241 +267,32 @@ pub fn generate(seed: u64, d: Difficulty) -> Level {
     b.into_level(seed, d, sections)
 }
 
-/// An axis-aligned box: centre and half extents, in tiles.
-#[derive(Clone, Copy, Debug, PartialEq)]
-struct Zone {
-    x: f32,
-    y: f32,
-    half_w: f32,
-    half_h: f32,
-}
-
-impl Zone {
-    fn from_edges(left: f32, top: f32, right: f32, bottom: f32) -> Zone {
-        Zone {
-            x: (left + right) / 2.0,
-            y: (top + bottom) / 2.0,
-            half_w: (right - left) / 2.0,
-            half_h: (bottom - top) / 2.0,
+/// A runner level as the search sees it: one agent and one goal, every place a saw can sweep
+/// deadly; or why the level is malformed.
+fn course(level: &Level) -> Result<Course<'_>, String> {
+    if level.width < 2 || level.height < 2 {
+        return Err(format!("runner level must be at least 2x2 tiles, got {}x{}", level.width, level.height));
+    }
+    let (agent, goal) = (level.single(SpawnKind::Agent)?, level.single(SpawnKind::Goal)?);
+    let start = physics::start_of(level, agent, PLAYER_HALF)?;
+    let mut saws = Vec::new();
+    for (i, s) in level.spawns.iter().enumerate().filter(|(_, s)| s.kind == SpawnKind::Saw) {
+        if s.vx != 0.0 && s.vy != 0.0 {
+            return Err(format!("runner saw {i} moves at ({}, {}): saws patrol along one axis only", s.vx, s.vy));
         }
-    }
-
-    /// Whether `body`, grown by `grow` on every side, overlaps this zone.
-    fn overlaps(&self, body: &Mover, grow: f32) -> bool {
-        (body.x - self.x).abs() < body.half_w + self.half_w + grow
-            && (body.y - self.y).abs() < body.half_h + self.half_h + grow
-    }
-}
-
-/// Every place a saw can be: its box, stretched along its axis of motion over the free
-/// columns (or rows) up to the solid tiles that turn it back (patrols reverse on meeting a
-/// solid tile, and the grid's outside counts as solid to them).
-fn saw_sweep(level: &Level, saw: &Spawn) -> Zone {
-    let (mut c0, mut c1) = physics::cells_spanned(saw.x, SAW_HALF);
-    let (mut r0, mut r1) = physics::cells_spanned(saw.y, SAW_HALF);
-    let free = |cols: (i32, i32), rows: (i32, i32)| {
-        (rows.0..=rows.1).all(|r| (cols.0..=cols.1).all(|c| !level.tile(c, r).is_solid()))
-    };
-    if saw.vx != 0.0 {
-        while free((c0 - 1, c0 - 1), (r0, r1)) {
-            c0 -= 1;
+        if s.vx.abs().max(s.vy.abs()) > MAX_SAW_SPEED {
+            return Err(format!(
+                "runner saw {i} moves at {} tiles per step: at most {MAX_SAW_SPEED} is allowed",
+                s.vx.abs().max(s.vy.abs())
+            ));
         }
-        while free((c1 + 1, c1 + 1), (r0, r1)) {
-            c1 += 1;
+        if physics::box_hits(s.x, s.y, SAW_HALF, SAW_HALF, |c, r| level.tile(c, r).is_solid()) {
+            return Err(format!("runner saw {i} at ({}, {}) overlaps a solid tile", s.x, s.y));
         }
+        saws.push(patrol_sweep(level, s, SAW_HALF));
     }
-    if saw.vy != 0.0 {
-        while free((c0, c1), (r0 - 1, r0 - 1)) {
-            r0 -= 1;
-        }
-        while free((c0, c1), (r1 + 1, r1 + 1)) {
-            r1 += 1;
-        }
-    }
-    let (left, right) = if saw.vx != 0.0 { (c0 as f32, c1 as f32 + 1.0) } else { (saw.x - SAW_HALF, saw.x + SAW_HALF) };
-    let (top, bottom) = if saw.vy != 0.0 { (r0 as f32, r1 as f32 + 1.0) } else { (saw.y - SAW_HALF, saw.y + SAW_HALF) };
-    Zone::from_edges(left, top, right, bottom)
-}
-
-/// A checked level, ready to search: the player's start, the goal and the deadly zones.
-struct Course<'a> {
-    level: &'a Level,
-    start: Mover,
-    goal: Zone,
-    saws: Vec<Zone>,
-}
-
-impl<'a> Course<'a> {
-    fn of(level: &'a Level) -> Result<Course<'a>, String> {
-        if level.width < 2 || level.height < 2 {
-            return Err(format!("runner level must be at least 2x2 tiles, got {}x{}", level.width, level.height));
-        }
-        let one = |kind: SpawnKind| -> Result<&Spawn, String> {
-            let mut found = level.spawns.iter().filter(|s| s.kind == kind);
-            match (found.next(), found.next()) {
-                (Some(s), None) => Ok(s),
-                _ => Err(format!("runner needs exactly one {kind:?} spawn")),
-            }
-        };
-        let (agent, goal) = (one(SpawnKind::Agent)?, one(SpawnKind::Goal)?);
-        let start = Mover { vx: agent.vx, vy: agent.vy, ..Mover::at(agent.x, agent.y, PLAYER_HALF, PLAYER_HALF) };
-        if physics::box_hits(start.x, start.y, PLAYER_HALF, PLAYER_HALF, |c, r| physics::blocks(level, c, r)) {
-            return Err(format!("runner agent at ({}, {}) overlaps a solid tile", agent.x, agent.y));
-        }
-        let mut saws = Vec::new();
-        for (i, s) in level.spawns.iter().enumerate().filter(|(_, s)| s.kind == SpawnKind::Saw) {
-            if s.vx != 0.0 && s.vy != 0.0 {
-                return Err(format!("runner saw {i} moves at ({}, {}): saws patrol along one axis only", s.vx, s.vy));
-            }
-            if s.vx.abs().max(s.vy.abs()) > MAX_SAW_SPEED {
-                return Err(format!(
-                    "runner saw {i} moves at {} tiles per step: at most {MAX_SAW_SPEED} is allowed",
-                    s.vx.abs().max(s.vy.abs())
-                ));
-            }
-            if physics::box_hits(s.x, s.y, SAW_HALF, SAW_HALF, |c, r| level.tile(c, r).is_solid()) {
-                return Err(format!("runner saw {i} at ({}, {}) overlaps a solid tile", s.x, s.y));
-            }
-            saws.push(saw_sweep(level, s));
-        }
-        let goal = Zone { x: goal.x, y: goal.y, half_w: GOAL_HALF, half_h: GOAL_HALF };
-        Ok(Course { level, start, goal, saws })
-    }
-
-    /// Whether the game may end the episode with a death here (erring towards yes): out of
-    /// the bottom, touching lava, or anywhere a saw can be.
-    fn deadly(&self, body: &Mover) -> bool {
-        let (grown_w, grown_h) = (body.half_w + MARGIN, body.half_h + MARGIN);
-        body.bottom() > self.level.height as f32
-            || physics::touches_tile(self.level, body.x, body.y, grown_w, grown_h, Tile::Lava)
-            || self.saws.iter().any(|zone| zone.overlaps(body, MARGIN))
-    }
-
-    /// Whether the game surely counts the goal as reached here.
-    fn at_goal(&self, body: &Mover) -> bool {
-        self.goal.overlaps(body, -MARGIN)
-    }
-
-    /// Steps from the start with no input, proving none of the first ones deadly.
-    fn check_safe_start(&self) -> Result<(), String> {
-        let mut body = self.start;
-        for step in 0..SAFE_START_STEPS {
-            physics::step(self.level, &PLATFORMER, &mut body, Input::NONE);
-            if self.deadly(&body) {
-                return Err(format!("runner agent dies {} steps after the start when standing still", step + 1));
-            }
-        }
-        Ok(())
-    }
-
-    /// Best-first search over the real physics for a sequence of actions that reaches the
-    /// goal within [`MAX_PATH`] steps. Each move holds one action for `hold` steps; states
-    /// that [`state_key`] does not tell apart count as one.
-    fn solve(&self, hold: usize) -> Option<Vec<u8>> {
-        let priority = |body: &Mover, steps: usize| -> u32 {
-            // Weighted A*: steps taken plus a multiple of the fewest steps left.
-            let left = (self.goal.x - body.x).abs() / PLATFORMER.run_speed;
-            (4.0 * (steps as f32 + HEURISTIC_WEIGHT * left)) as u32
-        };
-        let mut nodes = vec![Node { body: self.start, parent: u32::MAX, action: 0, held: 0, steps: 0 }];
-        let mut seen: HashSet<u64, BuildHasherDefault<KeyHasher>> = HashSet::default();
-        seen.insert(state_key(&self.start));
-        let mut frontier = BinaryHeap::new();
-        frontier.push(Reverse((priority(&self.start, 0), 0u32)));
-        let mut expansions = 0;
-        while let Some(Reverse((_, index))) = frontier.pop() {
-            expansions += 1;
-            if expansions > MAX_EXPANSIONS {
-                break;
-            }
-            let Node { body, steps, .. } = nodes[index as usize];
-            if steps as usize + hold > MAX_PATH {
-                continue;
-            }
-            // In the air the jump actions do what their plain twins do.
-            let choices = if body.grounded { ACTIONS.len() } else { 3 };
-            'actions: for (action, &(_, input)) in ACTIONS.iter().enumerate().take(choices) {
-                let mut next = body;
-                for held in 1..=hold as u8 {
-                    physics::step(self.level, &PLATFORMER, &mut next, input);
-                    if self.deadly(&next) {
-                        continue 'actions;
-                    }
-                    if self.at_goal(&next) {
-                        let steps = steps + held as u16;
-                        nodes.push(Node { body: next, parent: index, action: action as u8, held, steps });
-                        return Some(actions_to(&nodes, nodes.len() - 1));
-                    }
-                }
-                if seen.insert(state_key(&next)) {
-                    let steps = steps + hold as u16;
-                    frontier.push(Reverse((priority(&next, steps as usize), nodes.len() as u32)));
-                    nodes.push(Node { body: next, parent: index, action: action as u8, held: hold as u8, steps });
-                }
-            }
-        }
-        None
-    }
-}
-
-/// Steps each move of the search holds its action for: a coarse search first (fast, and
-/// enough for generated levels), then a step-by-step one (for hand-made levels that need
-/// finer control).
-const HOLDS: [usize; 2] = [5, 1];
-/// How much the search favours progress over short paths (1 would be plain A*).
-const HEURISTIC_WEIGHT: f32 = 2.0;
-
-/// A state the search reached: the body, the move that led there and the steps taken.
-#[derive(Clone, Copy)]
-struct Node {
-    body: Mover,
-    parent: u32,
-    action: u8,
-    held: u8,
-    steps: u16,
-}
-
-/// The actions (each repeated for as long as its move held it) from the root to `leaf`.
-fn actions_to(nodes: &[Node], leaf: usize) -> Vec<u8> {
-    let mut actions = Vec::with_capacity(nodes[leaf].steps as usize);
-    let mut at = leaf;
-    while nodes[at].parent != u32::MAX {
-        actions.extend(std::iter::repeat_n(nodes[at].action, nodes[at].held as usize));
-        at = nodes[at].parent as usize;
-    }
-    actions.reverse();
-    actions
-}
-
-/// The search's notion of "the same state": position to 1/16 tile, velocities to about a
-/// ground-acceleration step, and whether grounded.
-fn state_key(body: &Mover) -> u64 {
-    let q = |v: f32, per_unit: f32| (physics::floor_i32(v * per_unit) as i64 + (1 << 19)) as u64 & 0xF_FFFF;
-    let speed = |v: f32, per_unit: f32| (physics::floor_i32(v * per_unit + 0.5) as i64 + 128) as u64 & 0xFF;
-    q(body.x, 16.0) << 37
-        | q(body.y, 16.0) << 17
-        | speed(body.vx, 20.0) << 9
-        | speed(body.vy, 25.0) << 1
-        | body.grounded as u64
-}
-
-/// Hashes the search's state keys, which are already well spread by [`mix`]. (Only set
-/// membership is asked; no order of iteration is ever used.)
-#[derive(Default)]
-struct KeyHasher(u64);
-
-impl Hasher for KeyHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        bytes.iter().for_each(|&b| self.0 = mix(self.0 ^ b as u64));
-    }
-
-    fn write_u64(&mut self, v: u64) {
-        self.0 = mix(v);
-    }
+    let goal = Zone { x: goal.x, y: goal.y, half_w: GOAL_HALF, half_h: GOAL_HALF };
+    Ok(Course { level, start, goal, hazards: saws, max_path: MAX_PATH, climb_speed: f32::INFINITY })
 }
 
 /// Checks a runner level's guarantees (the generator's, or a hand-edited file's): one agent
@@ -545,9 +300,11 @@ impl Hasher for KeyHasher {
 /// safe to stand on, and a goal the search reaches within [`MAX_PATH`] steps. Returns the
 /// search's action ids (see [`ACTIONS`]), or why the level is not playable.
 pub fn check(level: &Level) -> Result<Vec<u8>, String> {
-    let course = Course::of(level)?;
-    course.check_safe_start()?;
-    HOLDS.iter().find_map(|&hold| course.solve(hold)).ok_or_else(|| {
+    let course = course(level)?;
+    if let Some(step) = course.first_death_standing_still(SAFE_START_STEPS) {
+        return Err(format!("runner agent dies {step} steps after the start when standing still"));
+    }
+    course.solve().ok_or_else(|| {
         format!(
             "runner goal at ({}, {}) cannot be reached from the agent at ({}, {}) within {MAX_PATH} steps",
             course.goal.x, course.goal.y, course.start.x, course.start.y
@@ -561,14 +318,8 @@ mod tests {
 
     const DIFFICULTIES: [f32; 5] = [0.0, 0.25, 0.5, 0.75, 1.0];
 
-    fn replay(level: &Level, actions: &[u8]) -> (Mover, bool) {
-        let course = Course::of(level).unwrap();
-        let mut body = course.start;
-        for &a in actions {
-            physics::step(level, &PLATFORMER, &mut body, ACTIONS[a as usize].1);
-            assert!(!course.deadly(&body));
-        }
-        (body, course.at_goal(&body))
+    fn replay(level: &Level, actions: &[u8]) -> bool {
+        course(level).unwrap().replay(actions).expect("no step of a solution is deadly")
     }
 
     #[test]
@@ -600,10 +351,8 @@ mod tests {
         for seed in 0..50 {
             let level = generate(seed, Difficulty::MAX);
             let path = check(&level).unwrap();
-            let (_, arrived) = replay(&level, &path);
-            assert!(arrived, "seed {seed}");
-            let (_, early) = replay(&level, &path[..path.len() - 1]);
-            assert!(!early, "the path stops at the first step on the goal");
+            assert!(replay(&level, &path), "seed {seed}");
+            assert!(!replay(&level, &path[..path.len() - 1]), "the path stops at the first step on the goal");
         }
     }
 
@@ -624,22 +373,6 @@ mod tests {
             levels.flat_map(|l| l.spawns).map(|s| s.vx.abs()).fold(0.0, f32::max)
         };
         assert!(speed(1.0) > 1.5 * speed(0.25));
-    }
-
-    #[test]
-    fn a_sweep_covers_the_whole_patrol_between_walls() {
-        let mut level = Level::filled(NAME, 0, Difficulty::MIN, 10, 4, Tile::Empty);
-        (0..10).for_each(|x| level.set(x, 3, Tile::Wall));
-        level.set(2, 2, Tile::Wall);
-        level.set(7, 2, Tile::Wall);
-        let saw = Spawn { kind: SpawnKind::Saw, x: 4.5, y: 2.5, vx: 0.1, vy: 0.0, variant: 0 };
-        let edges = |z: Zone| [z.x - z.half_w, z.y - z.half_h, z.x + z.half_w, z.y + z.half_h];
-        let near = |a: [f32; 4], b: [f32; 4]| a.iter().zip(b).all(|(a, b)| (a - b).abs() < 1e-5);
-        let sweep = edges(saw_sweep(&level, &saw));
-        assert!(near(sweep, [3.0, 2.5 - SAW_HALF, 7.0, 2.5 + SAW_HALF]), "between the walls: {sweep:?}");
-        let rising = Spawn { vx: 0.0, vy: -0.1, ..saw };
-        let sweep = edges(saw_sweep(&level, &rising));
-        assert!(near(sweep, [4.5 - SAW_HALF, 0.0, 4.5 + SAW_HALF, 3.0]), "from the ceiling to the floor: {sweep:?}");
     }
 
     #[test]

@@ -51,6 +51,14 @@ pub struct Kind(pub SpawnKind, pub u8);
 #[derive(Component, Clone, Copy, Debug, Default)]
 pub struct Player;
 
+/// Game state bytes of the player the agent must know but cannot see (gems left, keys held,
+/// power time): copied into [`super::PlayerView::status`] at reset and by
+/// [`super::systems::record_players`] each step, so [`crate::core::symbolic::Scalar::Status`]
+/// scalars show them from the first observation. Optional: games may write
+/// `PlayerView::status` directly instead.
+#[derive(Component, Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub struct Status(pub [u8; 4]);
+
 /// What happens to the player when its body overlaps this entity's.
 #[derive(Component, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Touch {
@@ -69,9 +77,3 @@ pub struct Live(pub bool);
 /// Moves by its [`Velocity`] and reverses it on meeting a solid tile.
 #[derive(Component, Clone, Copy, Debug, Default)]
 pub struct Patrol;
-
-/// The status bytes ([`super::PlayerView::status`]) a player starts its episode with, so the
-/// first observation already shows them (enemies left, lives); read once at reset. Games keep
-/// the bytes up to date in [`super::EnvTable::players`] afterwards.
-#[derive(Component, Clone, Copy, Debug, PartialEq, Eq, Default)]
-pub struct StartStatus(pub [u8; 4]);

@@ -8,7 +8,7 @@ use bevy_ecs::world::World;
 use ludica_procgen::seeds::{Stream, stream};
 use ludica_procgen::{Level, Tile};
 
-use super::components::{Body, EnvId, Kind, Live, Player, Position, StartStatus, Velocity};
+use super::components::{Body, EnvId, Kind, Live, Player, Position, Status, Velocity};
 use super::render::{Background, RGB_LEN, Sprite, Style, draw_sprite};
 use super::state::{EnvState, StateRegistry};
 use super::symbolic::{cell_of, entity_id, grid_origin, paint_tiles};
@@ -214,7 +214,7 @@ impl Shard {
                 view.pos = entity.get::<Position>().copied().unwrap_or_default();
                 view.vel = entity.get::<Velocity>().copied().unwrap_or_default();
                 view.body = entity.get::<Body>().copied().unwrap_or(view.body);
-                view.status = entity.get::<StartStatus>().map_or(view.status, |s| s.0);
+                view.status = entity.get::<Status>().map_or(view.status, |s| s.0);
             }
         }
         view

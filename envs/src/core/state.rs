@@ -9,12 +9,16 @@ use bevy_ecs::component::Component;
 use bevy_ecs::world::{EntityRef, EntityWorldMut};
 use ludica_procgen::{Level, Rng};
 
-use super::components::{Body, Kind, Live, Patrol, Player, Position, Touch, Velocity};
+use super::components::{Body, Kind, Live, Patrol, Player, Position, Status, Touch, Velocity};
+use super::gravity_tiles::FallingTiles;
 use super::grid::{Den, GridChaser};
 use super::physics::Platformer;
+use super::pickups::Pickup;
 use super::pool::Projectile;
 use super::steer::Steered;
 use super::table::PlayerView;
+use super::timers::Emitter;
+use super::walkers::Walker;
 use crate::levels::LevelPicker;
 
 type Value = Arc<dyn Any + Send + Sync>;
@@ -55,6 +59,11 @@ impl Default for StateRegistry {
         r.add::<Steered>();
         r.add::<GridChaser>();
         r.add::<Den>();
+        r.add::<Status>();
+        r.add::<FallingTiles>();
+        r.add::<Pickup>();
+        r.add::<Emitter>();
+        r.add::<Walker>();
         r
     }
 }

@@ -5,19 +5,28 @@
 use bevy_ecs::prelude::*;
 use ludica_procgen::{Level, Tile};
 
-use super::components::{Body, EnvId, Live, Patrol, Player, Position, Touch, Velocity};
+use super::components::{Body, EnvId, Live, Patrol, Player, Position, Status, Touch, Velocity};
 use super::table::{EnvTable, Outcome};
 
-/// Copies each env's player body into [`EnvTable::players`] for the systems that follow.
-pub fn record_players(
-    players: Query<(&EnvId, &Position, Option<&Velocity>, &Body), With<Player>>,
-    mut table: ResMut<EnvTable>,
-) {
-    for (env, pos, vel, body) in &players {
+/// Each env's player: its env, body, and optional velocity and status.
+type PlayerBodies<'w, 's> = Query<
+    'w,
+    's,
+    (&'static EnvId, &'static Position, Option<&'static Velocity>, &'static Body, Option<&'static Status>),
+    With<Player>,
+>;
+
+/// Copies each env's player body (and [`Status`], if it has one) into [`EnvTable::players`]
+/// for the systems that follow.
+pub fn record_players(players: PlayerBodies, mut table: ResMut<EnvTable>) {
+    for (env, pos, vel, body, status) in &players {
         let view = &mut table.players[env.0 as usize];
         view.pos = *pos;
         view.vel = vel.copied().unwrap_or_default();
         view.body = *body;
+        if let Some(status) = status {
+            view.status = status.0;
+        }
     }
 }
 

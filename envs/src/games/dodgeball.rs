@@ -19,7 +19,7 @@ use crate::core::steer::{Steered, move_steered, steer_players};
 use crate::core::symbolic::Scalar;
 use crate::core::systems::{record_players, resolve_touches};
 use crate::core::view::View;
-use crate::core::{Body, EnvId, EnvTable, Kind, Live, Player, Position, Projectile, StartStatus, Touch, Velocity};
+use crate::core::{Body, EnvId, EnvTable, Kind, Live, Player, Position, Projectile, Status, Touch, Velocity};
 use crate::game::{GameDef, Spawner};
 
 /// Reward for reaching the open exit.
@@ -136,7 +136,7 @@ fn spawn(level: &Level, spawner: &mut Spawner) {
                     reload: (PLAYER_RELOAD, PLAYER_RELOAD),
                     ready_in: 0,
                 };
-                let status = StartStatus([enemies as u8, facing_index(facing), 0, 0]);
+                let status = Status([enemies as u8, facing_index(facing), 0, 0]);
                 let player = (pos, Velocity::default(), body, kind, Player, PLAYER_STEER);
                 spawner.spawn((player, Facing(facing.0, facing.1), thrower, status))
             }
