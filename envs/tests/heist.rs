@@ -3,23 +3,16 @@
 //! wins; and the generator's shortest ways win in the game.
 
 use ludica_envs::games::heist::GAME;
-use ludica_envs::{AutoReset, LevelSpec, ObsKind, VecEnv, VecEnvConfig};
+mod common;
+
+use ludica_envs::{ObsKind, VecEnv};
 use ludica_procgen::{Difficulty, Level, Spawn, SpawnKind, Tile, heist};
 
 const LEFT: u8 = 1;
 const RIGHT: u8 = 2;
 
 fn env(difficulty: Difficulty) -> VecEnv {
-    VecEnv::new(VecEnvConfig {
-        game: heist::NAME.into(),
-        num_envs: 1,
-        num_threads: 1,
-        obs: ObsKind::Symbolic,
-        levels: LevelSpec { difficulty, ..LevelSpec::default() },
-        autoreset: AutoReset::NextStep,
-        seed: 1,
-    })
-    .unwrap()
+    common::one_env(heist::NAME, difficulty, ObsKind::Symbolic)
 }
 
 /// A 16 x 5 corridor along row 2: the green key at x = 1, the agent at 2, the red key at 4,

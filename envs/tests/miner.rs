@@ -4,7 +4,9 @@
 
 use ludica_envs::core::symbolic::entity_id;
 use ludica_envs::games::miner::GAME;
-use ludica_envs::{AutoReset, LevelSpec, ObsKind, VecEnv, VecEnvConfig};
+mod common;
+
+use ludica_envs::{ObsKind, VecEnv};
 use ludica_procgen::{Difficulty, Level, Spawn, SpawnKind, Tile, miner};
 
 const NOOP: u8 = 0;
@@ -14,16 +16,7 @@ const UP: u8 = 3;
 const DOWN: u8 = 4;
 
 fn env(difficulty: Difficulty) -> VecEnv {
-    VecEnv::new(VecEnvConfig {
-        game: miner::NAME.into(),
-        num_envs: 1,
-        num_threads: 1,
-        obs: ObsKind::Symbolic,
-        levels: LevelSpec { difficulty, ..LevelSpec::default() },
-        autoreset: AutoReset::NextStep,
-        seed: 1,
-    })
-    .unwrap()
+    common::one_env(miner::NAME, difficulty, ObsKind::Symbolic)
 }
 
 /// A level from rows of tile characters, 'A' the agent and 'X' the exit (on empty tiles).

@@ -1,11 +1,11 @@
 //! Behaviour of the VecEnv for every registered game: determinism across thread counts and
-//! shard neighbours, both auto-reset modes, time-limit truncation, explicit levels, and
-//! save/load state.
+//! shard neighbours, both auto-reset modes, time-limit truncation, explicit levels,
+//! save/load state, and seeded level generation.
 
 use ludica_envs::games::GAMES;
 use ludica_envs::{AutoReset, GameDef, LevelSpec, ObsKind, VecEnv, VecEnvConfig, VecEnvError};
 use ludica_procgen::seeds::{Stream, stream};
-use ludica_procgen::{Difficulty, Rng};
+use ludica_procgen::{Difficulty, PRESETS, Rng};
 use rand::RngExt;
 
 fn config(game: &GameDef, num_envs: usize, threads: usize, obs: ObsKind) -> VecEnvConfig {
@@ -260,5 +260,18 @@ fn reset_with_a_seed_replays_the_same_levels() {
         assert_eq!(env.obs(), &obs[..]);
         env.reset(Some(124));
         assert_ne!(env.infos().iter().map(|i| i.level_seed).collect::<Vec<_>>(), first);
+    }
+}
+
+#[test]
+fn every_generator_repeats_a_seed_and_varies_between_seeds() {
+    for game in GAMES {
+        for (preset, value) in PRESETS {
+            let d = Difficulty::new(value).unwrap();
+            assert_eq!(game.level(3, d), game.level(3, d), "{} {preset}: same seed, same level", game.name);
+            let differ = (4..8).filter(|&s| game.level(s, d).to_ascii() != game.level(3, d).to_ascii()).count();
+            assert!(differ >= 3, "{} {preset}: seeds 4..8 give the grid of seed 3 too often", game.name);
+            assert_eq!(game.level(3, d).game, game.name);
+        }
     }
 }

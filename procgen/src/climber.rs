@@ -321,11 +321,6 @@ pub fn check(level: &Level) -> Result<Vec<u8>, String> {
 mod tests {
     use super::*;
 
-    #[test]
-    fn same_seed_same_level_and_seeds_differ() {
-        crate::testing::assert_seeded(generate, Difficulty::HARD);
-    }
-
     /// Checks 1,000 seeds of preset `name`, printing the tallest level and longest solution.
     fn check_preset(name: &str) {
         let d: Difficulty = name.parse().unwrap();

@@ -284,11 +284,6 @@ mod tests {
     use crate::testing::difficulties;
 
     #[test]
-    fn same_seed_same_level_and_seeds_differ() {
-        crate::testing::assert_seeded(generate, Difficulty::HARD);
-    }
-
-    #[test]
     fn every_room_keeps_its_guarantees_over_1000_seeds_per_preset() {
         for d in difficulties() {
             let mut largest = 0;

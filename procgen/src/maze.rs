@@ -88,12 +88,6 @@ pub fn check(level: &Level) -> Result<u32, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testing::assert_seeded;
-
-    #[test]
-    fn same_seed_same_level_and_seeds_differ() {
-        assert_seeded(generate, Difficulty::EASY);
-    }
 
     #[test]
     fn every_maze_is_solvable_over_10k_seeds_per_difficulty() {

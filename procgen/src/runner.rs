@@ -323,11 +323,6 @@ mod tests {
     }
 
     #[test]
-    fn same_seed_same_level_and_seeds_differ() {
-        crate::testing::assert_seeded(generate, Difficulty::HARD);
-    }
-
-    #[test]
     fn every_level_is_solvable_over_10k_seeds_per_difficulty() {
         for d in DIFFICULTIES.map(|v| Difficulty::new(v).unwrap()) {
             let (mut longest_path, mut narrowest, mut widest) = (0, usize::MAX, 0);

@@ -5,19 +5,24 @@
 use ludica_envs::{AutoReset, LevelSpec, ObsKind, VecEnv, VecEnvConfig};
 use ludica_procgen::{Difficulty, Level};
 
-/// A one-env VecEnv of `level`'s game, showing `obs`, reset to `level` (which must pass the
-/// game's check).
-pub fn playing(level: Level, obs: ObsKind) -> VecEnv {
-    let mut env = VecEnv::new(VecEnvConfig {
-        game: level.game.clone(),
+/// A one-env VecEnv of `game` on generated levels at `difficulty`, showing `obs`.
+pub fn one_env(game: &str, difficulty: Difficulty, obs: ObsKind) -> VecEnv {
+    VecEnv::new(VecEnvConfig {
+        game: game.into(),
         num_envs: 1,
         num_threads: 1,
         obs,
-        levels: LevelSpec { difficulty: Difficulty::EASY, ..LevelSpec::default() },
+        levels: LevelSpec { difficulty, ..LevelSpec::default() },
         autoreset: AutoReset::NextStep,
         seed: 1,
     })
-    .expect("the level names a registered game");
+    .expect("a registered game")
+}
+
+/// A one-env VecEnv of `level`'s game, showing `obs`, reset to `level` (which must pass the
+/// game's check).
+pub fn playing(level: Level, obs: ObsKind) -> VecEnv {
+    let mut env = one_env(&level.game, Difficulty::EASY, obs);
     env.reset_env_to_level(0, level).expect("the level passes its game's check");
     env
 }
