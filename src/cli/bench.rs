@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 
 use clap::builder::RangedU64ValueParser;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use ludica_agents::config::parse_count;
 use ludica_envs::games::GAMES;
 use ludica_envs::{AutoReset, GameDef, LevelSpec, MAX_ENVS, ObsKind, VecEnv, VecEnvConfig};
 use ludica_procgen::seeds::mix;
@@ -15,6 +16,14 @@ use serde_json::json;
 
 use super::output::emit;
 use super::{parse_game, parse_seed};
+
+/// A step count of at least 1, with K/M/G suffixes as `ludica train --steps` takes them.
+fn positive_count(s: &str) -> Result<u64, String> {
+    match parse_count(s)? {
+        0 => Err(format!("'{s}' is not allowed: bench at least 1 step")),
+        n => Ok(n),
+    }
+}
 
 /// Runs at least this long (in env steps) get a progress bar when stderr is a terminal.
 const LONG_RUN_STEPS: u64 = 500_000;
@@ -38,8 +47,9 @@ pub struct Args {
     /// Observation kind: rgb or symbolic.
     #[arg(long, default_value = "rgb")]
     obs: ObsKind,
-    /// Env steps per run, in total over all envs (rounded up to whole batches of --num-envs).
-    #[arg(long, default_value_t = 1_000_000, value_parser = clap::value_parser!(u64).range(1..))]
+    /// Env steps per run, in total over all envs (rounded up to whole batches of --num-envs),
+    /// with K/M/G suffixes.
+    #[arg(long, default_value = "1M", value_parser = positive_count)]
     steps: u64,
     /// Difficulty of the levels: easy, medium, hard or a number in [0, 1].
     #[arg(long, default_value = "easy", allow_negative_numbers = true)]
