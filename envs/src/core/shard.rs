@@ -197,6 +197,14 @@ impl Shard {
         self.steps[i] = 0;
         self.returns[i] = 0.0;
         self.reset_pending[i] = false;
+        self.forget_despawned();
+    }
+
+    /// Drops the World's record of despawned entities' components. A standalone World keeps
+    /// it until told (bevy_app does this each frame); every reset despawns, so without this
+    /// memory grows with each episode.
+    fn forget_despawned(&mut self) {
+        self.world.clear_trackers();
     }
 
     fn begin_next_level(&mut self, i: usize) {
@@ -408,5 +416,6 @@ impl Shard {
         self.returns[i] = state.episode_return;
         self.reset_pending[i] = state.reset_pending;
         self.pickers[i] = state.picker.clone();
+        self.forget_despawned();
     }
 }
