@@ -275,3 +275,30 @@ fn every_generator_repeats_a_seed_and_varies_between_seeds() {
         }
     }
 }
+
+#[test]
+fn finite_level_sets_replay_their_generated_levels_episode_after_episode() {
+    // Small level sets are generated once per shard and reused: every episode must still
+    // play exactly the generator's level of its seed.
+    for game in GAMES {
+        let mut cfg = config(game, 4, 2, ObsKind::Symbolic);
+        cfg.levels = LevelSpec { num_levels: 3, start_level: 40, sequential: false, difficulty: Difficulty::HARD };
+        cfg.autoreset = AutoReset::SameStep;
+        let mut env = VecEnv::new(cfg).unwrap();
+        env.reset(None);
+        let mut rng = stream(9, Stream::Behaviour);
+        let mut episodes = 0;
+        for _ in 0..game.max_steps + 1 {
+            env.step(&random_actions(&mut rng, game, 4)).unwrap();
+            for i in 0..4 {
+                if env.terminated()[i] || env.truncated()[i] {
+                    episodes += 1;
+                    let level = env.level(i).unwrap();
+                    assert!((40..43).contains(&level.seed), "{}: seed {}", game.name, level.seed);
+                    assert_eq!(level, game.level(level.seed, Difficulty::HARD), "{} seed {}", game.name, level.seed);
+                }
+            }
+        }
+        assert!(episodes >= 4, "{}: only {episodes} episodes ended", game.name);
+    }
+}

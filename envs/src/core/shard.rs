@@ -2,6 +2,8 @@
 //! It applies actions, runs the game's systems once for all its envs, settles rewards and
 //! episode ends, auto-resets, and writes observations straight into the caller's buffers.
 
+use std::collections::BTreeMap;
+
 use bevy_ecs::entity::Entity;
 use bevy_ecs::schedule::{Schedule, ScheduleLabel};
 use bevy_ecs::world::World;
@@ -17,6 +19,12 @@ use super::view::{OBS_SIDE, View};
 use crate::game::{GameDef, ObsKind, Spawner};
 use crate::levels::{LevelPicker, LevelSpec};
 use crate::vec_env::{AutoReset, StepInfo};
+
+/// Level sets of at most this many levels are generated once per shard and kept.
+const CACHED_LEVEL_SETS: u64 = 1_000;
+/// At most this many levels are kept per shard (snapshots loaded from other level sets could
+/// otherwise grow the cache without bound).
+const CACHED_LEVELS: usize = 4_096;
 
 /// A drawable entity as observations see it.
 pub(crate) struct SpriteAt {
@@ -91,6 +99,9 @@ pub struct Shard {
     schedule: Schedule,
     registry: StateRegistry,
     pickers: Vec<LevelPicker>,
+    /// Levels already generated for finite level sets (Procgen's `num_levels`), by seed and
+    /// difficulty: with 200 training levels, generation runs 200 times, not once an episode.
+    level_cache: BTreeMap<(u64, u32), Level>,
     backgrounds: Vec<Background>,
     themes: Vec<u8>,
     fitted_grids: Vec<Vec<u8>>,
@@ -126,6 +137,7 @@ impl Shard {
             schedule,
             registry,
             pickers: (0..n as u64).map(|i| LevelPicker::new(spec, seed, first_env + i)).collect(),
+            level_cache: BTreeMap::new(),
             backgrounds: vec![Background::default(); n],
             themes: vec![0; n],
             fitted_grids: vec![Vec::new(); n],
@@ -209,7 +221,14 @@ impl Shard {
 
     fn begin_next_level(&mut self, i: usize) {
         let seed = self.pickers[i].next_seed();
-        let level = self.game.level(seed, self.pickers[i].spec().difficulty);
+        let spec = *self.pickers[i].spec();
+        let cached = (1..=CACHED_LEVEL_SETS).contains(&spec.num_levels) && self.level_cache.len() < CACHED_LEVELS;
+        let level = if cached {
+            let key = (seed, spec.difficulty.value().to_bits());
+            self.level_cache.entry(key).or_insert_with(|| self.game.level(seed, spec.difficulty)).clone()
+        } else {
+            self.game.level(seed, spec.difficulty)
+        };
         self.start_level(i, level);
     }
 
