@@ -97,9 +97,22 @@ pub fn face_steering(directions: &'static [(i8, i8)]) -> impl FnMut(FacingPlayer
     }
 }
 
-/// Guns: their position, gun, facing, whether in play and whether on the player.
-type Guns<'w, 's> =
-    Query<'w, 's, (&'static Position, &'static mut Gun, Option<&'static Facing>, Option<&'static Live>, Has<Player>)>;
+/// Guns: their env, position, gun, facing, whether in play and whether on the player.
+type Guns<'w, 's> = Query<
+    'w,
+    's,
+    (&'static EnvId, &'static Position, &'static mut Gun, Option<&'static Facing>, Option<&'static Live>, Has<Player>),
+>;
+
+/// Whether a gun at `pos` is triggered: on the player by one of `fire_actions`, on anything
+/// else by the player within its range.
+fn triggered(gun: &Gun, pos: Position, is_player: bool, fire_actions: &[u8], action: u8, player: &PlayerView) -> bool {
+    if is_player {
+        fire_actions.contains(&action)
+    } else {
+        (player.pos.x - pos.x).hypot(player.pos.y - pos.y) <= gun.range
+    }
+}
 
 /// One shot a gun is about to fire.
 struct Shot {
@@ -118,23 +131,28 @@ struct Shot {
 pub fn fire_guns(
     fire_actions: &'static [u8],
 ) -> impl FnMut(ParamSet<'_, '_, (Guns<'_, '_>, Pool<'_, '_>)>, Query<'_, '_, &mut Lifetime>, ResMut<'_, EnvTable>) {
+    let mut due: Vec<bool> = Vec::new();
     move |mut set, mut lifetimes, mut table| {
         let EnvTable { entities, rng, players, actions, .. } = &mut *table;
-        for (e, entities) in entities.iter().enumerate() {
+        // Reloads tick in any order; only envs with a gun ready to fire are walked in spawn order.
+        due.clear();
+        due.resize(entities.len(), false);
+        for (env, pos, mut gun, _, live, is_player) in &mut set.p0() {
+            let e = env.0 as usize;
+            if live.is_none_or(|l| l.0) && gun.reload.tick() {
+                due[e] |= triggered(&gun, *pos, is_player, fire_actions, actions[e], &players[e]);
+            }
+        }
+        for (e, entities) in entities.iter().enumerate().filter(|&(e, _)| due[e]) {
             for &entity in entities {
                 let shot = {
-                    let mut guns = set.p0();
-                    let Ok((pos, mut gun, facing, live, is_player)) = guns.get_mut(entity) else { continue };
-                    if live.is_some_and(|l| !l.0) || !gun.reload.tick() {
-                        continue;
-                    }
+                    let guns = set.p0();
+                    let Ok((_, pos, gun, facing, live, is_player)) = guns.get(entity) else { continue };
                     let player = &players[e];
-                    let triggered = if is_player {
-                        fire_actions.contains(&actions[e])
-                    } else {
-                        (player.pos.x - pos.x).hypot(player.pos.y - pos.y) <= gun.range
-                    };
-                    if !triggered {
+                    if live.is_some_and(|l| !l.0)
+                        || gun.reload.left > 0
+                        || !triggered(gun, *pos, is_player, fire_actions, actions[e], player)
+                    {
                         continue;
                     }
                     let Some(vel) = gun.shot_velocity(*pos, facing.copied(), player) else { continue };
@@ -144,7 +162,7 @@ pub fn fire_guns(
                 if let (Some(steps), Ok(mut life)) = (shot.lifetime, lifetimes.get_mut(fired)) {
                     life.0 = steps;
                 }
-                if let Ok((_, mut gun, ..)) = set.p0().get_mut(entity) {
+                if let Ok((_, _, mut gun, ..)) = set.p0().get_mut(entity) {
                     gun.reload.restart(&mut rng[e]);
                 }
             }
