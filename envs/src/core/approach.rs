@@ -10,6 +10,7 @@ use rand::RngExt;
 use super::components::{Live, Position, Velocity};
 use super::steer::{Steered, accelerate};
 use super::table::EnvTable;
+use super::timers::Countdown;
 
 /// The eight headings and standing still, which a wander picks among.
 const HEADINGS: [(i8, i8); 9] = [(0, 0), (-1, 0), (1, 0), (0, -1), (0, 1), (-1, -1), (1, -1), (-1, 1), (1, 1)];
@@ -23,18 +24,17 @@ pub struct Approach {
     pub chase: f32,
     /// Nearer than this to the player (centre to centre, in tiles), it heads away instead.
     pub keep_off: f32,
-    /// Steps between picks, inclusive.
-    pub turn_every: (u16, u16),
-    /// Steps left before the next pick.
-    pub turn_in: u16,
+    /// When it picks its next heading (runs drawn from the env's behaviour stream).
+    pub turn: Countdown,
     /// Current heading: -1, 0 or 1 on each axis.
     pub heading: (i8, i8),
 }
 
 impl Approach {
-    /// A mover that picks its first heading on its first step.
+    /// A mover that picks a heading every `turn_every.0` to `turn_every.1` steps, the first
+    /// on its first step.
     pub const fn new(chase: f32, keep_off: f32, turn_every: (u16, u16)) -> Approach {
-        Approach { chase, keep_off, turn_every, turn_in: 0, heading: (0, 0) }
+        Approach { chase, keep_off, turn: Countdown::between(turn_every.0, turn_every.1, 0), heading: (0, 0) }
     }
 
     /// Picks a new heading for a mover at `pos` with the player at `target`, and when to pick
@@ -49,7 +49,7 @@ impl Approach {
         } else {
             HEADINGS[rng.random_range(0..HEADINGS.len())]
         };
-        self.turn_in = rng.random_range(self.turn_every.0..=self.turn_every.1);
+        self.turn.restart(rng);
     }
 
     /// Whether a wall stopped it along its heading last step.
@@ -86,10 +86,8 @@ pub fn approach_player(mut movers: Approachers, mut table: ResMut<EnvTable>) {
             if live.is_some_and(|l| !l.0) {
                 continue;
             }
-            if approach.turn_in == 0 || approach.blocked(*vel) {
+            if approach.turn.tick() || approach.blocked(*vel) {
                 approach.pick(*pos, players[e].pos, &mut rng[e]);
-            } else {
-                approach.turn_in -= 1;
             }
             let (hx, hy) = approach.heading;
             *vel = accelerate(*vel, steered, (hx as f32, hy as f32));
@@ -107,7 +105,7 @@ mod tests {
         let mut rng = stream(1, Stream::Behaviour);
         let mut a = Approach::new(1.0, 2.0, (5, 5));
         a.pick(Position { x: 1.0, y: 1.0 }, Position { x: 6.0, y: 1.2 }, &mut rng);
-        assert_eq!((a.heading, a.turn_in), ((1, 0), 5));
+        assert_eq!((a.heading, a.turn.left), ((1, 0), 5));
         a.pick(Position { x: 5.0, y: 2.0 }, Position { x: 6.0, y: 1.0 }, &mut rng);
         assert_eq!(a.heading, (-1, 1), "too near: away from the player");
     }

@@ -2,7 +2,6 @@
 //! pools, grid movement, the view, the rasterizer and the symbolic encoder, and the shard that steps many envs at once.
 
 pub mod approach;
-pub mod combat;
 pub mod components;
 pub mod flight;
 pub mod gravity_tiles;
@@ -12,7 +11,7 @@ pub mod pickups;
 pub mod pool;
 pub mod render;
 pub mod shard;
-pub mod spawning;
+pub mod shooting;
 pub mod state;
 pub mod steer;
 pub mod symbolic;
@@ -28,7 +27,8 @@ pub use grid::{Den, GridChaser};
 pub use physics::Platformer;
 pub use pickups::Pickup;
 pub use pool::Projectile;
+pub use shooting::{Aim, Facing, Gun};
 pub use steer::Steered;
 pub use table::{EnvTable, Outcome, PlayerView};
-pub use timers::Emitter;
+pub use timers::{Countdown, Emitter, Lifetime};
 pub use walkers::Walker;

@@ -9,15 +9,18 @@ use bevy_ecs::component::Component;
 use bevy_ecs::world::{EntityRef, EntityWorldMut};
 use ludica_procgen::{Level, Rng};
 
+use super::approach::Approach;
 use super::components::{Body, Kind, Live, Patrol, Player, Position, Status, Touch, Velocity};
+use super::flight::Scroll;
 use super::gravity_tiles::FallingTiles;
 use super::grid::{Den, GridChaser};
 use super::physics::Platformer;
 use super::pickups::Pickup;
 use super::pool::Projectile;
+use super::shooting::{Facing, Gun};
 use super::steer::Steered;
 use super::table::PlayerView;
-use super::timers::Emitter;
+use super::timers::{Emitter, Lifetime};
 use super::walkers::Walker;
 use crate::levels::LevelPicker;
 
@@ -63,6 +66,11 @@ impl Default for StateRegistry {
         r.add::<FallingTiles>();
         r.add::<Pickup>();
         r.add::<Emitter>();
+        r.add::<Gun>();
+        r.add::<Facing>();
+        r.add::<Lifetime>();
+        r.add::<Scroll>();
+        r.add::<Approach>();
         r.add::<Walker>();
         r
     }

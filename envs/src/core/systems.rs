@@ -1,11 +1,13 @@
 //! Systems every game can reuse: publishing the player's body, touches between the player and
-//! other live entities, deadly tiles, and patrolling movers. Each is order-independent across
+//! other live entities, exits that open once no foe is left, deadly tiles, and patrolling
+//! movers. Each is order-independent across
 //! entities, so its result does not depend on query iteration order.
 
 use bevy_ecs::prelude::*;
-use ludica_procgen::{Level, Tile};
+use ludica_procgen::{Level, SpawnKind, Tile};
 
 use super::components::{Body, EnvId, Live, Patrol, Player, Position, Status, Touch, Velocity};
+use super::pool::{Pool, count_live, revive};
 use super::table::{EnvTable, Outcome};
 
 /// Each env's player: its env, body, and optional velocity and status.
@@ -65,6 +67,26 @@ pub fn resolve_touches(touchables: Touchables, mut table: ResMut<EnvTable>) {
                 Touch::Hazard => Outcome::Failure,
             };
             table.settle(e, outcome);
+        }
+    }
+}
+
+/// Once no live `foe` is left in an env, each live [`SpawnKind::Exit`] there closes and a
+/// pooled [`SpawnKind::Goal`] (spawned with [`Touch::Goal`]) comes to life in its place.
+pub fn open_exits_when_cleared(foe: SpawnKind) -> impl FnMut(Pool<'_, '_>, Res<'_, EnvTable>) {
+    move |mut pool, table| {
+        for entities in &table.entities {
+            if count_live(entities, &pool, foe) > 0 {
+                continue;
+            }
+            for &entity in entities {
+                let Ok((kind, mut live, pos, _)) = pool.get_mut(entity) else { continue };
+                if kind.0 == SpawnKind::Exit && live.0 {
+                    live.0 = false;
+                    let at = *pos;
+                    revive(entities, &mut pool, SpawnKind::Goal, 0, at, Velocity::default());
+                }
+            }
         }
     }
 }

@@ -1,15 +1,75 @@
-//! Things that appear on a timer: an [`Emitter`] brings a pooled entity of its kind into play
-//! every `period` steps (falling rocks, a boss's shots, enemy ships' cannon fire), at its
-//! anchor plus a random offset, with a set velocity. Emitters of one env fire in spawn order
+//! Things on a clock: the one countdown every timed rule runs on ([`Countdown`]: reloads, timed
+//! releases, emitters), entities that stay in play a set number of steps ([`Lifetime`],
+//! [`burn_lifetimes`]), and pooled entities brought into play on a timer ([`Emitter`],
+//! [`emit_on_timer`]: falling rocks, a boss's drops). Emitters of one env fire in spawn order
 //! and draw only from the env's behaviour stream, so results do not depend on query order.
 
 use bevy_ecs::prelude::*;
-use ludica_procgen::SpawnKind;
+use ludica_procgen::{Rng, SpawnKind};
 use rand::RngExt;
 
-use super::components::{Position, Velocity};
+use super::components::{Live, Position, Velocity};
 use super::pool::{Pool, revive};
 use super::table::EnvTable;
+
+/// A countdown in steps: runs down by one each [`Countdown::tick`] and, once out, stays ready
+/// until restarted. Each run lasts between `period.0` and `period.1` steps (inclusive), drawn
+/// from the env's behaviour stream when the two differ.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Countdown {
+    /// Shortest and longest run, in steps.
+    pub period: (u16, u16),
+    /// Steps left until ready; 0 is ready.
+    pub left: u16,
+}
+
+impl Countdown {
+    /// A countdown of `period` steps a run whose first run lasts `first` steps.
+    pub const fn every(period: u16, first: u16) -> Countdown {
+        Countdown { period: (period, period), left: first }
+    }
+
+    /// A countdown whose runs last `shortest` to `longest` steps; its first lasts `first`.
+    pub const fn between(shortest: u16, longest: u16, first: u16) -> Countdown {
+        Countdown { period: (shortest, longest), left: first }
+    }
+
+    /// Counts one step down; whether it is now ready.
+    pub fn tick(&mut self) -> bool {
+        self.left = self.left.saturating_sub(1);
+        self.left == 0
+    }
+
+    /// Starts the next run, its length drawn from `rng` if the period is a range.
+    pub fn restart(&mut self, rng: &mut Rng) {
+        let (shortest, longest) = self.period;
+        self.left = if longest > shortest { rng.random_range(shortest..=longest) } else { shortest };
+    }
+
+    /// Ticks, and when ready restarts: whether the timed thing happens now. Timed releases
+    /// (fish, rocks, waves) call it once per step.
+    pub fn due(&mut self, rng: &mut Rng) -> bool {
+        let ready = self.tick();
+        if ready {
+            self.restart(rng);
+        }
+        ready
+    }
+}
+
+/// Steps a pooled entity stays in play after it is brought in; it dies at 0.
+#[derive(Component, Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub struct Lifetime(pub u16);
+
+/// Counts down every live entity's [`Lifetime`] and kills those whose time is up.
+pub fn burn_lifetimes(mut things: Query<(&mut Lifetime, &mut Live)>) {
+    for (mut life, mut live) in &mut things {
+        if live.0 {
+            life.0 = life.0.saturating_sub(1);
+            live.0 = life.0 > 0;
+        }
+    }
+}
 
 /// Where an emitter's entities appear.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -25,18 +85,16 @@ pub enum Anchor {
     },
 }
 
-/// Brings a dead pooled entity of `kind` into play every `period` steps, the first after
-/// `countdown` steps. Needs a [`Position`] when anchored at itself.
+/// Brings a dead pooled entity of `kind` into play each time its `clock` runs out. Needs a
+/// [`Position`] when anchored at itself.
 #[derive(Component, Clone, Copy, Debug, PartialEq)]
 pub struct Emitter {
     /// What it emits (the pool [`super::pool::spawn_pool`] made).
     pub kind: SpawnKind,
     /// The variant emitted.
     pub variant: u8,
-    /// Steps between emissions.
-    pub period: u16,
-    /// Steps until the next emission.
-    pub countdown: u16,
+    /// When it emits.
+    pub clock: Countdown,
     /// Where emissions appear.
     pub anchor: Anchor,
     /// Half extents of the box around the anchor where an emission appears, uniformly.
@@ -55,8 +113,8 @@ pub struct Due {
     vel: Velocity,
 }
 
-/// Counts every emitter down; those that reach zero emit (if their pool has a dead entity)
-/// and start their period again. Emissions are clamped inside the level.
+/// Counts every emitter's clock down; those that run out emit (if their pool has a dead
+/// entity). Emissions are clamped inside the level.
 #[expect(clippy::type_complexity, reason = "a ParamSet of the emitters and the pools they revive from")]
 pub fn emit_on_timer(
     mut emitters: ParamSet<(Query<(&mut Emitter, Option<&Position>)>, Pool)>,
@@ -69,11 +127,10 @@ pub fn emit_on_timer(
     for e in 0..table.entities.len() {
         for &entity in &table.entities[e] {
             let Ok((mut emitter, own)) = timers.get_mut(entity) else { continue };
-            emitter.countdown = emitter.countdown.saturating_sub(1);
-            if emitter.countdown > 0 {
+            let rng = &mut table.rng[e];
+            if !emitter.clock.due(rng) {
                 continue;
             }
-            emitter.countdown = emitter.period.max(1);
             let anchor = match emitter.anchor {
                 Anchor::Own => own.copied().unwrap_or_default(),
                 Anchor::Player { dx, dy } => {
@@ -81,7 +138,6 @@ pub fn emit_on_timer(
                     Position { x: p.x + dx, y: p.y + dy }
                 }
             };
-            let rng = &mut table.rng[e];
             let (sx, sy) = emitter.spread;
             let x = anchor.x + if sx > 0.0 { rng.random_range(-sx..sx) } else { 0.0 };
             let y = anchor.y + if sy > 0.0 { rng.random_range(-sy..sy) } else { 0.0 };
@@ -94,5 +150,32 @@ pub fn emit_on_timer(
     let mut pool = emitters.p1();
     for d in due.iter() {
         revive(&table.entities[d.env], &mut pool, d.kind, d.variant, d.pos, d.vel);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ludica_procgen::seeds::{Stream, stream};
+
+    #[test]
+    fn a_countdown_is_ready_after_its_period_and_stays_ready() {
+        let mut rng = stream(1, Stream::Behaviour);
+        let mut c = Countdown::every(3, 2);
+        assert!(!c.tick());
+        assert!(c.tick(), "first run: 2 steps");
+        assert!(c.tick(), "stays ready until restarted");
+        c.restart(&mut rng);
+        assert_eq!([c.tick(), c.tick(), c.tick()], [false, false, true]);
+    }
+
+    #[test]
+    fn a_ranged_countdown_is_due_within_its_range() {
+        let mut rng = stream(1, Stream::Behaviour);
+        let mut c = Countdown::between(10, 15, 10);
+        let releases: Vec<usize> = (0..200).filter(|_| c.due(&mut rng)).collect();
+        assert_eq!(releases[0], 9, "the first run lasts 10 steps");
+        assert!(releases.windows(2).all(|w| (10..=15).contains(&(w[1] - w[0]))), "{releases:?}");
+        assert!(releases.windows(2).any(|w| w[1] - w[0] != 10), "the draws vary the gaps");
     }
 }

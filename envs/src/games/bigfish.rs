@@ -11,10 +11,10 @@ use rand::RngExt;
 
 use crate::core::pool::{Pool, fly_projectiles, revive, spawn_pool};
 use crate::core::render::{Rgb, Shape, Sprite, Style, bevel, blend};
-use crate::core::spawning::Cooldown;
 use crate::core::steer::{move_steered, steer_players};
 use crate::core::symbolic::Scalar;
 use crate::core::systems::{overlaps, record_players};
+use crate::core::timers::Countdown;
 use crate::core::view::View;
 use crate::core::{Body, EnvId, EnvTable, Kind, Live, Outcome, Player, Position, Projectile, Steered, Velocity};
 use crate::game::{GameDef, Spawner};
@@ -83,7 +83,7 @@ struct Growth {
 #[derive(Component, Clone, Copy, Debug, PartialEq)]
 struct Shoal {
     release: Release,
-    clock: Cooldown,
+    clock: Countdown,
 }
 
 fn paint_tile(tile: Tile, theme: u8, u: f32, v: f32) -> Rgb {
@@ -120,7 +120,9 @@ fn spawn(level: &Level, spawner: &mut Spawner) {
         match s.kind {
             SpawnKind::Agent => {
                 let growth = Growth { size: START_SIZE, target: release.target_size };
-                let shoal = Shoal { release, clock: Cooldown::new(release.every, release.every) };
+                let clock =
+                    Countdown::between(release.every, release.every.saturating_add(release.every / 2), release.every);
+                let shoal = Shoal { release, clock };
                 spawner.spawn((pos, vel, body_of(START_SIZE), Kind(s.kind, 0), Player, SWIM, growth, shoal))
             }
             // Checked levels hold only the agent and fish of known classes.
@@ -239,7 +241,7 @@ fn release_fish(
         let e = env.0 as usize;
         let rng = &mut table.rng[e];
         let Shoal { release, clock } = &mut *shoal;
-        if !clock.due(release.every / 2, rng) {
+        if !clock.due(rng) {
             continue;
         }
         let class = release.draw_class(growth.size, rng);

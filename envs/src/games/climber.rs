@@ -15,7 +15,7 @@ use crate::core::pool::{Projectile, fly_projectiles, spawn_pool};
 use crate::core::render::{Rgb, Shape, Sprite, Style, bevel, blend};
 use crate::core::symbolic::Scalar;
 use crate::core::systems::{record_players, resolve_touches};
-use crate::core::timers::{Anchor, Emitter, emit_on_timer};
+use crate::core::timers::{Anchor, Countdown, Emitter, emit_on_timer};
 use crate::core::view::View;
 use crate::core::walkers::{Walker, walk_platforms};
 use crate::core::{Body, Kind, Live, Player, Position, Touch, Velocity};
@@ -112,8 +112,7 @@ fn spawn(level: &Level, spawner: &mut Spawner) {
                 spawner.spawn(Emitter {
                     kind: SpawnKind::Rock,
                     variant: 0,
-                    period: climber::rock_period(level.difficulty),
-                    countdown: climber::FIRST_ROCK_STEP,
+                    clock: Countdown::every(climber::rock_period(level.difficulty), climber::FIRST_ROCK_STEP),
                     anchor: Anchor::Player { dx: 0.0, dy: -ROCK_RISE },
                     spread: (ROCK_SPREAD, 0.0),
                     velocity: vel,

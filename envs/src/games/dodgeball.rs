@@ -2,22 +2,20 @@
 //! ways with momentum and throws balls the way it faces; enemies wander and close in, throwing
 //! balls at it. Knock every enemy out to open the exit, then reach it; one enemy ball or one
 //! touch of an enemy ends the episode. Levels come from `ludica_procgen::dodgeball`; moving,
-//! approaching, throwing and hits are the core's (`steer`, `approach`, `combat`, `pool`).
+//! approaching, throwing and hits are the core's (`steer`, `approach`, `shooting`, `pool`).
 
 use bevy_ecs::prelude::*;
 use ludica_procgen::seeds::mix;
 use ludica_procgen::{Level, SpawnKind, Tile, dodgeball};
 
 use crate::core::approach::{Approach, approach_player};
-use crate::core::combat::{
-    Facing, Hittable, Thrower, face_steering, fire_on_action, hit_targets, open_exits_when_cleared, reload_throwers,
-    throw_at_player,
-};
 use crate::core::pool::{Pool, count_live, fly_projectiles, spawn_pool};
 use crate::core::render::{Rgb, Shape, Sprite, Style, bevel, blend};
+use crate::core::shooting::{Aim, Facing, Gun, face_steering, fire_guns, shots_hit};
 use crate::core::steer::{Steered, move_steered, steer_players};
 use crate::core::symbolic::Scalar;
-use crate::core::systems::{record_players, resolve_touches};
+use crate::core::systems::{open_exits_when_cleared, record_players, resolve_touches};
+use crate::core::timers::Countdown;
 use crate::core::view::View;
 use crate::core::{Body, EnvId, EnvTable, Kind, Live, Player, Position, Projectile, Status, Touch, Velocity};
 use crate::game::{GameDef, Spawner};
@@ -32,8 +30,8 @@ const ACTIONS: [&str; 10] =
 /// Steering of each action (fire coasts).
 const DIRECTIONS: [(i8, i8); 10] =
     [(0, 0), (-1, 0), (1, 0), (0, -1), (0, 1), (-1, -1), (1, -1), (-1, 1), (1, 1), (0, 0)];
-/// The fire action.
-const FIRE: u8 = 9;
+/// The actions that throw.
+const FIRE: [u8; 1] = [9];
 /// Facing directions in the order the `facing` scalar numbers them: clockwise from right.
 const FACINGS: [(i8, i8); 8] = [(1, 0), (1, 1), (0, 1), (-1, 1), (-1, 0), (-1, -1), (0, -1), (1, -1)];
 /// The player's steering: a quarter tile a step at most.
@@ -88,12 +86,7 @@ pub const GAME: GameDef = GameDef {
     check: |level| dodgeball::check(level).map(|_| ()),
     spawn,
     systems,
-    saved_components: |r| {
-        r.add::<Facing>();
-        r.add::<Thrower>();
-        r.add::<Hittable>();
-        r.add::<Approach>();
-    },
+    saved_components: |_| {},
 };
 
 fn paint_tile(tile: Tile, theme: u8, u: f32, v: f32) -> Rgb {
@@ -130,29 +123,32 @@ fn spawn(level: &Level, spawner: &mut Spawner) {
         match s.kind {
             SpawnKind::Agent => {
                 let facing = if s.x < level.width as f32 / 2.0 { FACINGS[0] } else { FACINGS[4] };
-                let thrower = Thrower {
+                let gun = Gun {
                     shot: SpawnKind::Shot,
                     speed: PLAYER_BALL_SPEED,
-                    reload: (PLAYER_RELOAD, PLAYER_RELOAD),
-                    ready_in: 0,
+                    aim: Aim::Facing,
+                    reload: Countdown::every(PLAYER_RELOAD, 0),
+                    range: f32::INFINITY,
+                    lifetime: None,
                 };
                 let status = Status([enemies as u8, facing_index(facing), 0, 0]);
                 let player = (pos, Velocity::default(), body, kind, Player, PLAYER_STEER);
-                spawner.spawn((player, Facing(facing.0, facing.1), thrower, status))
+                spawner.spawn((player, Facing(facing.0, facing.1), gun, status))
             }
             SpawnKind::Enemy => {
                 // Enemies' first throws are spread over one reload after the safe start.
                 let jitter = (mix(level.seed ^ i as u64) % reload_min as u64) as u16;
-                let thrower = Thrower {
+                let gun = Gun {
                     shot: SpawnKind::EnemyShot,
                     speed: dodgeball::enemy_ball_speed(d),
-                    reload: (reload_min, reload_max),
-                    ready_in: dodgeball::FIRST_THROW + jitter,
+                    aim: Aim::AtPlayer,
+                    reload: Countdown::between(reload_min, reload_max, dodgeball::FIRST_THROW + jitter),
+                    range: f32::INFINITY,
+                    lifetime: None,
                 };
                 let approach = Approach::new(ENEMY_CHASE, ENEMY_KEEP_OFF, ENEMY_TURN_EVERY);
-                let hittable = Hittable { by: SpawnKind::Shot, bounty: KNOCKOUT_REWARD };
                 let mover = (pos, Velocity::default(), body, kind, Live(true), enemy_steer);
-                spawner.spawn((mover, approach, thrower, hittable, Touch::Hazard))
+                spawner.spawn((mover, approach, gun, Touch::Hazard))
             }
             // Checked levels hold only the agent, enemies and the exit.
             _ => spawner.spawn((pos, Velocity::default(), body, kind, Live(true))),
@@ -173,11 +169,9 @@ fn systems(schedule: &mut Schedule) {
             approach_player,
             move_steered,
             record_players,
-            reload_throwers,
-            fire_on_action(FIRE),
-            throw_at_player,
+            fire_guns(&FIRE),
             fly_projectiles,
-            hit_targets,
+            shots_hit(SpawnKind::Shot, SpawnKind::Enemy, KNOCKOUT_REWARD),
             open_exits_when_cleared(SpawnKind::Enemy),
             record_status,
             resolve_touches,
@@ -192,13 +186,13 @@ fn facing_index(dir: (i8, i8)) -> u8 {
 }
 
 /// Publishes enemies left, the player's facing and its reload in the status scalars.
-fn record_status(players: Query<(&EnvId, &Facing, &Thrower), With<Player>>, pool: Pool, mut table: ResMut<EnvTable>) {
-    for (env, facing, thrower) in &players {
+fn record_status(players: Query<(&EnvId, &Facing, &Gun), With<Player>>, pool: Pool, mut table: ResMut<EnvTable>) {
+    for (env, facing, gun) in &players {
         let e = env.0 as usize;
         let left = count_live(&table.entities[e], &pool, SpawnKind::Enemy) as u8;
         let status = &mut table.players[e].status;
         status[ENEMIES_LEFT] = left;
         status[FACING] = facing_index((facing.0, facing.1));
-        status[RELOAD] = thrower.ready_in.min(u8::MAX as u16) as u8;
+        status[RELOAD] = gun.reload.left.min(u8::MAX as u16) as u8;
     }
 }

@@ -3,7 +3,7 @@
 //! turrets that aim at it and waves of flyers that fire ahead; its shots kill enemies; an
 //! enemy, an enemy shot or an asteroid kills it; the goal line at the end wins. Levels come
 //! from `ludica_procgen::starpilot`; flight, guns and hits are the core's (`core::flight`,
-//! `core::spawning`); this file only arms and dresses the level.
+//! `core::shooting`, `core::timers`); this file only arms and dresses the level.
 
 use bevy_ecs::prelude::*;
 use ludica_procgen::starpilot::{self, ENEMY_HALF, FLYER, HEIGHT, SCROLL, SHIP_HALF, STEER_MAX};
@@ -12,9 +12,10 @@ use ludica_procgen::{Level, SpawnKind, Tile};
 use crate::core::flight::{Scroll, crash_into_walls, fly_scrolling, steer_scrolling_players};
 use crate::core::pool::{fly_projectiles, spawn_pool};
 use crate::core::render::{Rgb, Shape, Sprite, Style, bevel, blend};
-use crate::core::spawning::{Aim, Cooldown, Gun, Lifetime, burn_lifetimes, fire_guns, shots_hit};
+use crate::core::shooting::{Aim, Gun, fire_guns, shots_hit};
 use crate::core::symbolic::Scalar;
 use crate::core::systems::{record_players, resolve_touches};
+use crate::core::timers::{Countdown, Lifetime, burn_lifetimes};
 use crate::core::view::View;
 use crate::core::{Body, EnvId, EnvTable, Kind, Live, Player, Position, Projectile, Steered, Touch, Velocity};
 use crate::game::{GameDef, Spawner};
@@ -39,9 +40,9 @@ const SHIP_GUN: Gun = Gun {
     shot: SpawnKind::Shot,
     speed: 0.8,
     aim: Aim::Ahead(1.0, 0.0),
-    reload: Cooldown::new(6, 0),
+    reload: Countdown::every(6, 0),
     range: f32::INFINITY,
-    lifetime: 16,
+    lifetime: Some(16),
 };
 /// Shots of the ship in play at once, at most.
 const SHOTS: usize = 4;
@@ -84,11 +85,7 @@ pub const GAME: GameDef = GameDef {
     check: starpilot::check,
     spawn,
     systems,
-    saved_components: |r| {
-        r.add::<Gun>();
-        r.add::<Lifetime>();
-        r.add::<Scroll>();
-    },
+    saved_components: |_| {},
 };
 
 fn paint_tile(tile: Tile, theme: u8, u: f32, v: f32) -> Rgb {
@@ -134,10 +131,10 @@ fn spawn(level: &Level, spawner: &mut Spawner) {
                 let gun = Gun {
                     shot: SpawnKind::EnemyShot,
                     speed: ENEMY_SHOT_SPEED,
-                    aim: if flyer { Aim::Ahead(-1.0, 0.0) } else { Aim::Player },
-                    reload: Cooldown::new(period, period / 2),
+                    aim: if flyer { Aim::Ahead(-1.0, 0.0) } else { Aim::LeadPlayer },
+                    reload: Countdown::every(period, period / 2),
                     range: ENEMY_RANGE,
-                    lifetime: ENEMY_SHOT_LIFETIME,
+                    lifetime: Some(ENEMY_SHOT_LIFETIME),
                 };
                 let enemy = (pos, Body::square(2.0 * ENEMY_HALF), kind, Live(true), Touch::Hazard, gun);
                 let vel = Velocity { x: s.vx, y: s.vy };
