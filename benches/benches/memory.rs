@@ -2,19 +2,9 @@
 //! game and observation kind, a fresh process builds 1,024 envs, steps them 2,000 times, and
 //! prints its resident set before and after, in MiB.
 
-use ludica_benches::{RandomActions, vec_env};
+use ludica_benches::{RandomActions, resident_mib, vec_env};
 use ludica_envs::ObsKind;
 use ludica_envs::games::GAMES;
-
-fn resident_mib() -> f64 {
-    let status = std::fs::read_to_string("/proc/self/status").expect("Linux exposes /proc/self/status");
-    let kib: f64 = status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .expect("VmRSS is listed in kB");
-    kib / 1024.0
-}
 
 const NUM_ENVS: usize = 1024;
 

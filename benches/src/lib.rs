@@ -1,4 +1,5 @@
-//! Shared set-up for ludica's criterion benches: VecEnvs driven by seeded random actions.
+//! Shared set-up for ludica's criterion benches and memory checks: VecEnvs driven by seeded
+//! random actions, and the process's resident memory.
 
 use ludica_envs::{AutoReset, LevelSpec, ObsKind, VecEnv, VecEnvConfig};
 use ludica_procgen::seeds::{Stream, stream};
@@ -38,4 +39,15 @@ impl RandomActions {
         self.next = (self.next + 1) % self.batches.len();
         &self.batches[self.next]
     }
+}
+
+/// Resident memory of this process, in MiB (Linux: VmRSS of /proc/self/status).
+pub fn resident_mib() -> f64 {
+    let status = std::fs::read_to_string("/proc/self/status").expect("Linux exposes /proc/self/status");
+    let kib: f64 = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .expect("VmRSS is listed in kB");
+    kib / 1024.0
 }

@@ -4,7 +4,9 @@
 //! standing still at the spawn of generated levels is safe for the promised steps.
 
 use ludica_envs::core::symbolic::entity_id;
-use ludica_envs::{AutoReset, LevelSpec, ObsKind, VecEnv, VecEnvConfig};
+mod common;
+
+use ludica_envs::{ObsKind, VecEnv};
 use ludica_procgen::{Difficulty, Level, PRESETS, Spawn, SpawnKind, Tile, dodgeball};
 
 const NOOP: u8 = 0;
@@ -22,16 +24,7 @@ const FACING: usize = 259;
 const RELOAD: usize = 260;
 
 fn env(obs: ObsKind, difficulty: Difficulty) -> VecEnv {
-    VecEnv::new(VecEnvConfig {
-        game: dodgeball::NAME.into(),
-        num_envs: 1,
-        num_threads: 1,
-        obs,
-        levels: LevelSpec { difficulty, ..LevelSpec::default() },
-        autoreset: AutoReset::NextStep,
-        seed: 1,
-    })
-    .unwrap()
+    common::one_env(dodgeball::NAME, difficulty, obs)
 }
 
 /// An open 12 x 10 room at difficulty 0: the agent at (2, 5), the exit at (10, 1), enemies

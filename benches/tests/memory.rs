@@ -2,21 +2,11 @@
 //! respawn entities, and a standalone bevy World keeps a record of despawned components until
 //! it is cleared. Alone in its file, so no other test shares the process's memory.
 
+use ludica_benches::resident_mib;
 use ludica_envs::games::GAMES;
 use ludica_envs::{AutoReset, LevelSpec, ObsKind, VecEnv, VecEnvConfig};
 use ludica_procgen::seeds::{Stream, stream};
 use rand::RngExt;
-
-/// Resident set of this process, in MiB.
-fn resident_mib() -> f64 {
-    let status = std::fs::read_to_string("/proc/self/status").expect("Linux exposes /proc/self/status");
-    let kib: f64 = status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .expect("VmRSS is listed in kB");
-    kib / 1024.0
-}
 
 #[test]
 #[cfg(target_os = "linux")]
