@@ -475,14 +475,21 @@ impl VecEnv {
     /// Starts a new episode of env `index` on the level of `seed` (at the configured
     /// difficulty), for evaluation on chosen levels. Its observation is updated.
     pub fn reset_env_to_seed(&mut self, index: usize, seed: u64) -> Result<(), VecEnvError> {
+        // A generated level keeps its generator's guarantees (tested over many seeds), so it
+        // skips the check, which for some games runs a solver.
         let level = self.game.level(seed, self.config.levels.difficulty);
-        self.reset_env_to_level(index, level)
+        self.start_episode_on(index, level)
     }
 
     /// Starts a new episode of env `index` on `level` (from a file, say), after checking that
     /// it is for this game and keeps the game's guarantees.
     pub fn reset_env_to_level(&mut self, index: usize, level: Level) -> Result<(), VecEnvError> {
         self.game.accept(&level).map_err(VecEnvError::Level)?;
+        self.start_episode_on(index, level)
+    }
+
+    /// Starts a new episode of env `index` on `level` and writes its first observation.
+    fn start_episode_on(&mut self, index: usize, level: Level) -> Result<(), VecEnvError> {
         let seed = level.seed;
         self.with_env(index, |shard, i, obs| {
             shard.start_level(i, level);
