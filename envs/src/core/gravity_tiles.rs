@@ -8,6 +8,7 @@ use ludica_procgen::Tile;
 use ludica_procgen::gravity::{self, Grid, Motion};
 
 use super::components::{EnvId, Player, Position};
+use super::grid::cell_of;
 use super::table::{EnvTable, Outcome};
 
 /// On the player of a game whose tiles fall: which tiles are falling (only those crush) and
@@ -36,11 +37,6 @@ impl Grid for EnvGrid<'_> {
     }
 }
 
-/// The grid cell of a point, in tiles.
-pub fn cell_at(pos: Position) -> (i32, i32) {
-    (pos.x.floor() as i32, pos.y.floor() as i32)
-}
-
 /// Moves each env's falling tiles one step; ends with failure the episodes whose player a
 /// falling tile came down on.
 pub fn drop_tiles(
@@ -49,7 +45,7 @@ pub fn drop_tiles(
 ) {
     for (env, pos, mut falling) in &mut players {
         let e = env.0 as usize;
-        let fall = gravity::fall_step(&mut EnvGrid { table: &mut table, env: e }, &mut falling.0, cell_at(*pos));
+        let fall = gravity::fall_step(&mut EnvGrid { table: &mut table, env: e }, &mut falling.0, cell_of(*pos));
         if fall.crushed {
             table.settle(e, Outcome::Failure);
         }

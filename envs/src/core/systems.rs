@@ -76,17 +76,22 @@ pub fn resolve_touches(touchables: Touchables, mut table: ResMut<EnvTable>) {
 pub fn open_exits_when_cleared(foe: SpawnKind) -> impl FnMut(Pool<'_, '_>, Res<'_, EnvTable>) {
     move |mut pool, table| {
         for entities in &table.entities {
-            if count_live(entities, &pool, foe) > 0 {
-                continue;
+            if count_live(entities, &pool, foe) == 0 {
+                open_exits(entities, &mut pool);
             }
-            for &entity in entities {
-                let Ok((kind, mut live, pos, _)) = pool.get_mut(entity) else { continue };
-                if kind.0 == SpawnKind::Exit && live.0 {
-                    live.0 = false;
-                    let at = *pos;
-                    revive(entities, &mut pool, SpawnKind::Goal, 0, at, Velocity::default());
-                }
-            }
+        }
+    }
+}
+
+/// Opens the exits among `entities` (one env's): each live `Exit` leaves play and a dead
+/// pooled `Goal` (with [`Touch::Goal`]) enters it in its place. Open exits stay open.
+pub fn open_exits(entities: &[Entity], pool: &mut Pool) {
+    for &entity in entities {
+        let Ok((kind, mut live, pos, _)) = pool.get_mut(entity) else { continue };
+        if kind.0 == SpawnKind::Exit && live.0 {
+            live.0 = false;
+            let at = *pos;
+            revive(entities, pool, SpawnKind::Goal, 0, at, Velocity::default());
         }
     }
 }

@@ -8,12 +8,14 @@ use bevy_ecs::prelude::*;
 use ludica_procgen::gravity::Motion;
 use ludica_procgen::{Level, SpawnKind, Tile, miner};
 
-use crate::core::gravity_tiles::{FallingTiles, cell_at, drop_tiles};
+use crate::core::gravity_tiles::{FallingTiles, drop_tiles};
+use crate::core::grid::{GRID_ACTIONS, GRID_MOVES, aimed_cell, cell_centre, cell_of};
+use crate::core::pool::{Pool, spawn_pool};
 use crate::core::render::{Rgb, Shape, Sprite, Style, bevel, blend};
 use crate::core::symbolic::Scalar;
-use crate::core::systems::{record_players, resolve_touches};
+use crate::core::systems::{open_exits, record_players, resolve_touches};
 use crate::core::view::View;
-use crate::core::{Body, EnvId, EnvTable, Kind, Live, Player, Position, Status, Touch};
+use crate::core::{Body, EnvId, EnvTable, Kind, Live, Player, Position, Status, Touch, Velocity};
 use crate::game::{GameDef, Spawner};
 
 /// Steps before an episode is truncated.
@@ -24,8 +26,6 @@ const EXIT_REWARD: f32 = 10.0;
 const GEM_REWARD: f32 = 1.0;
 /// The status byte holding the gems left.
 const GEMS_LEFT: usize = 0;
-/// Moves of the actions noop, left, right, up, down.
-const MOVES: [(i32, i32); 5] = [(0, 0), (-1, 0), (1, 0), (0, -1), (0, 1)];
 
 /// The colours of one level theme: dirt, rock (walls and boulders), tunnel, gem.
 struct Theme {
@@ -47,7 +47,7 @@ const THEMES: [Theme; 4] = [
 pub const GAME: GameDef = GameDef {
     name: miner::NAME,
     summary: "dig for every gem, dodging falling boulders, then leave by the exit",
-    actions: &["noop", "left", "right", "up", "down"],
+    actions: &GRID_ACTIONS,
     max_steps: MAX_STEPS,
     success_reward: EXIT_REWARD,
     view: View::Fit { world: miner::MAX_SIDE },
@@ -98,13 +98,11 @@ fn spawn(level: &Level, spawner: &mut Spawner) {
                 Status([gems, 0, 0, 0]),
                 FallingTiles(Motion::new(level.width, level.height, &exits)),
             )),
-            // Checked levels hold only the agent and the exit: closed, and its open twin.
-            _ => {
-                spawner.spawn((pos, body, Kind(SpawnKind::Exit, 0), Live(true)));
-                spawner.spawn((pos, body, Kind(SpawnKind::Goal, 0), Live(false), Touch::Goal))
-            }
+            // Checked levels hold only the agent and the exit: closed, and (below) its open twin.
+            _ => spawner.spawn((pos, body, Velocity::default(), Kind(SpawnKind::Exit, 0), Live(true))),
         };
     }
+    spawn_pool(spawner, Kind(SpawnKind::Goal, 0), Body::square(0.8), 1, Touch::Goal);
 }
 
 fn systems(schedule: &mut Schedule) {
@@ -120,12 +118,8 @@ fn dig_walk_and_push(
 ) {
     for (env, mut pos, mut status, falling) in &mut players {
         let e = env.0 as usize;
-        let (dx, dy) = MOVES.get(table.actions[e] as usize).copied().unwrap_or_default();
-        if (dx, dy) == (0, 0) {
-            continue;
-        }
-        let (x, y) = cell_at(*pos);
-        let (tx, ty) = (x + dx, y + dy);
+        let Some((tx, ty)) = aimed_cell(*pos, &GRID_MOVES, table.actions[e]) else { continue };
+        let dx = tx - cell_of(*pos).0;
         let moves = match table.levels[e].tile(tx, ty) {
             Tile::Empty => true,
             Tile::Dirt => {
@@ -140,7 +134,7 @@ fn dig_walk_and_push(
             }
             Tile::Boulder => {
                 let beyond = (tx + dx, ty);
-                let pushable = dy == 0
+                let pushable = dx != 0
                     && !falling.0.is_falling(tx, ty)
                     && table.levels[e].tile(beyond.0, beyond.1) == Tile::Empty
                     && !falling.0.holds(beyond.0, beyond.1);
@@ -153,26 +147,16 @@ fn dig_walk_and_push(
             _ => false,
         };
         if moves {
-            *pos = Position { x: tx as f32 + 0.5, y: ty as f32 + 0.5 };
+            *pos = cell_centre((tx, ty));
         }
     }
 }
 
-/// Opens the exit of every env with no gem left: the closed exit leaves play and its open
-/// twin, a goal, enters it.
-fn open_exit(
-    players: Query<(&EnvId, &Status), With<Player>>,
-    mut exits: Query<(&Kind, &mut Live)>,
-    table: Res<EnvTable>,
-) {
+/// Opens the exit of every env with no gem left (the core's [`open_exits`]).
+fn open_exit(players: Query<(&EnvId, &Status), With<Player>>, mut pool: Pool, table: Res<EnvTable>) {
     for (env, status) in &players {
-        if status.0[GEMS_LEFT] > 0 {
-            continue;
-        }
-        for &entity in &table.entities[env.0 as usize] {
-            if let Ok((kind, mut live)) = exits.get_mut(entity) {
-                live.0 = kind.0 == SpawnKind::Goal;
-            }
+        if status.0[GEMS_LEFT] == 0 {
+            open_exits(&table.entities[env.0 as usize], &mut pool);
         }
     }
 }
