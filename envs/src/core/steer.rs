@@ -8,6 +8,25 @@ use super::components::{EnvId, Player, Position, Velocity};
 use super::systems::{Movers, any_tile_under};
 use super::table::EnvTable;
 
+/// Action names of an eight-way steering game, in id order.
+pub const STEER_ACTIONS: [&str; 9] =
+    ["noop", "left", "right", "up", "down", "up_left", "up_right", "down_left", "down_right"];
+
+/// The steering direction of each action of [`STEER_ACTIONS`].
+pub const STEER_DIRECTIONS: [(i8, i8); 9] =
+    [(0, 0), (-1, 0), (1, 0), (0, -1), (0, 1), (-1, -1), (1, -1), (-1, 1), (1, 1)];
+
+/// [`STEER_ACTIONS`] and a last action, `fire`, for games that shoot or throw.
+pub const STEER_FIRE_ACTIONS: [&str; 10] =
+    ["noop", "left", "right", "up", "down", "up_left", "up_right", "down_left", "down_right", "fire"];
+
+/// The steering of each action of [`STEER_FIRE_ACTIONS`] (firing coasts).
+pub const STEER_FIRE_DIRECTIONS: [(i8, i8); 10] =
+    [(0, 0), (-1, 0), (1, 0), (0, -1), (0, 1), (-1, -1), (1, -1), (-1, 1), (1, 1), (0, 0)];
+
+/// The fire action of [`STEER_FIRE_ACTIONS`].
+pub const STEER_FIRE: [u8; 1] = [9];
+
 /// How a steered body accelerates. Needs [`Position`], [`Velocity`] and [`Body`].
 #[derive(Component, Clone, Copy, Debug, PartialEq)]
 pub struct Steered {
@@ -74,6 +93,13 @@ mod tests {
     use super::*;
 
     const STEER: Steered = Steered { accel: 0.1, max_speed: 0.25, drag: 0.5 };
+
+    #[test]
+    fn the_fire_table_is_the_steering_table_plus_fire() {
+        assert_eq!(STEER_FIRE_ACTIONS[..9], STEER_ACTIONS);
+        assert_eq!(STEER_FIRE_DIRECTIONS[..9], STEER_DIRECTIONS);
+        assert_eq!((STEER_FIRE_ACTIONS[STEER_FIRE[0] as usize], STEER_FIRE_DIRECTIONS[9]), ("fire", (0, 0)));
+    }
 
     #[test]
     fn steering_accelerates_to_the_limit_and_coasts_down() {

@@ -11,7 +11,7 @@ use rand::RngExt;
 
 use crate::core::pool::{Pool, fly_projectiles, revive, spawn_pool};
 use crate::core::render::{Rgb, Shape, Sprite, Style, bevel, blend};
-use crate::core::steer::{move_steered, steer_players};
+use crate::core::steer::{STEER_ACTIONS, STEER_DIRECTIONS, move_steered, steer_players};
 use crate::core::symbolic::Scalar;
 use crate::core::systems::{overlaps, record_players};
 use crate::core::timers::Countdown;
@@ -29,10 +29,6 @@ const POOL: usize = 16;
 const SWIM: Steered = Steered { accel: 0.025, max_speed: 0.16, drag: 0.85 };
 /// Released fish start this far inside the edge they enter by, in tiles.
 const ENTRY: f32 = 0.01;
-/// Action names and the direction each steers, in id order.
-const ACTIONS: [&str; 9] = ["noop", "left", "right", "up", "down", "up_left", "up_right", "down_left", "down_right"];
-/// The direction of each action.
-const DIRECTIONS: [(i8, i8); 9] = [(0, 0), (-1, 0), (1, 0), (0, -1), (0, 1), (-1, -1), (1, -1), (-1, 1), (1, 1)];
 
 /// Water and rock colours of the level themes: lagoon, kelp forest, deep sea, murky pond.
 const THEMES: [(Rgb, Rgb); 4] = [
@@ -48,7 +44,7 @@ const FISH_COLORS: [Rgb; 4] = [[150, 230, 120], [80, 220, 230], [190, 110, 230],
 pub const GAME: GameDef = GameDef {
     name: bigfish::NAME,
     summary: "eat smaller fish to grow, avoid bigger ones, reach the target size",
-    actions: &ACTIONS,
+    actions: &STEER_ACTIONS,
     max_steps: bigfish::MAX_STEPS,
     success_reward: WIN_REWARD,
     view: View::Fit { world: TANK },
@@ -138,7 +134,7 @@ fn spawn(level: &Level, spawner: &mut Spawner) {
 fn systems(schedule: &mut Schedule) {
     schedule.add_systems(
         (
-            steer_players(&DIRECTIONS),
+            steer_players(&STEER_DIRECTIONS),
             move_steered,
             fly_projectiles,
             record_players,

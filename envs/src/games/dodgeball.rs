@@ -12,7 +12,7 @@ use crate::core::approach::{Approach, approach_player};
 use crate::core::pool::{Pool, count_live, fly_projectiles, spawn_pool};
 use crate::core::render::{Rgb, Shape, Sprite, Style, bevel, blend};
 use crate::core::shooting::{Aim, Facing, Gun, face_steering, fire_guns, shots_hit};
-use crate::core::steer::{Steered, move_steered, steer_players};
+use crate::core::steer::{STEER_FIRE, STEER_FIRE_ACTIONS, STEER_FIRE_DIRECTIONS, Steered, move_steered, steer_players};
 use crate::core::symbolic::Scalar;
 use crate::core::systems::{open_exits_when_cleared, record_players, resolve_touches};
 use crate::core::timers::Countdown;
@@ -24,14 +24,6 @@ use crate::game::{GameDef, Spawner};
 const EXIT_REWARD: f32 = 10.0;
 /// Reward for each enemy knocked out.
 const KNOCKOUT_REWARD: f32 = 1.0;
-/// Action names; `DIRECTIONS` gives each one's steering.
-const ACTIONS: [&str; 10] =
-    ["noop", "left", "right", "up", "down", "up_left", "up_right", "down_left", "down_right", "fire"];
-/// Steering of each action (fire coasts).
-const DIRECTIONS: [(i8, i8); 10] =
-    [(0, 0), (-1, 0), (1, 0), (0, -1), (0, 1), (-1, -1), (1, -1), (-1, 1), (1, 1), (0, 0)];
-/// The actions that throw.
-const FIRE: [u8; 1] = [9];
 /// Facing directions in the order the `facing` scalar numbers them: clockwise from right.
 const FACINGS: [(i8, i8); 8] = [(1, 0), (1, 1), (0, 1), (-1, 1), (-1, 0), (-1, -1), (0, -1), (1, -1)];
 /// The player's steering: a quarter tile a step at most.
@@ -68,7 +60,7 @@ const THEMES: [(Rgb, Rgb); 4] = [
 pub const GAME: GameDef = GameDef {
     name: dodgeball::NAME,
     summary: "knock out every enemy with thrown balls, dodge theirs, then reach the exit",
-    actions: &ACTIONS,
+    actions: &STEER_FIRE_ACTIONS,
     max_steps: dodgeball::TIME_LIMIT,
     success_reward: EXIT_REWARD,
     view: View::Fit { world: dodgeball::MAX_SIDE },
@@ -164,12 +156,12 @@ fn spawn(level: &Level, spawner: &mut Spawner) {
 fn systems(schedule: &mut Schedule) {
     schedule.add_systems(
         (
-            steer_players(&DIRECTIONS),
-            face_steering(&DIRECTIONS),
+            steer_players(&STEER_FIRE_DIRECTIONS),
+            face_steering(&STEER_FIRE_DIRECTIONS),
             approach_player,
             move_steered,
             record_players,
-            fire_guns(&FIRE),
+            fire_guns(&STEER_FIRE),
             fly_projectiles,
             shots_hit(SpawnKind::Shot, SpawnKind::Enemy, KNOCKOUT_REWARD),
             open_exits_when_cleared(SpawnKind::Enemy),

@@ -13,6 +13,7 @@ use crate::core::flight::{Scroll, crash_into_walls, fly_scrolling, steer_scrolli
 use crate::core::pool::{fly_projectiles, spawn_pool};
 use crate::core::render::{Rgb, Shape, Sprite, Style, bevel, blend};
 use crate::core::shooting::{Aim, Gun, fire_guns, shots_hit};
+use crate::core::steer::{STEER_FIRE, STEER_FIRE_ACTIONS, STEER_FIRE_DIRECTIONS};
 use crate::core::symbolic::Scalar;
 use crate::core::systems::{record_players, resolve_touches};
 use crate::core::timers::{Countdown, Lifetime, burn_lifetimes};
@@ -26,14 +27,6 @@ const WIN_REWARD: f32 = 10.0;
 const KILL_REWARD: f32 = 1.0;
 /// How the ship steers on top of the scroll.
 const FLIGHT: Steered = Steered { accel: 0.03, max_speed: STEER_MAX, drag: 0.8 };
-/// Action names, in id order.
-const ACTIONS: [&str; 10] =
-    ["noop", "left", "right", "up", "down", "up_left", "up_right", "down_left", "down_right", "fire"];
-/// The direction each action steers (firing coasts).
-const DIRECTIONS: [(i8, i8); 10] =
-    [(0, 0), (-1, 0), (1, 0), (0, -1), (0, 1), (-1, -1), (1, -1), (-1, 1), (1, 1), (0, 0)];
-/// The actions that fire the ship's gun.
-const FIRE: [u8; 1] = [9];
 /// The ship's gun: straight ahead, every 6 steps; a shot lives 16 steps, reaching about 9
 /// tiles ahead of a ship at the scroll speed (enemies fire from 8).
 const SHIP_GUN: Gun = Gun {
@@ -67,7 +60,7 @@ const THEMES: [(Rgb, Rgb); 4] = [
 pub const GAME: GameDef = GameDef {
     name: starpilot::NAME,
     summary: "fly right through asteroids, shoot turrets and flyers, reach the goal line",
-    actions: &ACTIONS,
+    actions: &STEER_FIRE_ACTIONS,
     max_steps: starpilot::MAX_STEPS,
     success_reward: WIN_REWARD,
     view: View::Follow { tiles: 16 },
@@ -155,11 +148,11 @@ fn spawn(level: &Level, spawner: &mut Spawner) {
 fn systems(schedule: &mut Schedule) {
     schedule.add_systems(
         (
-            steer_scrolling_players(&DIRECTIONS),
+            steer_scrolling_players(&STEER_FIRE_DIRECTIONS),
             fly_scrolling,
             fly_projectiles,
             burn_lifetimes,
-            fire_guns(&FIRE),
+            fire_guns(&STEER_FIRE),
             shots_hit(SpawnKind::Shot, SpawnKind::Enemy, KILL_REWARD),
             record_players,
             resolve_touches,
