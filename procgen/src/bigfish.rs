@@ -22,7 +22,7 @@
 
 use rand::RngExt;
 
-use crate::checks::{only_one, parameter};
+use crate::checks::parameter;
 use crate::seeds::{Stream, stream};
 use crate::{Difficulty, Level, Rng, Spawn, SpawnKind, Tile};
 
@@ -203,7 +203,7 @@ pub fn check(level: &Level) -> Result<Release, String> {
         }
     }
     let release = Release::of(level)?;
-    let agent = only_one(level, SpawnKind::Agent)?;
+    let agent = level.single(SpawnKind::Agent)?;
     let body = half_extents(START_SIZE);
     if agent.y - body.1 < 0.0
         || agent.y + body.1 > water as f32

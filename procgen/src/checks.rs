@@ -1,19 +1,10 @@
-//! Small checks that level checkers share: exactly one spawn of a kind, and the play
-//! parameters a generator leaves in a level's `meta` (spawn and fire rates, sizes to reach)
-//! present and within the range its game accepts.
+//! Play parameters a generator leaves in a level's `meta` (spawn and fire rates, sizes to
+//! reach), checked present and within the range its game accepts. (Exactly one spawn of a
+//! kind: [`Level::single`].)
 
 use std::ops::RangeInclusive;
 
-use crate::{Level, Spawn, SpawnKind};
-
-/// The one spawn of `kind` in `level`, or why there is not exactly one.
-pub fn only_one(level: &Level, kind: SpawnKind) -> Result<&Spawn, String> {
-    let mut found = level.spawns.iter().filter(|s| s.kind == kind);
-    match (found.next(), found.next()) {
-        (Some(s), None) => Ok(s),
-        _ => Err(format!("{} needs exactly one {kind:?} spawn", level.game)),
-    }
-}
+use crate::Level;
 
 /// The play parameter `key` of `level`'s meta, which must lie in `range`.
 pub fn parameter(level: &Level, key: &str, range: RangeInclusive<f64>) -> Result<f64, String> {
@@ -41,15 +32,5 @@ mod tests {
         assert!(parameter(&level, "rate", 1.0..=2.0).is_err());
         level.meta.insert("rate".into(), 1.5);
         assert_eq!(parameter(&level, "rate", 1.0..=2.0), Ok(1.5));
-    }
-
-    #[test]
-    fn only_one_refuses_none_and_two() {
-        let mut level = Level::filled("t", 0, Difficulty::MIN, 2, 2, Tile::Empty);
-        assert!(only_one(&level, SpawnKind::Agent).is_err());
-        level.spawns.push(Spawn::at_tile(SpawnKind::Agent, 0, 0));
-        assert!(only_one(&level, SpawnKind::Agent).is_ok());
-        level.spawns.push(Spawn::at_tile(SpawnKind::Agent, 1, 0));
-        assert!(only_one(&level, SpawnKind::Agent).unwrap_err().contains("exactly one Agent"));
     }
 }

@@ -444,6 +444,16 @@ mod tests {
     }
 
     #[test]
+    fn single_refuses_none_and_two() {
+        let mut level = Level::filled("t", 0, Difficulty::MIN, 2, 2, Tile::Empty);
+        assert!(level.single(SpawnKind::Agent).is_err());
+        level.spawns.push(Spawn::at_tile(SpawnKind::Agent, 0, 0));
+        assert!(level.single(SpawnKind::Agent).is_ok());
+        level.spawns.push(Spawn::at_tile(SpawnKind::Agent, 1, 0));
+        assert!(level.single(SpawnKind::Agent).unwrap_err().contains("exactly one Agent"));
+    }
+
+    #[test]
     fn outside_the_grid_is_wall() {
         let l = sample();
         assert_eq!(l.tile(-1, 0), Tile::Wall);

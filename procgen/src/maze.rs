@@ -60,14 +60,7 @@ pub fn check(level: &Level) -> Result<u32, String> {
             level.width, level.height
         ));
     }
-    let one = |kind: SpawnKind| -> Result<&Spawn, String> {
-        let mut found = level.spawns.iter().filter(|s| s.kind == kind);
-        match (found.next(), found.next()) {
-            (Some(s), None) => Ok(s),
-            _ => Err(format!("maze needs exactly one {kind:?} spawn")),
-        }
-    };
-    let (agent, goal) = (one(SpawnKind::Agent)?.tile(), one(SpawnKind::Goal)?.tile());
+    let (agent, goal) = (level.single(SpawnKind::Agent)?.tile(), level.single(SpawnKind::Goal)?.tile());
     if let Some(other) = level.spawns.iter().find(|s| !matches!(s.kind, SpawnKind::Agent | SpawnKind::Goal)) {
         return Err(format!("maze has no {:?} spawns: only agent and goal are allowed", other.kind));
     }

@@ -22,7 +22,7 @@
 
 use rand::RngExt;
 
-use crate::checks::{only_one, parameter};
+use crate::checks::parameter;
 use crate::seeds::{Stream, stream};
 use crate::{Difficulty, Level, Rng, Spawn, SpawnKind, Tile};
 
@@ -213,8 +213,8 @@ pub fn check(level: &Level) -> Result<(), String> {
         ));
     }
     fire_period(level)?;
-    let ship = only_one(level, SpawnKind::Agent)?;
-    let goal = only_one(level, SpawnKind::Goal)?;
+    let ship = level.single(SpawnKind::Agent)?;
+    let goal = level.single(SpawnKind::Goal)?;
     let flight = goal.x - ship.x;
     if flight <= 0.0 {
         return Err(format!("starpilot goal line at x = {} must lie right of the ship at x = {}", goal.x, ship.x));
