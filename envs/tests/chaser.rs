@@ -4,8 +4,10 @@
 //! shown in the status scalar, enemies aim at the player at junctions and away from it when
 //! fleeing, and levels with an enemy near the spawn are refused.
 
+mod common;
+
 use ludica_envs::core::symbolic::entity_id;
-use ludica_envs::{AutoReset, LevelSpec, ObsKind, VecEnv, VecEnvConfig};
+use ludica_envs::{ObsKind, VecEnv};
 use ludica_procgen::chaser::{self, Knobs};
 use ludica_procgen::{Difficulty, Level, Spawn, SpawnKind, Tile};
 
@@ -17,16 +19,7 @@ const HUNTING: u8 = entity_id(SpawnKind::Enemy, 0);
 const FLEEING: u8 = entity_id(SpawnKind::Enemy, 1);
 
 fn env() -> VecEnv {
-    VecEnv::new(VecEnvConfig {
-        game: chaser::NAME.into(),
-        num_envs: 1,
-        num_threads: 1,
-        obs: ObsKind::Symbolic,
-        levels: LevelSpec::default(),
-        autoreset: AutoReset::NextStep,
-        seed: 1,
-    })
-    .unwrap()
+    common::one_env(chaser::NAME, Difficulty::EASY, ObsKind::Symbolic)
 }
 
 /// A 16 x 5 level at difficulty `d`: a corridor along row 2 from x = 1 to 14, the agent at

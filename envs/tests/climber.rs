@@ -5,10 +5,10 @@
 
 mod common;
 
-use common::play;
+use common::{one_env, play, playing};
 use ludica_envs::core::symbolic::entity_id;
 use ludica_envs::games::climber::GAME;
-use ludica_envs::{AutoReset, LevelSpec, ObsKind, VecEnv, VecEnvConfig};
+use ludica_envs::{ObsKind, VecEnv};
 use ludica_procgen::{Difficulty, Level, Spawn, SpawnKind, Tile, climber};
 
 const NOOP: u8 = 0;
@@ -17,23 +17,10 @@ const RIGHT: u8 = 2;
 const RIGHT_JUMP: u8 = 5;
 const VIEW: usize = 16;
 
-fn env(difficulty: Difficulty) -> VecEnv {
-    VecEnv::new(VecEnvConfig {
-        game: climber::NAME.into(),
-        num_envs: 1,
-        num_threads: 1,
-        obs: ObsKind::Symbolic,
-        levels: LevelSpec { difficulty, ..LevelSpec::default() },
-        autoreset: AutoReset::NextStep,
-        seed: 2,
-    })
-    .unwrap()
-}
-
 #[test]
 fn the_solvers_actions_climb_to_the_star_on_90_levels() {
     for d in [Difficulty::EASY, "medium".parse().unwrap(), Difficulty::HARD] {
-        let mut env = env(d);
+        let mut env = one_env(climber::NAME, d, ObsKind::Symbolic);
         for seed in 0..30 {
             // Without its rock source: rocks fall at random and the plan does not dodge them.
             let mut level = climber::generate(seed, d);
@@ -58,12 +45,6 @@ fn room(width: usize, floor: std::ops::Range<usize>, goal_x: usize) -> Level {
     level
 }
 
-fn playing(level: Level) -> VecEnv {
-    let mut env = env(Difficulty::MIN);
-    env.reset_env_to_level(0, level).unwrap();
-    env
-}
-
 /// The symbolic grid's id at tile (`x`, `y`) of a level narrower and shorter than the view
 /// (the view then centres it).
 fn id_at(env: &VecEnv, level: &Level, x: usize, y: usize) -> u8 {
@@ -75,7 +56,7 @@ fn id_at(env: &VecEnv, level: &Level, x: usize, y: usize) -> u8 {
 fn coins_pay_once_and_vanish_and_the_star_ends_with_success() {
     let mut level = room(12, 0..12, 10);
     level.spawns.push(Spawn::at_tile(SpawnKind::Coin, 4, 6));
-    let mut env = playing(level.clone());
+    let mut env = playing(level.clone(), ObsKind::Symbolic);
     assert_eq!(id_at(&env, &level, 4, 6), entity_id(SpawnKind::Coin, 0));
     let mut rewards = Vec::new();
     for _ in 0..60 {
@@ -92,7 +73,7 @@ fn coins_pay_once_and_vanish_and_the_star_ends_with_success() {
 
 #[test]
 fn the_open_bottom_kills() {
-    let mut env = playing(room(12, 0..4, 0));
+    let mut env = playing(room(12, 0..4, 0), ObsKind::Symbolic);
     let end = play(&mut env, &[RIGHT; 100]);
     assert_eq!(end.map(|(_, success)| success), Some(false));
 }
@@ -110,7 +91,7 @@ fn guarded() -> Level {
 #[test]
 fn enemies_pace_their_platform_without_leaving_it() {
     let level = guarded();
-    let mut env = playing(level.clone());
+    let mut env = playing(level.clone(), ObsKind::Symbolic);
     let enemy = entity_id(SpawnKind::Enemy, 0);
     let mut columns = std::collections::BTreeSet::new();
     for _ in 0..400 {
@@ -127,7 +108,7 @@ fn enemies_pace_their_platform_without_leaving_it() {
 #[test]
 fn touching_an_enemy_kills() {
     let level = guarded();
-    let mut env = playing(level.clone());
+    let mut env = playing(level.clone(), ObsKind::Symbolic);
     // Jump over to the enemy's platform and stand there.
     let mut actions = vec![RIGHT; 6];
     actions.push(RIGHT_JUMP);
@@ -147,7 +128,7 @@ fn rocks_fall_only_after_the_first_steps_then_kill() {
     let mut level = room(3, 0..3, 2);
     level.spawns[0] = Spawn::at_tile(SpawnKind::Agent, 0, 6);
     level.spawns.push(Spawn { vy: climber::ROCK_SPEED, ..Spawn::at_tile(SpawnKind::Rock, 1, 0) });
-    let mut env = playing(level.clone());
+    let mut env = playing(level.clone(), ObsKind::Symbolic);
     let first = climber::FIRST_ROCK_STEP as usize;
     assert_eq!(play(&mut env, &[LEFT; 60][..first]), None, "no rock falls in the first {first} steps");
     let period = climber::rock_period(level.difficulty) as usize;
@@ -155,7 +136,7 @@ fn rocks_fall_only_after_the_first_steps_then_kill() {
     assert_eq!(end.map(|(_, success)| success), Some(false), "a rock hits the agent");
     // Without the rock source nothing falls.
     level.spawns.pop();
-    let mut calm = playing(level);
+    let mut calm = playing(level, ObsKind::Symbolic);
     assert_eq!(play(&mut calm, &vec![LEFT; 999]), None);
 }
 

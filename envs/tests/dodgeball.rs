@@ -3,8 +3,9 @@
 //! opens only once every enemy is out and then wins, enemy balls and enemy touches kill, and
 //! standing still at the spawn of generated levels is safe for the promised steps.
 
-use ludica_envs::core::symbolic::entity_id;
 mod common;
+
+use ludica_envs::core::symbolic::entity_id;
 
 use ludica_envs::{ObsKind, VecEnv};
 use ludica_procgen::{Difficulty, Level, PRESETS, Spawn, SpawnKind, Tile, dodgeball};

@@ -2,8 +2,9 @@
 //! up doing it, without it a door is a wall (the wrong key does nothing), keys held show in the status scalars, the gem
 //! wins; and the generator's shortest ways win in the game.
 
-use ludica_envs::games::heist::GAME;
 mod common;
+
+use ludica_envs::games::heist::GAME;
 
 use ludica_envs::{ObsKind, VecEnv};
 use ludica_procgen::{Difficulty, Level, Spawn, SpawnKind, Tile, heist};

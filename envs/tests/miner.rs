@@ -2,9 +2,10 @@
 //! exit that opens only when no gem is left, boulders that rest on the miner's head, fall,
 //! crush and roll, pushing, and generated levels that are safe to stand in.
 
+mod common;
+
 use ludica_envs::core::symbolic::entity_id;
 use ludica_envs::games::miner::GAME;
-mod common;
 
 use ludica_envs::{ObsKind, VecEnv};
 use ludica_procgen::{Difficulty, Level, Spawn, SpawnKind, Tile, miner};
