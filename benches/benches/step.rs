@@ -1,5 +1,5 @@
 //! Env-step throughput: every game and observation kind, 256 envs on one thread, and the
-//! VecEnv's scaling from 1 to 2 threads. Throughput is in env-steps.
+//! VecEnv's scaling from 1 to 2 threads at 64 and at 256 envs. Throughput is in env-steps.
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use ludica_benches::{RandomActions, vec_env};
@@ -24,16 +24,18 @@ fn step_one_thread(c: &mut Criterion) {
 }
 
 fn thread_scaling(c: &mut Criterion) {
-    let mut group = c.benchmark_group("step_256_envs_scaling");
-    group.throughput(Throughput::Elements(NUM_ENVS as u64));
-    for game in GAMES {
-        for obs in [ObsKind::Symbolic, ObsKind::Rgb] {
-            for threads in [1, 2] {
-                let mut env = vec_env(game.name, NUM_ENVS, threads, obs);
-                let mut actions = RandomActions::new(NUM_ENVS, game.actions.len());
-                group.bench_function(format!("{}/{obs}/{threads}_threads", game.name), |b| {
-                    b.iter(|| env.step(actions.next_batch()).expect("valid actions"))
-                });
+    let mut group = c.benchmark_group("step_scaling");
+    for num_envs in [64, NUM_ENVS] {
+        group.throughput(Throughput::Elements(num_envs as u64));
+        for game in GAMES {
+            for obs in [ObsKind::Symbolic, ObsKind::Rgb] {
+                for threads in [1, 2] {
+                    let mut env = vec_env(game.name, num_envs, threads, obs);
+                    let mut actions = RandomActions::new(num_envs, game.actions.len());
+                    group.bench_function(format!("{}/{obs}/{num_envs}_envs/{threads}_threads", game.name), |b| {
+                        b.iter(|| env.step(actions.next_batch()).expect("valid actions"))
+                    });
+                }
             }
         }
     }

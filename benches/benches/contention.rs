@@ -1,0 +1,67 @@
+//! Stepping on a busy machine: while one CPU-bound process per core spins (as another user's
+//! job, or a trainer's own libtorch threads, would), every game and observation kind steps at
+//! 8, 64 and 256 envs on 1 and on 2 threads. Two threads must never be much slower than one:
+//! a hand-over to a worker that the OS cannot schedule must not stall the step.
+//!
+//! ```sh
+//! cargo bench -p ludica-benches --bench contention -- --warm-up-time 1 --measurement-time 2
+//! ```
+
+use std::process::{Child, Command};
+
+use criterion::{Criterion, Throughput};
+use ludica_benches::{RandomActions, vec_env};
+use ludica_envs::ObsKind;
+use ludica_envs::games::GAMES;
+
+/// One busy-looping shell per core, each ending by itself if this process dies; killed when
+/// dropped.
+struct Busy(Vec<Child>);
+
+impl Busy {
+    fn start() -> Busy {
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        let loop_while_parent_lives = "while kill -0 $PPID 2>/dev/null; do :; done";
+        Busy(
+            (0..cores)
+                .map(|_| Command::new("sh").args(["-c", loop_while_parent_lives]).spawn().expect("sh can start"))
+                .collect(),
+        )
+    }
+}
+
+impl Drop for Busy {
+    fn drop(&mut self) {
+        for child in &mut self.0 {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+fn step_under_contention(c: &mut Criterion) {
+    let mut group = c.benchmark_group("step_contended");
+    for num_envs in [8, 64, 256] {
+        group.throughput(Throughput::Elements(num_envs as u64));
+        for game in GAMES {
+            for obs in [ObsKind::Symbolic, ObsKind::Rgb] {
+                for threads in [1, 2] {
+                    let mut env = vec_env(game.name, num_envs, threads, obs);
+                    let mut actions = RandomActions::new(num_envs, game.actions.len());
+                    group.bench_function(format!("{}/{obs}/{num_envs}_envs/{threads}_threads", game.name), |b| {
+                        b.iter(|| env.step(actions.next_batch()).expect("valid actions"))
+                    });
+                }
+            }
+        }
+    }
+    group.finish();
+}
+
+fn main() {
+    let busy = Busy::start();
+    let mut criterion = Criterion::default().configure_from_args();
+    step_under_contention(&mut criterion);
+    drop(busy);
+    criterion.final_summary();
+}
