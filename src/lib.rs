@@ -23,6 +23,8 @@
 //! The command line (`ludica --help`) lists the games, exports and draws levels, benchmarks
 //! stepping and lets a person play a level in the terminal.
 
+#![forbid(unsafe_code)]
+
 pub use ludica_envs as envs;
 pub use ludica_procgen as procgen;
 

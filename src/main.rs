@@ -1,6 +1,8 @@
 //! The `ludica` command line: one subcommand per module under `cli/`, dispatched here.
 //! Errors end as one line on stderr (`error: ...`) with exit code 2 for bad input.
 
+#![forbid(unsafe_code)]
+
 mod cli;
 
 use std::process::ExitCode;

@@ -49,6 +49,7 @@ fn vec_env(cfg: &TrainConfig, num_envs: usize, num_threads: usize) -> Result<Vec
         game: cfg.game.clone(),
         num_envs,
         num_threads,
+        num_shards: 0,
         obs: cfg.obs,
         levels: cfg.levels(),
         autoreset: AutoReset::SameStep,

@@ -182,6 +182,7 @@ impl Play<'_> {
             game: self.game.to_string(),
             num_envs,
             num_threads: 1,
+            num_shards: 0,
             obs: self.obs,
             levels: self.spec(),
             autoreset,

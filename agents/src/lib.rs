@@ -13,6 +13,8 @@
 //! trainer.run(&AtomicBool::new(false), &mut |r| println!("{:?}", r.success_rate)).unwrap();
 //! ```
 
+#![forbid(unsafe_code)]
+
 pub mod checkpoint;
 pub mod config;
 pub mod envs;

@@ -12,6 +12,7 @@ pub fn vec_env(game: &str, num_envs: usize, threads: usize, obs: ObsKind) -> Vec
         game: game.into(),
         num_envs,
         num_threads: threads,
+        num_shards: 0,
         obs,
         levels: LevelSpec { difficulty: Difficulty::EASY, ..LevelSpec::default() },
         autoreset: AutoReset::NextStep,

@@ -18,6 +18,7 @@ fn memory_stays_flat_over_thousands_of_episodes() {
         game: game.name.into(),
         num_envs: n,
         num_threads: 1,
+        num_shards: 0,
         obs: ObsKind::Symbolic,
         levels: LevelSpec::default(),
         autoreset: AutoReset::SameStep,

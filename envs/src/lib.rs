@@ -9,18 +9,18 @@
 //! assert!(env.reward().iter().all(|r| *r >= 0.0));
 //! ```
 
+#![forbid(unsafe_code)]
+
 pub mod core;
 mod game;
 pub mod games;
 pub mod levels;
 mod picture;
-mod pool;
 mod vec_env;
 
-pub use core::shard::ShardOut;
+pub use core::step::{AutoReset, ShardOut, StepInfo};
 pub use core::state::EnvState;
 pub use game::{BadObsKind, GameDef, ObsKind, Spawner};
 pub use levels::{LevelPicker, LevelSpec, SEED_LIMIT};
 pub use picture::{Picture, level_picture};
-pub use pool::Pool;
-pub use vec_env::{AutoReset, MAX_ENVS, StepInfo, VecEnv, VecEnvConfig, VecEnvError};
+pub use vec_env::{MAX_ENVS, MIN_SHARD_ENVS, SHARDS_PER_THREAD, VecEnv, VecEnvConfig, VecEnvError};

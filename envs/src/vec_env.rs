@@ -1,49 +1,27 @@
-//! `VecEnv`: many envs of one game split into shards on worker threads, stepping together
-//! and writing into one set of contiguous buffers the caller reads (no per-step allocation).
+//! `VecEnv`: many envs of one game split into shards (each a World of several envs), stepped
+//! together on the caller's thread and a rayon pool the VecEnv owns, writing into one set of
+//! contiguous buffers the caller reads. The buffers are split into one disjoint part per shard
+//! with `split_at_mut`; threads take shards one at a time from a shared queue, so a thread held
+//! up by a slow reset (or by the OS) leaves the other shards to the others. A panic inside a
+//! shard is caught and turns the VecEnv unusable, with an error naming the game and the env.
 
-use std::sync::Mutex;
+use std::any::Any;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Mutex, OnceLock, PoisonError};
+use std::time::Instant;
 
 use ludica_procgen::Level;
 use serde::{Deserialize, Serialize};
 
-use crate::core::shard::{Shard, ShardOut};
+use crate::core::shard::Shard;
 use crate::core::state::EnvState;
+use crate::core::step::{AutoReset, ShardOut, StepInfo};
 use crate::core::view::OBS_SIDE;
 use crate::game::{GameDef, ObsKind};
 use crate::games;
 use crate::levels::{BadLevelRange, LevelSpec};
 use crate::picture::Picture;
-use crate::pool::Pool;
-
-/// When an env whose episode ended starts its next one (Gymnasium 1.x `AutoresetMode`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum AutoReset {
-    /// The step after the end returns the new episode's first observation, reward 0 and
-    /// ignores its action (Gymnasium's default).
-    #[default]
-    NextStep,
-    /// The ending step already returns the new episode's first observation; the last one of
-    /// the ended episode is in [`VecEnv::final_obs`].
-    SameStep,
-}
-
-/// What happened to one env on the last step.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize)]
-pub struct StepInfo {
-    /// The level the env is now playing.
-    pub level_seed: u64,
-    /// An episode ended on this step; the `episode_*` fields describe it.
-    pub episode_done: bool,
-    /// The level of the ended episode.
-    pub episode_level_seed: u64,
-    /// Sum of the ended episode's rewards.
-    pub episode_return: f32,
-    /// Steps of the ended episode.
-    pub episode_length: u32,
-    /// Whether the ended episode reached its goal.
-    pub episode_success: bool,
-}
 
 /// Everything that makes a VecEnv.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -53,8 +31,13 @@ pub struct VecEnvConfig {
     pub game: String,
     /// Number of envs.
     pub num_envs: usize,
-    /// Worker threads (the caller's included); capped at `num_envs`.
+    /// Threads stepping the envs (the caller's included); capped at `num_envs`.
     pub num_threads: usize,
+    /// Shards the envs are split into (each a World stepped by one thread at a time); 0
+    /// chooses (one on one thread, else [`SHARDS_PER_THREAD`] per thread of at least
+    /// [`MIN_SHARD_ENVS`] envs); capped at `num_envs`. No result depends on it.
+    #[serde(default)]
+    pub num_shards: usize,
     /// Observation kind.
     pub obs: ObsKind,
     /// Level distribution.
@@ -71,6 +54,7 @@ impl Default for VecEnvConfig {
             game: "maze".into(),
             num_envs: 64,
             num_threads: 1,
+            num_shards: 0,
             obs: ObsKind::Rgb,
             levels: LevelSpec::default(),
             autoreset: AutoReset::NextStep,
@@ -153,70 +137,264 @@ pub enum VecEnvError {
         /// This VecEnv's game.
         game: &'static str,
     },
+    /// The OS refused to start the worker threads.
+    #[error("could not start {threads} worker threads: {reason}")]
+    Threads {
+        /// Workers asked for.
+        threads: usize,
+        /// The OS's reason.
+        reason: String,
+    },
+    /// A panic (a bug) inside the game's code or a shard: this call's results are lost, and the
+    /// VecEnv refuses every later call ([`VecEnvError::Unusable`]).
+    #[error("internal error in {game} ({envs}): {message}; this VecEnv is now unusable: make a new one")]
+    Panicked {
+        /// The game.
+        game: &'static str,
+        /// The env at fault (`env 5`) or, when the panic came from systems that step many envs
+        /// at once, the shard's envs (`envs 32..48`).
+        envs: String,
+        /// The panic's message.
+        message: String,
+    },
+    /// A call on a VecEnv after an internal error ([`VecEnvError::Panicked`]) spoiled it.
+    #[error("this VecEnv is unusable after an internal error ({0}): make a new one")]
+    Unusable(String),
+}
+
+impl VecEnvError {
+    /// Whether this is an internal error (a bug in ludica, not bad input).
+    pub fn is_internal(&self) -> bool {
+        matches!(self, VecEnvError::Panicked { .. } | VecEnvError::Unusable(_))
+    }
 }
 
 /// Most envs one VecEnv holds.
 pub const MAX_ENVS: usize = 1 << 20;
 
-/// Raw views of the output buffers, handed to worker threads.
-#[derive(Clone, Copy)]
-struct Buffers {
-    obs: *mut u8,
-    final_obs: *mut u8,
-    reward: *mut f32,
-    terminated: *mut bool,
-    truncated: *mut bool,
-    info: *mut StepInfo,
-    obs_len: usize,
+/// Shards per thread when the count is left to the VecEnv: enough that a thread held up by a
+/// slow reset or by the OS leaves the rest of the work to the others.
+pub const SHARDS_PER_THREAD: usize = 4;
+
+/// Fewest envs in a shard when the count is left to the VecEnv: each shard runs the game's
+/// whole schedule once per step, a fixed cost that tiny shards would multiply.
+pub const MIN_SHARD_ENVS: usize = 16;
+
+/// While one way of stepping (alone or spread) is faster, the other is tried again after this
+/// many steps, a gap that doubles each time it loses, up to [`PROBE_GAP_MAX`].
+const PROBE_GAP_MIN: u64 = 16;
+const PROBE_GAP_MAX: u64 = 4096;
+
+/// Spins of the caller waiting for shards on other threads before it sleeps.
+const SPINS_BEFORE_SLEEP: u32 = 1 << 10;
+
+/// How a call runs its shards.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Way {
+    /// On the caller's thread alone.
+    Alone,
+    /// On the caller's thread and the pool's.
+    Spread,
 }
 
-// SAFETY: only used inside `VecEnv::dispatch`, where each shard touches its own disjoint
-// range of every buffer and the buffers outlive the pool run.
-unsafe impl Send for Buffers {}
-unsafe impl Sync for Buffers {}
+/// The caller's thread and the pool's, and which way steps run. Spreading a step pays only
+/// when the other threads get a core promptly and the step is long beside the hand-over; so
+/// the VecEnv times its steps both ways and keeps the faster, trying the other now and then
+/// (small batches, or a machine whose cores are busy with other work, step alone). No result
+/// depends on the way.
+struct Threads {
+    /// `num_threads - 1` workers; `None` on one thread.
+    pool: Option<rayon::ThreadPool>,
+    /// Recent step time each way, in ns (0: not measured yet), indexed by `Way`.
+    step_ns: [u64; 2],
+    /// Steps since the VecEnv was built; the next step that tries the slower way; the gap.
+    steps: u64,
+    next_probe: u64,
+    probe_gap: u64,
+}
 
-impl Buffers {
-    /// Raw views of `out`, whose slices span all envs. An empty `final_obs` (next-step mode,
-    /// or a reset) aliases `obs`: it is never written then.
-    fn of(out: &mut ShardOut, obs_len: usize) -> Buffers {
-        let final_obs = if out.final_obs.is_empty() { out.obs.as_mut_ptr() } else { out.final_obs.as_mut_ptr() };
-        Buffers {
-            obs: out.obs.as_mut_ptr(),
-            final_obs,
-            reward: out.reward.as_mut_ptr(),
-            terminated: out.terminated.as_mut_ptr(),
-            truncated: out.truncated.as_mut_ptr(),
-            info: out.info.as_mut_ptr(),
-            obs_len,
+impl Threads {
+    fn new(threads: usize) -> Result<Threads, VecEnvError> {
+        let pool = if threads > 1 {
+            let built = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads - 1)
+                .thread_name(|k| format!("ludica-env-{}", k + 1))
+                .build()
+                .map_err(|e| VecEnvError::Threads { threads: threads - 1, reason: e.to_string() })?;
+            Some(built)
+        } else {
+            None
+        };
+        Ok(Threads { pool, step_ns: [0; 2], steps: 0, next_probe: PROBE_GAP_MIN, probe_gap: PROBE_GAP_MIN })
+    }
+
+    /// The way the next step runs: the faster so far (each is measured once first), or, when
+    /// its turn comes, the slower one again.
+    fn choose(&mut self) -> Way {
+        if self.pool.is_none() {
+            return Way::Alone;
+        }
+        let [alone, spread] = self.step_ns;
+        let faster = if alone == 0 || (spread != 0 && spread < alone) { Way::Spread } else { Way::Alone };
+        let slower = if faster == Way::Spread { Way::Alone } else { Way::Spread };
+        self.steps += 1;
+        if self.steps >= self.next_probe || self.step_ns[slower as usize] == 0 {
+            self.next_probe = self.steps + self.probe_gap;
+            return slower;
+        }
+        faster
+    }
+
+    /// Records a step that ran `way` in `ns`: a tried slower way replaces its old time (and
+    /// the gap before the next try doubles while it stays slower); the usual way's time is a
+    /// running average.
+    fn record(&mut self, way: Way, ns: u64) {
+        let other = self.step_ns[1 - way as usize];
+        let was_slower = self.step_ns[way as usize] != 0 && other != 0 && self.step_ns[way as usize] > other;
+        let time = &mut self.step_ns[way as usize];
+        if *time == 0 || was_slower {
+            *time = ns.max(1);
+            self.probe_gap =
+                if other != 0 && ns > other { (self.probe_gap * 2).min(PROBE_GAP_MAX) } else { PROBE_GAP_MIN };
+        } else {
+            *time = ((*time * 7 + ns) / 8).max(1);
         }
     }
 
-    /// The slices of envs `start..start + n`.
-    ///
-    /// # Safety
-    /// The range must lie inside the buffers, and no other live reference may cover it.
-    unsafe fn slice<'a>(&self, start: usize, n: usize) -> ShardOut<'a> {
-        use std::slice::from_raw_parts_mut as part;
-        let o = self.obs_len;
-        unsafe {
-            ShardOut {
-                obs: part(self.obs.add(start * o), n * o),
-                final_obs: part(self.final_obs.add(start * o), n * o),
-                reward: part(self.reward.add(start), n),
-                terminated: part(self.terminated.add(start), n),
-                truncated: part(self.truncated.add(start), n),
-                info: part(self.info.add(start), n),
+    /// Runs `work` on every shard, `way`.
+    fn run(&self, work: &Work<'_>, way: Way) {
+        match &self.pool {
+            Some(pool) if way == Way::Spread && work.shards > 1 => {
+                let helpers = pool.current_num_threads();
+                pool.in_place_scope(|scope| {
+                    for _ in 0..helpers {
+                        scope.spawn(|_| work.help());
+                    }
+                    work.drain();
+                    work.wait_briefly();
+                });
             }
+            _ => work.drain(),
         }
     }
+}
+
+/// The job a call runs on each shard: `(its first env, the shard, its output slices)`.
+type Job<'a> = dyn Fn(usize, &mut Shard, ShardOut<'_>) + Sync + 'a;
+
+/// What a call has left to hand out: the shards not taken yet and their output slices.
+struct Queue<'a> {
+    shards: &'a mut [Shard],
+    first_env: usize,
+    out: ShardOut<'a>,
+}
+
+/// One call's work: shards handed out one at a time to whichever thread asks first.
+struct Work<'a> {
+    queue: Mutex<Queue<'a>>,
+    job: &'a Job<'a>,
+    game: &'static str,
+    obs_len: usize,
+    shards: usize,
+    /// Shards not finished yet.
+    unfinished: AtomicUsize,
+    /// Helpers that started, and that returned.
+    helpers_in: AtomicUsize,
+    helpers_out: AtomicUsize,
+    /// The first panic caught.
+    failure: OnceLock<VecEnvError>,
+}
+
+impl<'a> Work<'a> {
+    fn new(game: &'static GameDef, shards: &'a mut [Shard], out: ShardOut<'a>, job: &'a Job<'a>, obs_len: usize) -> Self {
+        let count = shards.len();
+        Work {
+            queue: Mutex::new(Queue { shards, first_env: 0, out }),
+            job,
+            game: game.name,
+            obs_len,
+            shards: count,
+            unfinished: AtomicUsize::new(count),
+            helpers_in: AtomicUsize::new(0),
+            helpers_out: AtomicUsize::new(0),
+            failure: OnceLock::new(),
+        }
+    }
+
+    /// The next shard, its first env and its slices, if any is left.
+    fn take(&self) -> Option<(usize, &'a mut Shard, ShardOut<'a>)> {
+        // Nothing that can panic runs under this lock, so it is never poisoned; and if it
+        // were, the queue would still be whole.
+        let mut queue = self.queue.lock().unwrap_or_else(PoisonError::into_inner);
+        let (shard, rest) = std::mem::take(&mut queue.shards).split_first_mut()?;
+        queue.shards = rest;
+        let (mine, rest) = std::mem::take(&mut queue.out).split_at(shard.len(), self.obs_len);
+        queue.out = rest;
+        let first = queue.first_env;
+        queue.first_env += shard.len();
+        Some((first, shard, mine))
+    }
+
+    /// Runs the job on shards until none is left; a panic is caught and kept.
+    fn drain(&self) {
+        while let Some((first, shard, out)) = self.take() {
+            if let Err(payload) = catch_unwind(AssertUnwindSafe(|| (self.job)(first, &mut *shard, out))) {
+                let envs = match shard.env_at_fault() {
+                    Some(i) => format!("env {}", first + i),
+                    None => format!("envs {first}..{}", first + shard.len()),
+                };
+                let _ = self.failure.set(VecEnvError::Panicked { game: self.game, envs, message: panic_message(&*payload) });
+            }
+            self.unfinished.fetch_sub(1, Ordering::Release);
+        }
+    }
+
+    /// [`drain`](Self::drain) on a pool thread.
+    fn help(&self) {
+        self.helpers_in.fetch_add(1, Ordering::AcqRel);
+        self.drain();
+        self.helpers_out.fetch_add(1, Ordering::Release);
+    }
+
+    /// Spins a little while shards or started helpers are still running on other threads,
+    /// since sleeping and being woken costs more than a short shard; then lets the scope
+    /// sleep until they end.
+    fn wait_briefly(&self) {
+        for _ in 0..SPINS_BEFORE_SLEEP {
+            let done = self.unfinished.load(Ordering::Acquire) == 0
+                && self.helpers_out.load(Ordering::Acquire) == self.helpers_in.load(Ordering::Acquire);
+            if done {
+                return;
+            }
+            std::hint::spin_loop();
+        }
+    }
+}
+
+/// The text of a panic's payload.
+fn panic_message(payload: &(dyn Any + Send)) -> String {
+    match (payload.downcast_ref::<&str>(), payload.downcast_ref::<String>()) {
+        (Some(s), _) => (*s).to_string(),
+        (None, Some(s)) => s.clone(),
+        (None, None) => "a panic without a message".to_string(),
+    }
+}
+
+/// Runs `f`, turning a panic into an internal error of `game` blamed on env `index`.
+fn catch_env<R>(game: &'static str, index: usize, f: impl FnOnce() -> R) -> Result<R, VecEnvError> {
+    catch_unwind(AssertUnwindSafe(f)).map_err(|payload| VecEnvError::Panicked {
+        game,
+        envs: format!("env {index}"),
+        message: panic_message(&*payload),
+    })
 }
 
 /// A [`ShardOut`] spanning all envs is the caller-owned output of [`VecEnv::step_into`] and
 /// [`VecEnv::reset_into`].
 impl ShardOut<'_> {
-    /// Raw views of these slices, after checking their lengths against `env`; without
-    /// `final_obs` (for a reset, which never writes it), that slice is left out.
-    fn buffers(&mut self, env: &VecEnv, final_obs: bool) -> Result<Buffers, VecEnvError> {
+    /// Checks these slices' lengths against `env`; without `final_obs` (for a reset, which
+    /// never writes it), that slice is left out.
+    fn check(&mut self, env: &VecEnv, final_obs: bool) -> Result<(), VecEnvError> {
         let (n, obs_len) = (env.num_envs(), env.obs_len());
         let same_step = env.config.autoreset == AutoReset::SameStep;
         let final_len = if final_obs && same_step { n * obs_len } else { 0 };
@@ -231,10 +409,68 @@ impl ShardOut<'_> {
             ("truncated", self.truncated.len(), n),
             ("info", self.info.len(), n),
         ];
-        if let Some(&(what, got, want)) = lens.iter().find(|(_, got, want)| got != want) {
-            return Err(VecEnvError::OutputLen { what, got, want });
+        match lens.iter().find(|(_, got, want)| got != want) {
+            Some(&(what, got, want)) => Err(VecEnvError::OutputLen { what, got, want }),
+            None => Ok(()),
         }
-        Ok(Buffers::of(self, obs_len))
+    }
+}
+
+/// The shards, the threads that step them, and which envs each shard holds.
+struct Shards {
+    /// Shard `s` holds envs `starts[s]..starts[s + 1]`.
+    list: Vec<Shard>,
+    starts: Vec<usize>,
+    threads: Threads,
+}
+
+impl Shards {
+    /// Runs `job` on every shard with its part of `out` (slices spanning all envs, already
+    /// checked). A `step` runs the faster way (see [`Threads`]); resets, rarer and long,
+    /// always spread. Fails with the first panic caught.
+    fn run(&mut self, game: &'static GameDef, obs_len: usize, out: ShardOut<'_>, step: bool, job: &Job<'_>) -> Result<(), VecEnvError> {
+        let work = Work::new(game, &mut self.list, out, job, obs_len);
+        if step {
+            let way = self.threads.choose();
+            let start = Instant::now();
+            self.threads.run(&work, way);
+            self.threads.record(way, start.elapsed().as_nanos() as u64);
+        } else {
+            self.threads.run(&work, Way::Spread);
+        }
+        match work.failure.into_inner() {
+            Some(err) => Err(err),
+            None => Ok(()),
+        }
+    }
+
+    /// The shard holding env `index` (checked by the caller) and the env's index in it.
+    fn locate(&self, index: usize) -> (usize, usize) {
+        let s = self.starts.partition_point(|&start| start <= index) - 1;
+        (s, index - self.starts[s])
+    }
+}
+
+/// The VecEnv's own output buffers (for [`VecEnv::step`] and [`VecEnv::reset`]).
+struct Outputs {
+    obs: Vec<u8>,
+    final_obs: Vec<u8>,
+    reward: Vec<f32>,
+    terminated: Vec<bool>,
+    truncated: Vec<bool>,
+    info: Vec<StepInfo>,
+}
+
+impl Outputs {
+    fn out(&mut self) -> ShardOut<'_> {
+        ShardOut {
+            obs: &mut self.obs,
+            final_obs: &mut self.final_obs,
+            reward: &mut self.reward,
+            terminated: &mut self.terminated,
+            truncated: &mut self.truncated,
+            info: &mut self.info,
+        }
     }
 }
 
@@ -242,15 +478,10 @@ impl ShardOut<'_> {
 pub struct VecEnv {
     game: &'static GameDef,
     config: VecEnvConfig,
-    shards: Vec<Mutex<Shard>>,
-    starts: Vec<usize>,
-    pool: Pool,
-    obs: Vec<u8>,
-    final_obs: Vec<u8>,
-    reward: Vec<f32>,
-    terminated: Vec<bool>,
-    truncated: Vec<bool>,
-    info: Vec<StepInfo>,
+    shards: Shards,
+    own: Outputs,
+    /// Set by the first internal error: what it was.
+    spoiled: OnceLock<String>,
 }
 
 impl VecEnv {
@@ -269,79 +500,71 @@ impl VecEnv {
         config.levels.validate()?;
         let n = config.num_envs;
         let threads = config.num_threads.min(n);
-        let starts: Vec<usize> = (0..=threads).map(|s| s * n / threads).collect();
-        let shards = starts
+        let count = match config.num_shards {
+            0 if threads == 1 => 1,
+            0 => (threads * SHARDS_PER_THREAD).min(n / MIN_SHARD_ENVS).max(threads),
+            asked => asked.min(n),
+        };
+        let starts: Vec<usize> = (0..=count).map(|s| s * n / count).collect();
+        let list = starts
             .windows(2)
-            .map(|w| {
-                Mutex::new(Shard::new(
-                    game,
-                    config.obs,
-                    config.autoreset,
-                    config.levels,
-                    config.seed,
-                    w[0] as u64,
-                    w[1] - w[0],
-                ))
-            })
+            .map(|w| Shard::new(game, config.obs, config.autoreset, config.levels, config.seed, w[0] as u64, w[1] - w[0]))
             .collect();
         let obs_len = game.obs_len(config.obs);
         let mut env = VecEnv {
             game,
-            shards,
-            starts,
-            pool: Pool::new(threads),
-            obs: vec![0; n * obs_len],
-            final_obs: vec![0; if config.autoreset == AutoReset::SameStep { n * obs_len } else { 0 }],
-            reward: vec![0.0; n],
-            terminated: vec![false; n],
-            truncated: vec![false; n],
-            info: vec![StepInfo::default(); n],
+            shards: Shards { list, starts, threads: Threads::new(threads)? },
+            own: Outputs {
+                obs: vec![0; n * obs_len],
+                final_obs: vec![0; if config.autoreset == AutoReset::SameStep { n * obs_len } else { 0 }],
+                reward: vec![0.0; n],
+                terminated: vec![false; n],
+                truncated: vec![false; n],
+                info: vec![StepInfo::default(); n],
+            },
+            spoiled: OnceLock::new(),
             config,
         };
-        env.reset(None);
+        env.reset(None)?;
         Ok(env)
     }
 
-    /// Raw views of the VecEnv's own output buffers.
-    fn own_buffers(&mut self) -> Buffers {
-        let obs_len = self.obs_len();
-        let mut own = ShardOut {
-            obs: &mut self.obs,
-            final_obs: &mut self.final_obs,
-            reward: &mut self.reward,
-            terminated: &mut self.terminated,
-            truncated: &mut self.truncated,
-            info: &mut self.info,
-        };
-        Buffers::of(&mut own, obs_len)
+    /// Fails if an earlier internal error spoiled this VecEnv.
+    fn usable(&self) -> Result<(), VecEnvError> {
+        match self.spoiled.get() {
+            Some(what) => Err(VecEnvError::Unusable(what.clone())),
+            None => Ok(()),
+        }
     }
 
-    /// Runs `job(first env, shard, its slices of buffers)` on every shard in parallel.
-    /// `buffers` are the VecEnv's own or a caller's [`ShardOut`], sized for all envs and
-    /// borrowed mutably by the caller for the whole call.
-    fn dispatch(&mut self, buffers: Buffers, job: impl Fn(usize, &mut Shard, ShardOut) + Sync) {
-        let (shards, starts) = (&self.shards, &self.starts);
-        self.pool.run(&|s| {
-            let mut shard = shards[s].lock().expect("a shard lock is never poisoned: panics abort the step");
-            // SAFETY: shard s owns envs starts[s]..starts[s + 1], disjoint from every other
-            // shard's; the buffers are borrowed mutably (`&mut self` or the caller's
-            // `ShardOut`) until run returns, so nothing else touches them meanwhile.
-            // In next-step mode `final_obs` aliases `obs` but is never written (no same-step
-            // reset happens), so the aliasing slice is never used.
-            let out = unsafe { buffers.slice(starts[s], starts[s + 1] - starts[s]) };
-            job(starts[s], &mut shard, out);
-        });
+    /// Marks this VecEnv unusable if `result` is an internal error; passes it on.
+    fn watch<R>(&self, result: Result<R, VecEnvError>) -> Result<R, VecEnvError> {
+        if let Err(err @ VecEnvError::Panicked { .. }) = &result {
+            let _ = self.spoiled.set(err.to_string());
+        }
+        result
+    }
+
+    /// Runs `f` on the caller's thread; a panic becomes an internal error blamed on env
+    /// `index`, and spoils this VecEnv.
+    fn guard<R>(&self, index: usize, f: impl FnOnce() -> R) -> Result<R, VecEnvError> {
+        self.watch(catch_env(self.game.name, index, f))
     }
 
     /// Starts a new episode in every env. With `Some(seed)`, the level streams restart
     /// from that seed (as `VecEnvConfig::seed`), so a reset with the same seed replays.
-    pub fn reset(&mut self, seed: Option<u64>) {
+    /// Fails only after an internal error.
+    pub fn reset(&mut self, seed: Option<u64>) -> Result<(), VecEnvError> {
+        self.usable()?;
         self.reseed(seed);
-        self.reward.fill(0.0);
-        self.terminated.fill(false);
-        self.truncated.fill(false);
-        let buffers = self.own_buffers();
-        self.dispatch(buffers, |_, shard, out| shard.reset_all(out));
+        let out = self.own.out();
+        out.reward.fill(0.0);
+        out.terminated.fill(false);
+        out.truncated.fill(false);
+        let result = self.shards.run(self.game, self.game.obs_len(self.config.obs), out, false, &|_, shard, out| {
+            shard.reset_all(out)
+        });
+        self.watch(result)
     }
 
     /// [`reset`](Self::reset), writing into the caller's `out` (slices spanning all envs; its
@@ -349,30 +572,34 @@ impl VecEnv {
     /// their previous contents. Fails, changing nothing, if a slice of `out` has the wrong
     /// length.
     pub fn reset_into(&mut self, seed: Option<u64>, mut out: ShardOut) -> Result<(), VecEnvError> {
-        let buffers = out.buffers(self, false)?;
+        self.usable()?;
+        out.check(self, false)?;
         self.reseed(seed);
         out.reward.fill(0.0);
         out.terminated.fill(false);
         out.truncated.fill(false);
-        self.dispatch(buffers, |_, shard, out| shard.reset_all(out));
-        Ok(())
+        let result = self.shards.run(self.game, self.obs_len(), out, false, &|_, shard, out| shard.reset_all(out));
+        self.watch(result)
     }
 
     fn reseed(&mut self, seed: Option<u64>) {
         if let Some(seed) = seed {
             self.config.seed = seed;
-            for (s, shard) in self.shards.iter_mut().enumerate() {
-                shard.get_mut().expect("shard lock").reseed(seed, self.starts[s] as u64);
+            for (shard, &first) in self.shards.list.iter_mut().zip(&self.shards.starts) {
+                shard.reseed(seed, first as u64);
             }
         }
     }
 
     /// Steps every env; then read [`obs`](Self::obs), [`reward`](Self::reward) and the rest.
     pub fn step(&mut self, actions: &[u8]) -> Result<(), VecEnvError> {
+        self.usable()?;
         self.check_actions(actions)?;
-        let buffers = self.own_buffers();
-        self.dispatch(buffers, |first, shard, out| shard.step(&actions[first..first + shard.len()], out));
-        Ok(())
+        let obs_len = self.obs_len();
+        let result = self.shards.run(self.game, obs_len, self.own.out(), true, &|first, shard, out| {
+            shard.step(&actions[first..first + shard.len()], out)
+        });
+        self.watch(result)
     }
 
     /// [`step`](Self::step), writing observations, rewards, flags and infos straight into the
@@ -381,12 +608,14 @@ impl VecEnv {
     /// contents. Fails, changing nothing, on bad actions or a slice of `out` with the wrong
     /// length.
     pub fn step_into(&mut self, actions: &[u8], mut out: ShardOut) -> Result<(), VecEnvError> {
+        self.usable()?;
         self.check_actions(actions)?;
-        let buffers = out.buffers(self, true)?;
-        self.dispatch(buffers, |first, shard, out| shard.step(&actions[first..first + shard.len()], out));
-        Ok(())
+        out.check(self, true)?;
+        let result = self.shards.run(self.game, self.obs_len(), out, true, &|first, shard, out| {
+            shard.step(&actions[first..first + shard.len()], out)
+        });
+        self.watch(result)
     }
-
     fn check_actions(&self, actions: &[u8]) -> Result<(), VecEnvError> {
         if actions.len() != self.num_envs() {
             return Err(VecEnvError::ActionCount { got: actions.len(), want: self.num_envs() });
@@ -401,6 +630,11 @@ impl VecEnv {
     /// Number of envs.
     pub fn num_envs(&self) -> usize {
         self.config.num_envs
+    }
+
+    /// Number of shards the envs are split into (see [`VecEnvConfig::num_shards`]).
+    pub fn num_shards(&self) -> usize {
+        self.shards.list.len()
     }
 
     /// The game.
@@ -420,43 +654,47 @@ impl VecEnv {
 
     /// Observations of all envs, `obs_len()` bytes each, env-major.
     pub fn obs(&self) -> &[u8] {
-        &self.obs
+        &self.own.obs
     }
 
     /// Same-step auto-reset only: the last observation of envs whose episode ended on the last
     /// step (other envs' slots hold stale data); empty in next-step mode.
     pub fn final_obs(&self) -> &[u8] {
-        &self.final_obs
+        &self.own.final_obs
     }
 
     /// Rewards of the last step.
     pub fn reward(&self) -> &[f32] {
-        &self.reward
+        &self.own.reward
     }
 
     /// Which envs' episodes ended by success or death on the last step.
     pub fn terminated(&self) -> &[bool] {
-        &self.terminated
+        &self.own.terminated
     }
 
     /// Which envs' episodes were cut by the time limit on the last step.
     pub fn truncated(&self) -> &[bool] {
-        &self.truncated
+        &self.own.truncated
     }
 
     /// Per-env info of the last step or reset.
     pub fn infos(&self) -> &[StepInfo] {
-        &self.info
+        &self.own.info
     }
 
+    /// The shard holding env `index` and the env's index in it, after checking that this
+    /// VecEnv is usable and has that env.
     fn locate(&self, index: usize) -> Result<(usize, usize), VecEnvError> {
+        self.usable()?;
         if index >= self.num_envs() {
             return Err(VecEnvError::EnvIndex { index, len: self.num_envs() });
         }
-        let s = self.starts.partition_point(|&start| start <= index) - 1;
-        Ok((s, index - self.starts[s]))
+        Ok(self.shards.locate(index))
     }
 
+    /// Runs `f` on env `index`'s shard with the env's index there and its observation slot
+    /// (panics caught), then clears its reward and flags.
     fn with_env<R>(
         &mut self,
         index: usize,
@@ -464,26 +702,31 @@ impl VecEnv {
     ) -> Result<R, VecEnvError> {
         let (s, i) = self.locate(index)?;
         let obs_len = self.obs_len();
-        let shard = self.shards[s].get_mut().expect("shard lock");
-        let r = f(shard, i, &mut self.obs[index * obs_len..(index + 1) * obs_len]);
-        self.reward[index] = 0.0;
-        self.terminated[index] = false;
-        self.truncated[index] = false;
+        let shard = &mut self.shards.list[s];
+        let obs = &mut self.own.obs[index * obs_len..(index + 1) * obs_len];
+        let caught = catch_env(self.game.name, index, || f(shard, i, obs));
+        let r = self.watch(caught)?;
+        self.own.reward[index] = 0.0;
+        self.own.terminated[index] = false;
+        self.own.truncated[index] = false;
         Ok(r)
     }
 
     /// Starts a new episode of env `index` on the level of `seed` (at the configured
     /// difficulty), for evaluation on chosen levels. Its observation is updated.
     pub fn reset_env_to_seed(&mut self, index: usize, seed: u64) -> Result<(), VecEnvError> {
+        self.locate(index)?;
         // A generated level keeps its generator's guarantees (tested over many seeds), so it
         // skips the check, which for some games runs a solver.
-        let level = self.game.level(seed, self.config.levels.difficulty);
+        let (game, difficulty) = (self.game, self.config.levels.difficulty);
+        let level = self.guard(index, || game.level(seed, difficulty))?;
         self.start_episode_on(index, level)
     }
 
     /// Starts a new episode of env `index` on `level` (from a file, say), after checking that
     /// it is for this game and keeps the game's guarantees.
     pub fn reset_env_to_level(&mut self, index: usize, level: Level) -> Result<(), VecEnvError> {
+        self.locate(index)?;
         self.game.accept(&level).map_err(VecEnvError::Level)?;
         self.start_episode_on(index, level)
     }
@@ -495,33 +738,34 @@ impl VecEnv {
             shard.start_level(i, level);
             shard.write_obs(i, obs);
         })?;
-        self.info[index] = StepInfo { level_seed: seed, ..StepInfo::default() };
+        self.own.info[index] = StepInfo { level_seed: seed, ..StepInfo::default() };
         Ok(())
     }
 
     /// The level env `index` plays.
     pub fn level(&self, index: usize) -> Result<Level, VecEnvError> {
         let (s, i) = self.locate(index)?;
-        Ok(self.shards[s].lock().expect("shard lock").level(i).clone())
+        Ok(self.shards.list[s].level(i).clone())
     }
 
     /// Env `index`'s current 64 x 64 frame as a picture (for people: `render_mode="rgb_array"`,
     /// `ludica play`), whatever the observation kind.
     pub fn render(&self, index: usize) -> Result<Picture, VecEnvError> {
         let (s, i) = self.locate(index)?;
-        let pixels = self.shards[s].lock().expect("shard lock").frame(i);
+        let pixels = self.guard(index, || self.shards.list[s].frame(i))?;
         Ok(Picture { width: OBS_SIDE, height: OBS_SIDE, pixels })
     }
 
     /// A snapshot of env `index`, for search: restore it with [`load_state`](Self::load_state).
     pub fn save_state(&self, index: usize) -> Result<EnvState, VecEnvError> {
         let (s, i) = self.locate(index)?;
-        Ok(self.shards[s].lock().expect("shard lock").save_state(i))
+        self.guard(index, || self.shards.list[s].save_state(i))
     }
 
     /// Puts env `index` in a saved state (of any env of the same game); its observation is
     /// updated.
     pub fn load_state(&mut self, index: usize, state: &EnvState) -> Result<(), VecEnvError> {
+        self.locate(index)?;
         if state.game != self.game.name {
             return Err(VecEnvError::StateGame { saved: state.game, game: self.game.name });
         }
@@ -530,7 +774,16 @@ impl VecEnv {
             shard.load_state(i, state);
             shard.write_obs(i, obs);
         })?;
-        self.info[index] = StepInfo { level_seed: seed, ..StepInfo::default() };
+        self.own.info[index] = StepInfo { level_seed: seed, ..StepInfo::default() };
+        Ok(())
+    }
+
+    /// Test hook: makes the game's systems panic on env `index`'s shard from the next step on,
+    /// as a bug in a game system would. For tests of panic handling (Rust and Python) only.
+    #[doc(hidden)]
+    pub fn inject_panic(&mut self, index: usize) -> Result<(), VecEnvError> {
+        let (s, _) = self.locate(index)?;
+        self.shards.list[s].add_panicking_system();
         Ok(())
     }
 }
@@ -588,7 +841,7 @@ mod tests {
             let mut into = VecEnv::new(config(autoreset)).unwrap();
             let mut out = Owned::for_env(&into);
             let len = own.obs_len();
-            own.reset(Some(8));
+            own.reset(Some(8)).unwrap();
             into.reset_into(Some(8), out.out()).unwrap();
             assert_eq!((own.obs(), own.infos()), (&out.obs[..], &out.info[..]));
             let mut rng = stream(4, Stream::Behaviour);
@@ -633,5 +886,20 @@ mod tests {
         out.final_obs.clear();
         env.reset_into(None, out.out()).expect("a reset never writes final_obs, so it may be left empty");
         assert_ne!(out.obs, before);
+    }
+
+    #[test]
+    fn shard_counts_default_to_a_few_per_thread_and_never_leave_a_shard_empty() {
+        let shards = |num_envs, num_threads, num_shards| {
+            let cfg = VecEnvConfig { num_envs, num_threads, num_shards, ..config(AutoReset::NextStep) };
+            VecEnv::new(cfg).unwrap().num_shards()
+        };
+        assert_eq!(shards(256, 1, 0), 1, "one thread, one shard");
+        assert_eq!(shards(256, 2, 0), 2 * SHARDS_PER_THREAD);
+        assert_eq!(shards(64, 2, 0), 64 / MIN_SHARD_ENVS);
+        assert_eq!(shards(16, 2, 0), 2, "at least one shard per thread");
+        assert_eq!(shards(3, 4, 0), 3, "threads are capped at the env count");
+        assert_eq!(shards(6, 1, 4), 4, "asked for");
+        assert_eq!(shards(6, 2, 50), 6, "capped at one env per shard");
     }
 }

@@ -19,6 +19,7 @@ fn env(num_envs: usize, threads: usize, obs: ObsKind, difficulty: Difficulty) ->
         game: "runner".into(),
         num_envs,
         num_threads: threads,
+        num_shards: 0,
         obs,
         levels: LevelSpec { difficulty, ..LevelSpec::default() },
         autoreset: AutoReset::NextStep,

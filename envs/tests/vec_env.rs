@@ -1,9 +1,9 @@
-//! Behaviour of the VecEnv for every registered game: determinism across thread counts and
-//! shard neighbours, both auto-reset modes, time-limit truncation, explicit levels,
-//! save/load state, and seeded level generation.
+//! Behaviour of the VecEnv for every registered game: determinism across thread counts, shard
+//! counts and shard neighbours, both auto-reset modes, time-limit truncation, explicit levels,
+//! save/load state, seeded level generation, and panics inside a game.
 
 use ludica_envs::games::GAMES;
-use ludica_envs::{AutoReset, GameDef, LevelSpec, ObsKind, VecEnv, VecEnvConfig, VecEnvError};
+use ludica_envs::{AutoReset, GameDef, LevelSpec, ObsKind, ShardOut, StepInfo, VecEnv, VecEnvConfig, VecEnvError};
 use ludica_procgen::seeds::{Stream, stream};
 use ludica_procgen::{Difficulty, PRESETS, Rng};
 use rand::RngExt;
@@ -13,6 +13,7 @@ fn config(game: &GameDef, num_envs: usize, threads: usize, obs: ObsKind) -> VecE
         game: game.name.into(),
         num_envs,
         num_threads: threads,
+        num_shards: 0,
         obs,
         levels: LevelSpec { num_levels: 0, start_level: 0, sequential: false, difficulty: Difficulty::EASY },
         autoreset: AutoReset::NextStep,
@@ -45,15 +46,37 @@ fn trajectory(mut cfg: VecEnvConfig, steps: usize) -> Vec<Vec<u8>> {
     per_env
 }
 
+/// `config` with `shards` shards (0: the VecEnv chooses).
+fn sharded(game: &GameDef, num_envs: usize, threads: usize, shards: usize, obs: ObsKind) -> VecEnvConfig {
+    VecEnvConfig { num_shards: shards, ..config(game, num_envs, threads, obs) }
+}
+
 #[test]
-fn same_seed_same_bytes_on_1_2_and_4_threads() {
+fn same_seed_same_bytes_on_any_thread_count_and_shard_layout() {
     for game in GAMES {
         for obs in [ObsKind::Rgb, ObsKind::Symbolic] {
-            let one = trajectory(config(game, 8, 1, obs), 600);
-            assert_eq!(one, trajectory(config(game, 8, 2, obs), 600), "{} {obs}: 2 threads differ", game.name);
-            assert_eq!(one, trajectory(config(game, 8, 4, obs), 600), "{} {obs}: 4 threads differ", game.name);
+            let one = trajectory(sharded(game, 8, 1, 1, obs), 600);
+            // (threads, shards): the default layouts, more shards than threads, one env per
+            // shard, and several shards on one thread.
+            for (threads, shards) in [(2, 0), (4, 0), (2, 3), (2, 8), (1, 5)] {
+                let other = trajectory(sharded(game, 8, threads, shards, obs), 600);
+                assert!(one == other, "{} {obs}: {threads} threads, {shards} shards differ", game.name);
+            }
             assert!(one.windows(2).any(|w| w[0] != w[1]), "{}: envs should not all be alike", game.name);
         }
+    }
+}
+
+#[test]
+fn many_envs_spread_over_threads_play_the_same_bytes_as_on_one() {
+    // Enough rgb envs that a step is worth spreading over the threads (the VecEnv steps small
+    // batches on the caller's thread alone), so this exercises the hand-over to the pool.
+    for game in GAMES {
+        let one = trajectory(sharded(game, 96, 1, 1, ObsKind::Rgb), 40);
+        let spread = VecEnv::new(sharded(game, 96, 2, 0, ObsKind::Rgb)).unwrap();
+        assert!(spread.num_shards() > 2, "{}: {} shards", game.name, spread.num_shards());
+        assert!(one == trajectory(sharded(game, 96, 2, 0, ObsKind::Rgb), 40), "{}: 2 threads differ", game.name);
+        assert!(one == trajectory(sharded(game, 96, 3, 7, ObsKind::Rgb), 40), "{}: 3 threads differ", game.name);
     }
 }
 
@@ -251,14 +274,14 @@ fn bad_input_is_refused_with_the_value_named() {
 fn reset_with_a_seed_replays_the_same_levels() {
     for game in GAMES {
         let mut env = VecEnv::new(config(game, 6, 2, ObsKind::Symbolic)).unwrap();
-        env.reset(Some(123));
+        env.reset(Some(123)).unwrap();
         let first: Vec<u64> = env.infos().iter().map(|i| i.level_seed).collect();
         let obs = env.obs().to_vec();
         env.step(&[0; 6]).unwrap();
-        env.reset(Some(123));
+        env.reset(Some(123)).unwrap();
         assert_eq!(env.infos().iter().map(|i| i.level_seed).collect::<Vec<_>>(), first);
         assert_eq!(env.obs(), &obs[..]);
-        env.reset(Some(124));
+        env.reset(Some(124)).unwrap();
         assert_ne!(env.infos().iter().map(|i| i.level_seed).collect::<Vec<_>>(), first);
     }
 }
@@ -285,7 +308,7 @@ fn finite_level_sets_replay_their_generated_levels_episode_after_episode() {
         cfg.levels = LevelSpec { num_levels: 3, start_level: 40, sequential: false, difficulty: Difficulty::HARD };
         cfg.autoreset = AutoReset::SameStep;
         let mut env = VecEnv::new(cfg).unwrap();
-        env.reset(None);
+        env.reset(None).unwrap();
         let mut rng = stream(9, Stream::Behaviour);
         let mut episodes = 0;
         for _ in 0..game.max_steps + 1 {
@@ -300,5 +323,84 @@ fn finite_level_sets_replay_their_generated_levels_episode_after_episode() {
             }
         }
         assert!(episodes >= 4, "{}: only {episodes} episodes ended", game.name);
+    }
+}
+
+/// Caller-owned output buffers for `env` (next-step mode: no `final_obs`).
+struct Buffers {
+    obs: Vec<u8>,
+    reward: Vec<f32>,
+    terminated: Vec<bool>,
+    truncated: Vec<bool>,
+    info: Vec<StepInfo>,
+}
+
+impl Buffers {
+    fn for_env(env: &VecEnv) -> Buffers {
+        let n = env.num_envs();
+        Buffers {
+            obs: vec![0; n * env.obs_len()],
+            reward: vec![0.0; n],
+            terminated: vec![false; n],
+            truncated: vec![false; n],
+            info: vec![StepInfo::default(); n],
+        }
+    }
+
+    fn out(&mut self) -> ShardOut<'_> {
+        ShardOut {
+            obs: &mut self.obs,
+            reward: &mut self.reward,
+            terminated: &mut self.terminated,
+            truncated: &mut self.truncated,
+            info: &mut self.info,
+            final_obs: &mut [],
+        }
+    }
+}
+
+#[test]
+fn a_panic_in_a_game_system_fails_that_step_naming_game_and_envs_and_every_later_call() {
+    let game = ludica_envs::games::find("chaser").unwrap();
+    // Small symbolic batches step on the caller's thread; 192 rgb envs spread over the pool.
+    for (threads, num_envs, obs) in [(1, 16, ObsKind::Symbolic), (2, 16, ObsKind::Symbolic), (2, 192, ObsKind::Rgb)] {
+        let mut env = VecEnv::new(sharded(game, num_envs, threads, 4, obs)).unwrap();
+        let actions = vec![0; num_envs];
+        let quarter = num_envs / 4;
+        for _ in 0..3 {
+            env.step(&actions).unwrap();
+        }
+        let state = env.save_state(0).unwrap();
+        let level = env.level(0).unwrap();
+        let mut buffers = Buffers::for_env(&env);
+        env.inject_panic(quarter + 1).unwrap();
+        let err = env.step(&actions).unwrap_err();
+        let envs = format!("envs {quarter}..{}", 2 * quarter);
+        assert_eq!(
+            err,
+            VecEnvError::Panicked { game: "chaser", envs: envs.clone(), message: "a panic injected by a test".into() },
+            "{threads} threads, {num_envs} envs"
+        );
+        let text = err.to_string();
+        assert!(text.starts_with(&format!("internal error in chaser ({envs}): a panic injected by a test")), "{text}");
+        assert!(text.contains("unusable"), "{text}");
+
+        let later = [
+            env.step(&actions).unwrap_err(),
+            env.step_into(&actions, buffers.out()).unwrap_err(),
+            env.reset(None).unwrap_err(),
+            env.reset_into(Some(1), buffers.out()).unwrap_err(),
+            env.reset_env_to_seed(0, 7).unwrap_err(),
+            env.reset_env_to_level(0, level.clone()).unwrap_err(),
+            env.load_state(0, &state).unwrap_err(),
+            env.level(0).unwrap_err(),
+            env.render(0).unwrap_err(),
+            env.save_state(0).unwrap_err(),
+        ];
+        for err in later {
+            assert_eq!(err, VecEnvError::Unusable(text.clone()));
+            assert!(err.to_string().starts_with("this VecEnv is unusable after an internal error (internal error in chaser"));
+        }
+        assert!(buffers.obs.iter().all(|&b| b == 0), "a refused call writes nothing");
     }
 }

@@ -12,6 +12,8 @@
 //! print!("{}", level.to_ascii());
 //! ```
 
+#![forbid(unsafe_code)]
+
 pub mod bigfish;
 pub mod carve;
 pub mod chaser;

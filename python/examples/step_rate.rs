@@ -25,6 +25,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         game: game.clone(),
         num_envs,
         num_threads: threads,
+        num_shards: 0,
         obs,
         levels,
         autoreset: AutoReset::NextStep,

@@ -114,6 +114,7 @@ fn bench_game(game: &'static GameDef, args: &Args) -> anyhow::Result<Record> {
         game: game.name.into(),
         num_envs: args.num_envs,
         num_threads: args.threads,
+        num_shards: 0,
         obs: args.obs,
         levels: LevelSpec { difficulty: args.difficulty, ..LevelSpec::default() },
         autoreset: AutoReset::NextStep,
@@ -126,7 +127,7 @@ fn bench_game(game: &'static GameDef, args: &Args) -> anyhow::Result<Record> {
     let steps = batches * n as u64;
     let mut record = Record { game: game.name, steps, seconds: Vec::with_capacity(args.repeats) };
     for repeat in 1..=args.repeats {
-        env.reset(Some(args.seed));
+        env.reset(Some(args.seed))?;
         let bar = progress_bar(steps, format!("{} {repeat}/{}", game.name, args.repeats));
         let start = Instant::now();
         for (b, batch) in (0..batches).zip(actions.chunks_exact(n).cycle()) {

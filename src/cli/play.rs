@@ -199,6 +199,7 @@ impl Session {
             game: game.name.into(),
             num_envs: 1,
             num_threads: 1,
+            num_shards: 0,
             obs: ObsKind::Symbolic,
             levels: LevelSpec { difficulty, ..LevelSpec::default() },
             autoreset: AutoReset::NextStep,

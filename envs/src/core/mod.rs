@@ -14,6 +14,7 @@ pub mod shard;
 pub mod shooting;
 pub mod state;
 pub mod steer;
+pub mod step;
 pub mod symbolic;
 pub mod systems;
 pub mod table;

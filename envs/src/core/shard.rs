@@ -13,12 +13,12 @@ use ludica_procgen::{Level, Tile};
 use super::components::{Body, EnvId, Kind, Live, Player, Position, Status, Velocity};
 use super::render::{Background, RGB_LEN, Sprite, Style, draw_sprite};
 use super::state::{EnvState, StateRegistry};
+use super::step::{AutoReset, ShardOut, StepInfo};
 use super::symbolic::{cell_of, entity_id, grid_origin, paint_tiles};
 use super::table::{EnvTable, Outcome, PlayerView};
 use super::view::{OBS_SIDE, View};
 use crate::game::{GameDef, ObsKind, Spawner};
 use crate::levels::{LevelPicker, LevelSpec};
-use crate::vec_env::{AutoReset, StepInfo};
 
 /// Level sets of at most this many levels are generated once per shard and kept.
 const CACHED_LEVEL_SETS: u64 = 1_000;
@@ -73,23 +73,6 @@ pub(crate) fn visit_sprites(world: &World, entities: &[Entity], mut visit: impl 
 #[derive(ScheduleLabel, Clone, Debug, PartialEq, Eq, Hash)]
 pub struct StepSchedule;
 
-/// Output slices for a run of envs: one shard's part of the buffers, or, given to
-/// `VecEnv::step_into`, a caller's buffers spanning all envs.
-pub struct ShardOut<'a> {
-    /// Observations, `obs_len` bytes per env.
-    pub obs: &'a mut [u8],
-    /// Reward of this step.
-    pub reward: &'a mut [f32],
-    /// Whether the episode ended by success or death.
-    pub terminated: &'a mut [bool],
-    /// Whether the episode was cut by the time limit.
-    pub truncated: &'a mut [bool],
-    /// Per-env info.
-    pub info: &'a mut [StepInfo],
-    /// Same-step auto-reset: the last observation of episodes that ended this step.
-    pub final_obs: &'a mut [u8],
-}
-
 /// Many envs of one game in one World.
 pub struct Shard {
     game: &'static GameDef,
@@ -108,6 +91,9 @@ pub struct Shard {
     steps: Vec<u32>,
     returns: Vec<f32>,
     reset_pending: Vec<bool>,
+    /// The env whose reset, episode end or observation is under way (`None` while the game's
+    /// systems run over all envs), so that a panic can be blamed on it.
+    current_env: Option<usize>,
 }
 
 impl Shard {
@@ -144,6 +130,7 @@ impl Shard {
             steps: vec![0; n],
             returns: vec![0.0; n],
             reset_pending: vec![false; n],
+            current_env: None,
         }
     }
 
@@ -155,6 +142,20 @@ impl Shard {
     /// Whether the shard holds no env.
     pub fn is_empty(&self) -> bool {
         self.steps.is_empty()
+    }
+
+    /// The env (index within this shard) that was being reset, ended or observed when a panic
+    /// unwound out of [`step`](Self::step) or [`reset_all`](Self::reset_all); `None` if the
+    /// panic came from the game's systems, which run over all envs at once.
+    pub fn env_at_fault(&self) -> Option<usize> {
+        self.current_env
+    }
+
+    /// Test hook: adds a system that panics whenever the schedule runs, as a bug in a game
+    /// system would. For tests of the VecEnv's panic handling only.
+    #[doc(hidden)]
+    pub fn add_panicking_system(&mut self) {
+        self.schedule.add_systems(|| panic!("a panic injected by a test"));
     }
 
     /// The level env `i` plays.
@@ -173,10 +174,12 @@ impl Shard {
     pub fn reset_all(&mut self, out: ShardOut) {
         let obs_len = self.game.obs_len(self.obs);
         for i in 0..self.len() {
+            self.current_env = Some(i);
             self.begin_next_level(i);
             out.info[i] = StepInfo { level_seed: self.level(i).seed, ..StepInfo::default() };
             self.write_obs(i, &mut out.obs[i * obs_len..(i + 1) * obs_len]);
         }
+        self.current_env = None;
     }
 
     /// Starts a new episode of env `i` on `level` (already checked for this game).
@@ -260,6 +263,7 @@ impl Shard {
 
         let obs_len = self.game.obs_len(self.obs);
         for i in 0..self.len() {
+            self.current_env = Some(i);
             if self.reset_pending[i] {
                 // Next-step auto-reset: this step only starts the new episode.
                 self.begin_next_level(i);
@@ -303,8 +307,10 @@ impl Shard {
             }
         }
         for (i, obs) in out.obs.chunks_exact_mut(obs_len).enumerate() {
+            self.current_env = Some(i);
             self.write_obs(i, obs);
         }
+        self.current_env = None;
     }
 
     /// Brings the painted backgrounds (rgb) or fitted grids (symbolic) up to date with the

@@ -11,6 +11,7 @@ pub fn one_env(game: &str, difficulty: Difficulty, obs: ObsKind) -> VecEnv {
         game: game.into(),
         num_envs: 1,
         num_threads: 1,
+        num_shards: 0,
         obs,
         levels: LevelSpec { difficulty, ..LevelSpec::default() },
         autoreset: AutoReset::NextStep,
