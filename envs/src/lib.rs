@@ -12,15 +12,14 @@
 #![forbid(unsafe_code)]
 
 pub mod core;
-mod game;
 pub mod games;
-pub mod levels;
 mod picture;
 mod vec_env;
 
-pub use core::step::{AutoReset, ShardOut, StepInfo};
-pub use core::state::EnvState;
-pub use game::{BadObsKind, GameDef, ObsKind, Spawner};
-pub use levels::{LevelPicker, LevelSpec, SEED_LIMIT};
+pub use core::engine::game::{BadObsKind, GameDef, ObsKind};
+pub use core::engine::level_distribution::{BadLevelRange, LevelPicker, LevelSpec, SEED_LIMIT};
+pub use core::engine::spawner::Spawner;
+pub use core::engine::state::EnvState;
+pub use core::engine::step::{AutoReset, ShardOut, StepInfo};
 pub use picture::{Picture, level_picture};
 pub use vec_env::{MAX_ENVS, MIN_SHARD_ENVS, SHARDS_PER_THREAD, VecEnv, VecEnvConfig, VecEnvError};

@@ -14,13 +14,13 @@ use std::time::Instant;
 use ludica_procgen::Level;
 use serde::{Deserialize, Serialize};
 
-use crate::core::shard::Shard;
-use crate::core::state::EnvState;
-use crate::core::step::{AutoReset, ShardOut, StepInfo};
-use crate::core::view::OBS_SIDE;
-use crate::game::{GameDef, ObsKind};
+use crate::core::engine::game::{GameDef, ObsKind};
+use crate::core::engine::level_distribution::{BadLevelRange, LevelSpec};
+use crate::core::engine::shard::Shard;
+use crate::core::engine::state::EnvState;
+use crate::core::engine::step::{AutoReset, ShardOut, StepInfo};
+use crate::core::engine::view::OBS_SIDE;
 use crate::games;
-use crate::levels::{BadLevelRange, LevelSpec};
 use crate::picture::Picture;
 
 /// Everything that makes a VecEnv.
@@ -34,8 +34,8 @@ pub struct VecEnvConfig {
     /// Threads stepping the envs (the caller's included); capped at `num_envs`.
     pub num_threads: usize,
     /// Shards the envs are split into (each a World stepped by one thread at a time); 0
-    /// chooses (one on one thread, else [`SHARDS_PER_THREAD`] per thread of at least
-    /// [`MIN_SHARD_ENVS`] envs); capped at `num_envs`. No result depends on it.
+    /// chooses (one on one thread, else up to [`SHARDS_PER_THREAD`] per thread, of at least
+    /// [`MIN_SHARD_ENVS`] envs each); capped at `num_envs`. No result depends on it.
     #[serde(default)]
     pub num_shards: usize,
     /// Observation kind.
@@ -67,13 +67,8 @@ impl Default for VecEnvConfig {
 #[derive(Debug, thiserror::Error, PartialEq)]
 pub enum VecEnvError {
     /// No game of that name.
-    #[error("unknown game '{name}': available games are {available}")]
-    UnknownGame {
-        /// The name asked for.
-        name: String,
-        /// The registered names.
-        available: String,
-    },
+    #[error(transparent)]
+    UnknownGame(#[from] games::UnknownGame),
     /// A count that must be positive.
     #[error("{what} must be at least 1, got {got}")]
     NotPositive {
@@ -183,7 +178,7 @@ pub const MIN_SHARD_ENVS: usize = 16;
 /// While one way of stepping (alone or spread) is faster, the other is tried again after this
 /// many steps, a gap that doubles each time it loses, up to [`PROBE_GAP_MAX`].
 const PROBE_GAP_MIN: u64 = 16;
-const PROBE_GAP_MAX: u64 = 4096;
+const PROBE_GAP_MAX: u64 = 1 << 16;
 
 /// Spins of the caller waiting for shards on other threads before it sleeps.
 const SPINS_BEFORE_SLEEP: u32 = 1 << 10;
@@ -502,13 +497,17 @@ impl VecEnv {
         let threads = config.num_threads.min(n);
         let count = match config.num_shards {
             0 if threads == 1 => 1,
-            0 => (threads * SHARDS_PER_THREAD).min(n / MIN_SHARD_ENVS).max(threads),
+            0 => (threads * SHARDS_PER_THREAD).min(n / MIN_SHARD_ENVS).max(1),
             asked => asked.min(n),
         };
         let starts: Vec<usize> = (0..=count).map(|s| s * n / count).collect();
         let list = starts
             .windows(2)
-            .map(|w| Shard::new(game, config.obs, config.autoreset, config.levels, config.seed, w[0] as u64, w[1] - w[0]))
+            .map(|w| {
+                let registry = crate::core::saved_components(game);
+                let (first, len) = (w[0] as u64, w[1] - w[0]);
+                Shard::new(game, registry, config.obs, config.autoreset, config.levels, config.seed, first, len)
+            })
             .collect();
         let obs_len = game.obs_len(config.obs);
         let mut env = VecEnv {
@@ -897,8 +896,8 @@ mod tests {
         assert_eq!(shards(256, 1, 0), 1, "one thread, one shard");
         assert_eq!(shards(256, 2, 0), 2 * SHARDS_PER_THREAD);
         assert_eq!(shards(64, 2, 0), 64 / MIN_SHARD_ENVS);
-        assert_eq!(shards(16, 2, 0), 2, "at least one shard per thread");
-        assert_eq!(shards(3, 4, 0), 3, "threads are capped at the env count");
+        assert_eq!(shards(31, 2, 0), 1, "a small batch stays in one shard: spreading it would not pay");
+        assert_eq!(shards(32, 4, 0), 2);
         assert_eq!(shards(6, 1, 4), 4, "asked for");
         assert_eq!(shards(6, 2, 50), 6, "capped at one env per shard");
     }

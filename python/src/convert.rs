@@ -1,19 +1,25 @@
 //! Checked conversions from Python values: difficulties, level seeds, action arrays of any
 //! integer dtype, and Rust errors into Python exceptions (ValueError or TypeError, each
-//! naming the bad value and what is allowed).
+//! naming the bad value and what is allowed; RuntimeError for an internal error).
 
 use std::str::FromStr;
 
 use ludica_envs::{SEED_LIMIT, VecEnvError};
 use ludica_procgen::Difficulty;
 use numpy::{PyArrayDescrMethods, PyArrayDyn, PyArrayMethods, PyUntypedArray, PyUntypedArrayMethods};
-use pyo3::exceptions::{PyTypeError, PyValueError};
+use pyo3::exceptions::{PyRuntimeError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyFloat, PyInt, PyString};
 
-/// A VecEnv error as a Python ValueError carrying its message.
-pub fn value_error(err: VecEnvError) -> PyErr {
-    PyValueError::new_err(err.to_string())
+/// A VecEnv error as a Python exception carrying its message: ValueError for bad input,
+/// RuntimeError for an internal error (a panic inside the game, after which the env refuses
+/// every call).
+pub fn env_error(err: VecEnvError) -> PyErr {
+    if err.is_internal() {
+        PyRuntimeError::new_err(err.to_string())
+    } else {
+        PyValueError::new_err(err.to_string())
+    }
 }
 
 /// A difficulty from a preset name (`"easy"`, `"medium"`, `"hard"`) or a number in [0, 1].

@@ -9,7 +9,7 @@ use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
 
-use crate::convert::{difficulty, level_seed, value_error};
+use crate::convert::{difficulty, level_seed, env_error};
 
 /// Every registered game as a dict: name, summary, action names, max_steps, success_reward
 /// and the observation shape of each kind.
@@ -41,7 +41,7 @@ pub fn tile_chars() -> String {
 }
 
 fn game(name: &str) -> PyResult<&'static GameDef> {
-    find(name).map_err(value_error)
+    find(name).map_err(|e| env_error(e.into()))
 }
 
 /// The grid of tile ids of `level`, `[height, width]`.

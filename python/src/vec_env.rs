@@ -9,7 +9,7 @@ use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::PyTuple;
 
-use crate::convert::{bytes_of, difficulty, value_error, writable_bytes};
+use crate::convert::{bytes_of, difficulty, env_error, writable_bytes};
 use crate::levels::{grid, parse_level, picture_array};
 
 /// Many envs of one game; the Rust side of `ludica.LudicaVectorEnv` and `ludica.LudicaEnv`.
@@ -112,8 +112,8 @@ impl NativeVecEnv {
             }
         };
         let levels = LevelSpec { num_levels, start_level, sequential, difficulty: difficulty(difficulty_value)? };
-        let config = VecEnvConfig { game, num_envs, num_threads, obs, levels, autoreset, seed };
-        let env = py.detach(|| VecEnv::new(config)).map_err(value_error)?;
+        let config = VecEnvConfig { game, num_envs, num_threads, num_shards: 0, obs, levels, autoreset, seed };
+        let env = py.detach(|| VecEnv::new(config)).map_err(env_error)?;
         Ok(NativeVecEnv {
             env: Some(env),
             actions: vec![0; num_envs],
@@ -152,7 +152,7 @@ impl NativeVecEnv {
         let Self { env, reward, terminated, truncated, info, over, .. } = self;
         let env = env.as_mut().ok_or_else(closed)?;
         let out = ShardOut { obs, final_obs: &mut [], reward, terminated, truncated, info };
-        py.detach(|| env.reset_into(seed, out)).map_err(value_error)?;
+        py.detach(|| env.reset_into(seed, out)).map_err(env_error)?;
         over.fill(false);
         Ok(fresh(py, info.iter().map(|i| i.level_seed as i64)))
     }
@@ -183,7 +183,7 @@ impl NativeVecEnv {
             None => &mut [],
         };
         let out = ShardOut { obs, final_obs, reward, terminated, truncated, info };
-        py.detach(|| env.step_into(action_bytes, out)).map_err(value_error)?;
+        py.detach(|| env.step_into(action_bytes, out)).map_err(env_error)?;
 
         let next_step = env.config().autoreset == AutoReset::NextStep;
         for (o, i) in over.iter_mut().zip(info.iter()) {
@@ -237,7 +237,7 @@ impl NativeVecEnv {
             _ => return Err(PyTypeError::new_err("reset_env takes exactly one of level_seed and level_json")),
         };
         let seed = level.seed;
-        env.reset_env_to_level(index, level).map_err(value_error)?;
+        env.reset_env_to_level(index, level).map_err(env_error)?;
         self.over[index] = false;
         self.copy_obs(index, &mut guard)?;
         Ok(seed)
@@ -246,7 +246,7 @@ impl NativeVecEnv {
     /// The level env `index` plays, as JSON and its grid of tile ids (as `generate_level`).
     fn level<'py>(&self, py: Python<'py>, index: usize) -> PyResult<(String, Bound<'py, PyArray2<u8>>)> {
         let index = self.check_index(index)?;
-        let level = self.open_ref()?.level(index).map_err(value_error)?;
+        let level = self.open_ref()?.level(index).map_err(env_error)?;
         Ok((level.to_json(), grid(py, &level)?))
     }
 
@@ -257,14 +257,14 @@ impl NativeVecEnv {
         if !(1..=16).contains(&scale) {
             return Err(PyValueError::new_err(format!("render scale {scale} is not allowed: use 1 to 16")));
         }
-        let picture = self.open_ref()?.render(index).map_err(value_error)?;
+        let picture = self.open_ref()?.render(index).map_err(env_error)?;
         picture_array(py, if scale == 1 { picture } else { picture.upscale(scale) })
     }
 
     /// A snapshot of env `index`.
     fn save_state(&self, index: usize) -> PyResult<NativeEnvState> {
         let index = self.check_index(index)?;
-        let state = self.open_ref()?.save_state(index).map_err(value_error)?;
+        let state = self.open_ref()?.save_state(index).map_err(env_error)?;
         Ok(NativeEnvState { state, episode_over: self.over[index] })
     }
 
@@ -273,9 +273,16 @@ impl NativeVecEnv {
     fn load_state(&mut self, index: usize, state: &NativeEnvState, obs: &Bound<'_, PyAny>) -> PyResult<()> {
         let index = self.check_index(index)?;
         let mut guard = self.one_obs(obs)?;
-        self.open()?.load_state(index, &state.state).map_err(value_error)?;
+        self.open()?.load_state(index, &state.state).map_err(env_error)?;
         self.over[index] = state.episode_over;
         self.copy_obs(index, &mut guard)
+    }
+
+    /// Test hook (not part of the API): makes the game's systems panic on env `index`'s shard
+    /// from the next step on, so that tests can check that the panic surfaces as a
+    /// RuntimeError and that the env then refuses every call.
+    fn _inject_panic(&mut self, index: usize) -> PyResult<()> {
+        self.open()?.inject_panic(index).map_err(env_error)
     }
 
     /// Stops the worker threads and frees the envs; later calls raise ValueError. Idempotent.

@@ -197,3 +197,14 @@ def test_a_storm_of_bad_calls_never_crashes_the_interpreter():
     assert run.returncode == 0, run.stderr
     caught, total = run.stdout.split()
     assert caught == total, run.stdout + run.stderr
+
+
+def test_a_panic_inside_the_game_raises_runtime_error_and_every_later_call_too(envs):
+    # `_inject_panic` is a test-only hook of the native class: the game's systems panic from
+    # the next step on, as a bug in a game would.
+    envs._native._inject_panic(1)
+    with pytest.raises(RuntimeError, match=r"internal error in maze \(envs 0\.\.4\): a panic injected by a test"):
+        envs.step(np.zeros(4, np.int64))
+    for call in (lambda: envs.step(np.zeros(4, np.int64)), lambda: envs.reset(seed=1)):
+        with pytest.raises(RuntimeError, match=r"this VecEnv is unusable after an internal error \(internal error in maze"):
+            call()
