@@ -301,7 +301,13 @@ struct Work<'a> {
 }
 
 impl<'a> Work<'a> {
-    fn new(game: &'static GameDef, shards: &'a mut [Shard], out: ShardOut<'a>, job: &'a Job<'a>, obs_len: usize) -> Self {
+    fn new(
+        game: &'static GameDef,
+        shards: &'a mut [Shard],
+        out: ShardOut<'a>,
+        job: &'a Job<'a>,
+        obs_len: usize,
+    ) -> Self {
         let count = shards.len();
         Work {
             queue: Mutex::new(Queue { shards, first_env: 0, out }),
@@ -338,7 +344,11 @@ impl<'a> Work<'a> {
                     Some(i) => format!("env {}", first + i),
                     None => format!("envs {first}..{}", first + shard.len()),
                 };
-                let _ = self.failure.set(VecEnvError::Panicked { game: self.game, envs, message: panic_message(&*payload) });
+                let _ = self.failure.set(VecEnvError::Panicked {
+                    game: self.game,
+                    envs,
+                    message: panic_message(&*payload),
+                });
             }
             self.unfinished.fetch_sub(1, Ordering::Release);
         }
@@ -423,7 +433,14 @@ impl Shards {
     /// Runs `job` on every shard with its part of `out` (slices spanning all envs, already
     /// checked). A `step` runs the faster way (see [`Threads`]); resets, rarer and long,
     /// always spread. Fails with the first panic caught.
-    fn run(&mut self, game: &'static GameDef, obs_len: usize, out: ShardOut<'_>, step: bool, job: &Job<'_>) -> Result<(), VecEnvError> {
+    fn run(
+        &mut self,
+        game: &'static GameDef,
+        obs_len: usize,
+        out: ShardOut<'_>,
+        step: bool,
+        job: &Job<'_>,
+    ) -> Result<(), VecEnvError> {
         let work = Work::new(game, &mut self.list, out, job, obs_len);
         if step {
             let way = self.threads.choose();
@@ -560,9 +577,9 @@ impl VecEnv {
         out.reward.fill(0.0);
         out.terminated.fill(false);
         out.truncated.fill(false);
-        let result = self.shards.run(self.game, self.game.obs_len(self.config.obs), out, false, &|_, shard, out| {
-            shard.reset_all(out)
-        });
+        let result = self
+            .shards
+            .run(self.game, self.game.obs_len(self.config.obs), out, false, &|_, shard, out| shard.reset_all(out));
         self.watch(result)
     }
 

@@ -399,7 +399,10 @@ fn a_panic_in_a_game_system_fails_that_step_naming_game_and_envs_and_every_later
         ];
         for err in later {
             assert_eq!(err, VecEnvError::Unusable(text.clone()));
-            assert!(err.to_string().starts_with("this VecEnv is unusable after an internal error (internal error in chaser"));
+            assert!(
+                err.to_string()
+                    .starts_with("this VecEnv is unusable after an internal error (internal error in chaser")
+            );
         }
         assert!(buffers.obs.iter().all(|&b| b == 0), "a refused call writes nothing");
     }

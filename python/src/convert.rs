@@ -15,11 +15,7 @@ use pyo3::types::{PyBool, PyFloat, PyInt, PyString};
 /// RuntimeError for an internal error (a panic inside the game, after which the env refuses
 /// every call).
 pub fn env_error(err: VecEnvError) -> PyErr {
-    if err.is_internal() {
-        PyRuntimeError::new_err(err.to_string())
-    } else {
-        PyValueError::new_err(err.to_string())
-    }
+    if err.is_internal() { PyRuntimeError::new_err(err.to_string()) } else { PyValueError::new_err(err.to_string()) }
 }
 
 /// A difficulty from a preset name (`"easy"`, `"medium"`, `"hard"`) or a number in [0, 1].

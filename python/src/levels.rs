@@ -9,7 +9,7 @@ use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
 
-use crate::convert::{difficulty, level_seed, env_error};
+use crate::convert::{difficulty, env_error, level_seed};
 
 /// Every registered game as a dict: name, summary, action names, max_steps, success_reward
 /// and the observation shape of each kind.
