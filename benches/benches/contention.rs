@@ -9,10 +9,9 @@
 
 use std::process::{Child, Command};
 
-use criterion::{Criterion, Throughput};
-use ludica_benches::{RandomActions, vec_env};
-use ludica_envs::ObsKind;
-use ludica_envs::games::GAMES;
+use criterion::Criterion;
+
+mod common;
 
 /// One busy-looping shell per core, each ending by itself if this process dies; killed when
 /// dropped.
@@ -42,18 +41,7 @@ impl Drop for Busy {
 fn step_under_contention(c: &mut Criterion) {
     let mut group = c.benchmark_group("step_contended");
     for num_envs in [8, 64, 256] {
-        group.throughput(Throughput::Elements(num_envs as u64));
-        for game in GAMES {
-            for obs in [ObsKind::Symbolic, ObsKind::Rgb] {
-                for threads in [1, 2] {
-                    let mut env = vec_env(game.name, num_envs, threads, obs);
-                    let mut actions = RandomActions::new(num_envs, game.actions.len());
-                    group.bench_function(format!("{}/{obs}/{num_envs}_envs/{threads}_threads", game.name), |b| {
-                        b.iter(|| env.step(actions.next_batch()).expect("valid actions"))
-                    });
-                }
-            }
-        }
+        common::one_and_two_threads(&mut group, num_envs);
     }
     group.finish();
 }

@@ -1,6 +1,8 @@
 //! Env-step throughput: every game and observation kind, 256 envs on one thread, and the
 //! VecEnv's scaling from 1 to 2 threads at 64 and at 256 envs. Throughput is in env-steps.
 
+mod common;
+
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use ludica_benches::{RandomActions, vec_env};
 use ludica_envs::ObsKind;
@@ -26,18 +28,7 @@ fn step_one_thread(c: &mut Criterion) {
 fn thread_scaling(c: &mut Criterion) {
     let mut group = c.benchmark_group("step_scaling");
     for num_envs in [64, NUM_ENVS] {
-        group.throughput(Throughput::Elements(num_envs as u64));
-        for game in GAMES {
-            for obs in [ObsKind::Symbolic, ObsKind::Rgb] {
-                for threads in [1, 2] {
-                    let mut env = vec_env(game.name, num_envs, threads, obs);
-                    let mut actions = RandomActions::new(num_envs, game.actions.len());
-                    group.bench_function(format!("{}/{obs}/{num_envs}_envs/{threads}_threads", game.name), |b| {
-                        b.iter(|| env.step(actions.next_batch()).expect("valid actions"))
-                    });
-                }
-            }
-        }
+        common::one_and_two_threads(&mut group, num_envs);
     }
     group.finish();
 }

@@ -474,6 +474,18 @@ struct Outputs {
 }
 
 impl Outputs {
+    /// Zeroed buffers for `n` envs (`final_obs` only in same-step mode).
+    fn new(n: usize, obs_len: usize, autoreset: AutoReset) -> Outputs {
+        Outputs {
+            obs: vec![0; n * obs_len],
+            final_obs: vec![0; if autoreset == AutoReset::SameStep { n * obs_len } else { 0 }],
+            reward: vec![0.0; n],
+            terminated: vec![false; n],
+            truncated: vec![false; n],
+            info: vec![StepInfo::default(); n],
+        }
+    }
+
     fn out(&mut self) -> ShardOut<'_> {
         ShardOut {
             obs: &mut self.obs,
@@ -530,14 +542,7 @@ impl VecEnv {
         let mut env = VecEnv {
             game,
             shards: Shards { list, starts, threads: Threads::new(threads)? },
-            own: Outputs {
-                obs: vec![0; n * obs_len],
-                final_obs: vec![0; if config.autoreset == AutoReset::SameStep { n * obs_len } else { 0 }],
-                reward: vec![0.0; n],
-                terminated: vec![false; n],
-                truncated: vec![false; n],
-                info: vec![StepInfo::default(); n],
-            },
+            own: Outputs::new(n, obs_len, config.autoreset),
             spoiled: OnceLock::new(),
             config,
         };
@@ -811,39 +816,8 @@ mod tests {
     use rand::RngExt;
 
     /// Caller-owned buffers for `env`, as the Python bridge allocates them.
-    struct Owned {
-        obs: Vec<u8>,
-        final_obs: Vec<u8>,
-        reward: Vec<f32>,
-        terminated: Vec<bool>,
-        truncated: Vec<bool>,
-        info: Vec<StepInfo>,
-    }
-
-    impl Owned {
-        fn for_env(env: &VecEnv) -> Owned {
-            let n = env.num_envs();
-            let same_step = env.config().autoreset == AutoReset::SameStep;
-            Owned {
-                obs: vec![0; n * env.obs_len()],
-                final_obs: vec![0; if same_step { n * env.obs_len() } else { 0 }],
-                reward: vec![0.0; n],
-                terminated: vec![false; n],
-                truncated: vec![false; n],
-                info: vec![StepInfo::default(); n],
-            }
-        }
-
-        fn out(&mut self) -> ShardOut<'_> {
-            ShardOut {
-                obs: &mut self.obs,
-                final_obs: &mut self.final_obs,
-                reward: &mut self.reward,
-                terminated: &mut self.terminated,
-                truncated: &mut self.truncated,
-                info: &mut self.info,
-            }
-        }
+    fn owned(env: &VecEnv) -> Outputs {
+        Outputs::new(env.num_envs(), env.obs_len(), env.config().autoreset)
     }
 
     fn config(autoreset: AutoReset) -> VecEnvConfig {
@@ -855,7 +829,7 @@ mod tests {
         for autoreset in [AutoReset::NextStep, AutoReset::SameStep] {
             let mut own = VecEnv::new(config(autoreset)).unwrap();
             let mut into = VecEnv::new(config(autoreset)).unwrap();
-            let mut out = Owned::for_env(&into);
+            let mut out = owned(&into);
             let len = own.obs_len();
             own.reset(Some(8)).unwrap();
             into.reset_into(Some(8), out.out()).unwrap();
@@ -886,7 +860,7 @@ mod tests {
     #[test]
     fn wrong_output_lengths_and_actions_are_refused_before_anything_moves() {
         let mut env = VecEnv::new(config(AutoReset::SameStep)).unwrap();
-        let mut out = Owned::for_env(&env);
+        let mut out = owned(&env);
         env.step_into(&[1; 6], out.out()).unwrap();
         let before = out.obs.clone();
         out.reward.pop();
@@ -917,5 +891,70 @@ mod tests {
         assert_eq!(shards(32, 4, 0), 2);
         assert_eq!(shards(6, 1, 4), 4, "asked for");
         assert_eq!(shards(6, 2, 50), 6, "capped at one env per shard");
+    }
+
+    #[test]
+    fn a_panic_in_a_game_system_fails_that_step_naming_game_and_envs_and_every_later_call() {
+        // Small symbolic batches step on the caller's thread; 192 rgb envs also on the pool (a
+        // VecEnv tries both ways, and keeps spreading while that is faster).
+        for (threads, num_envs, obs) in [(1, 16, ObsKind::Symbolic), (2, 16, ObsKind::Symbolic), (2, 192, ObsKind::Rgb)]
+        {
+            let cfg = VecEnvConfig {
+                game: "chaser".into(),
+                num_envs,
+                num_threads: threads,
+                num_shards: 4,
+                obs,
+                ..Default::default()
+            };
+            let mut env = VecEnv::new(cfg).unwrap();
+            let actions = vec![0; num_envs];
+            let quarter = num_envs / 4;
+            for _ in 0..3 {
+                env.step(&actions).unwrap();
+            }
+            let state = env.save_state(0).unwrap();
+            let level = env.level(0).unwrap();
+            let mut buffers = owned(&env);
+            env.inject_panic(quarter + 1).unwrap();
+            let err = env.step(&actions).unwrap_err();
+            let envs = format!("envs {quarter}..{}", 2 * quarter);
+            assert_eq!(
+                err,
+                VecEnvError::Panicked {
+                    game: "chaser",
+                    envs: envs.clone(),
+                    message: "a panic injected by a test".into()
+                },
+                "{threads} threads, {num_envs} envs"
+            );
+            let text = err.to_string();
+            assert!(
+                text.starts_with(&format!("internal error in chaser ({envs}): a panic injected by a test")),
+                "{text}"
+            );
+            assert!(text.contains("unusable"), "{text}");
+
+            let later = [
+                env.step(&actions).unwrap_err(),
+                env.step_into(&actions, buffers.out()).unwrap_err(),
+                env.reset(None).unwrap_err(),
+                env.reset_into(Some(1), buffers.out()).unwrap_err(),
+                env.reset_env_to_seed(0, 7).unwrap_err(),
+                env.reset_env_to_level(0, level.clone()).unwrap_err(),
+                env.load_state(0, &state).unwrap_err(),
+                env.level(0).unwrap_err(),
+                env.render(0).unwrap_err(),
+                env.save_state(0).unwrap_err(),
+            ];
+            for err in later {
+                assert_eq!(err, VecEnvError::Unusable(text.clone()));
+                assert!(
+                    err.to_string()
+                        .starts_with("this VecEnv is unusable after an internal error (internal error in chaser")
+                );
+            }
+            assert!(buffers.obs.iter().all(|&b| b == 0), "a refused call writes nothing");
+        }
     }
 }
