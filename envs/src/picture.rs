@@ -7,7 +7,7 @@ use ludica_procgen::Level;
 
 use crate::core::components::EnvId;
 use crate::core::render::{Background, draw_sprite};
-use crate::core::shard::visit_sprites;
+use crate::core::sprites::Sprites;
 use crate::core::table::EnvTable;
 use crate::game::{GameDef, Spawner};
 
@@ -74,7 +74,7 @@ pub fn level_picture(game: &GameDef, level: &Level, px_per_tile: usize) -> Pictu
     let mut spawner = Spawner::new(&mut world, EnvId(0), Vec::new());
     (game.spawn)(level, &mut spawner);
     let entities = spawner.finish();
-    visit_sprites(&world, &entities, |s| {
+    Sprites::new(&mut world).visit(&world, &entities, |s| {
         let at = (s.pos.x * scale, s.pos.y * scale);
         let half = (s.body.half_w * scale, s.body.half_h * scale);
         draw_sprite(&mut pixels, width, &s.look(&game.style), at, half, s.mirrored);

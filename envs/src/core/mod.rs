@@ -12,6 +12,7 @@ pub mod pool;
 pub mod render;
 pub mod shard;
 pub mod shooting;
+pub(crate) mod sprites;
 pub mod state;
 pub mod steer;
 pub mod symbolic;

@@ -10,8 +10,9 @@ use bevy_ecs::world::World;
 use ludica_procgen::seeds::{Stream, stream};
 use ludica_procgen::{Level, Tile};
 
-use super::components::{Body, EnvId, Kind, Live, Player, Position, Status, Velocity};
-use super::render::{Background, RGB_LEN, Sprite, Style, draw_sprite};
+use super::components::{Body, EnvId, Player, Position, Status, Velocity};
+use super::render::{Background, RGB_LEN, draw_sprite};
+use super::sprites::Sprites;
 use super::state::{EnvState, StateRegistry};
 use super::symbolic::{cell_of, entity_id, grid_origin, paint_tiles};
 use super::table::{EnvTable, Outcome, PlayerView};
@@ -25,49 +26,6 @@ const CACHED_LEVEL_SETS: u64 = 1_000;
 /// At most this many levels are kept per shard (snapshots loaded from other level sets could
 /// otherwise grow the cache without bound).
 const CACHED_LEVELS: usize = 4_096;
-
-/// A drawable entity as observations see it.
-pub(crate) struct SpriteAt {
-    pub pos: Position,
-    pub body: Body,
-    pub kind: Kind,
-    /// Drawn facing left (it moves left).
-    pub mirrored: bool,
-}
-
-impl SpriteAt {
-    /// Its sprite in `style`.
-    pub fn look(&self, style: &Style) -> Sprite {
-        (style.sprite)(self.kind.0, self.kind.1)
-    }
-}
-
-/// Visits the drawable live entities among `entities` in spawn order, the player last so that
-/// it is always on top. Shared by observations and level pictures.
-pub(crate) fn visit_sprites(world: &World, entities: &[Entity], mut visit: impl FnMut(SpriteAt)) {
-    let mut player = None;
-    for &e in entities {
-        let entity = world.entity(e);
-        let (Some(pos), Some(body), Some(kind)) =
-            (entity.get::<Position>(), entity.get::<Body>(), entity.get::<Kind>())
-        else {
-            continue;
-        };
-        if entity.get::<Live>().is_some_and(|l| !l.0) {
-            continue;
-        }
-        let mirrored = entity.get::<Velocity>().is_some_and(|v| v.x < 0.0);
-        let sprite = SpriteAt { pos: *pos, body: *body, kind: *kind, mirrored };
-        if entity.contains::<Player>() {
-            player = Some(sprite);
-        } else {
-            visit(sprite);
-        }
-    }
-    if let Some(sprite) = player {
-        visit(sprite);
-    }
-}
 
 /// The label of every shard's step schedule.
 #[derive(ScheduleLabel, Clone, Debug, PartialEq, Eq, Hash)]
@@ -97,6 +55,7 @@ pub struct Shard {
     autoreset: AutoReset,
     world: World,
     schedule: Schedule,
+    sprites: Sprites,
     registry: StateRegistry,
     pickers: Vec<LevelPicker>,
     /// Levels already generated for finite level sets (Procgen's `num_levels`), by seed and
@@ -129,12 +88,14 @@ impl Shard {
         (game.systems)(&mut schedule);
         let mut registry = StateRegistry::default();
         (game.saved_components)(&mut registry);
+        let sprites = Sprites::new(&mut world);
         Shard {
             game,
             obs,
             autoreset,
             world,
             schedule,
+            sprites,
             registry,
             pickers: (0..n as u64).map(|i| LevelPicker::new(spec, seed, first_env + i)).collect(),
             level_cache: BTreeMap::new(),
@@ -210,6 +171,7 @@ impl Shard {
         self.returns[i] = 0.0;
         self.reset_pending[i] = false;
         self.forget_despawned();
+        self.sprites.refresh(&self.world);
     }
 
     /// Drops the World's record of despawned entities' components. A standalone World keeps
@@ -256,6 +218,7 @@ impl Shard {
             table.bonus.fill(0.0);
         }
         self.schedule.run(&mut self.world);
+        self.sprites.refresh(&self.world);
         self.redraw_changed_tiles();
 
         let obs_len = self.game.obs_len(self.obs);
@@ -348,7 +311,7 @@ impl Shard {
                     View::Fit { .. } => grid.copy_from_slice(&self.fitted_grids[i]),
                     View::Follow { .. } => paint_tiles(level, view, origin, grid),
                 }
-                visit_sprites(&self.world, &table.entities[i], |s| {
+                self.sprites.visit(&self.world, &table.entities[i], |s| {
                     if let Some(cell) = cell_of(side, origin, s.pos.x, s.pos.y) {
                         grid[cell] = entity_id(s.kind.0, s.kind.1);
                     }
@@ -374,7 +337,7 @@ impl Shard {
             View::Fit { .. } => origin,
             View::Follow { .. } => (ox, oy),
         };
-        visit_sprites(&self.world, entities, |s| {
+        self.sprites.visit(&self.world, entities, |s| {
             let at = ((s.pos.x - origin.0) * scale, (s.pos.y - origin.1) * scale);
             draw_sprite(out, OBS_SIDE, &s.look(style), at, (s.body.half_w * scale, s.body.half_h * scale), s.mirrored);
         });
@@ -436,5 +399,6 @@ impl Shard {
         self.reset_pending[i] = state.reset_pending;
         self.pickers[i] = state.picker.clone();
         self.forget_despawned();
+        self.sprites.refresh(&self.world);
     }
 }
