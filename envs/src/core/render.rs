@@ -225,6 +225,7 @@ impl Background {
 }
 
 /// Whether (`u`, `v`) in [-1, 1]² lies inside `shape`, and if so whether on its accent.
+#[inline(always)]
 fn shape_at(shape: Shape, u: f32, v: f32) -> Option<bool> {
     let r2 = u * u + v * v;
     match shape {
@@ -268,19 +269,61 @@ fn shape_at(shape: Shape, u: f32, v: f32) -> Option<bool> {
 /// pixel).
 pub fn draw_sprite(out: &mut [u8], width: usize, sprite: &Sprite, at: (f32, f32), half: (f32, f32), mirrored: bool) {
     let ((cx, cy), (hw, hh)) = (at, half);
-    let flip = if mirrored { -1.0 } else { 1.0 };
     let height = out.len() / (3 * width);
-    let x0 = (cx - hw).round().clamp(0.0, width as f32) as usize;
-    let x1 = (cx + hw).round().clamp(0.0, width as f32) as usize;
-    let y0 = (cy - hh).round().clamp(0.0, height as f32) as usize;
-    let y1 = (cy + hh).round().clamp(0.0, height as f32) as usize;
-    for py in y0..y1 {
-        let v = (py as f32 + 0.5 - cy) / hh;
-        for px in x0..x1 {
-            let u = flip * (px as f32 + 0.5 - cx) / hw;
-            if let Some(accent) = shape_at(sprite.shape, u, v) {
-                let at = (py * width + px) * 3;
-                out[at..at + 3].copy_from_slice(if accent { &sprite.accent } else { &sprite.color });
+    let area = SpriteArea {
+        centre: (cx, cy),
+        half: (hw, hh),
+        flip: if mirrored { -1.0 } else { 1.0 },
+        xs: (cx - hw).round().clamp(0.0, width as f32) as usize..(cx + hw).round().clamp(0.0, width as f32) as usize,
+        ys: (cy - hh).round().clamp(0.0, height as f32) as usize..(cy + hh).round().clamp(0.0, height as f32) as usize,
+    };
+    // One loop per shape, so that each shape's test is inlined into it and its row terms are
+    // computed once a row.
+    let colours = (sprite.color, sprite.accent);
+    match sprite.shape {
+        Shape::Block => fill(out, width, colours, &area, |u, v| shape_at(Shape::Block, u, v)),
+        Shape::Disc => fill(out, width, colours, &area, |u, v| shape_at(Shape::Disc, u, v)),
+        Shape::Diamond => fill(out, width, colours, &area, |u, v| shape_at(Shape::Diamond, u, v)),
+        Shape::Saw => fill(out, width, colours, &area, |u, v| shape_at(Shape::Saw, u, v)),
+        Shape::Critter => fill(out, width, colours, &area, |u, v| shape_at(Shape::Critter, u, v)),
+        Shape::Fish => fill(out, width, colours, &area, |u, v| shape_at(Shape::Fish, u, v)),
+        Shape::Ship => fill(out, width, colours, &area, |u, v| shape_at(Shape::Ship, u, v)),
+        Shape::Key => fill(out, width, colours, &area, |u, v| shape_at(Shape::Key, u, v)),
+        Shape::Star => fill(out, width, colours, &area, |u, v| shape_at(Shape::Star, u, v)),
+        Shape::Ring => fill(out, width, colours, &area, |u, v| shape_at(Shape::Ring, u, v)),
+    }
+}
+
+/// Where a sprite is drawn: its centre and half extents in pixels, -1 to mirror it, and the
+/// pixel columns and rows it covers inside the image.
+struct SpriteArea {
+    centre: (f32, f32),
+    half: (f32, f32),
+    flip: f32,
+    xs: std::ops::Range<usize>,
+    ys: std::ops::Range<usize>,
+}
+
+/// Paints the pixels of `area` that `inside` puts in the shape with the main or accent colour
+/// of `colours`. Each column's shape coordinate is computed once, not once a pixel.
+#[inline(always)]
+fn fill(out: &mut [u8], width: usize, colours: (Rgb, Rgb), area: &SpriteArea, inside: impl Fn(f32, f32) -> Option<bool>) {
+    const COLUMNS: usize = 64;
+    let ((cx, cy), (hw, hh)) = (area.centre, area.half);
+    let mut us = [0.0f32; COLUMNS];
+    for first in area.xs.clone().step_by(COLUMNS) {
+        let last = (first + COLUMNS).min(area.xs.end);
+        let us = &mut us[..last - first];
+        for (u, px) in us.iter_mut().zip(first..last) {
+            *u = area.flip * (px as f32 + 0.5 - cx) / hw;
+        }
+        for py in area.ys.clone() {
+            let v = (py as f32 + 0.5 - cy) / hh;
+            let row = &mut out[(py * width + first) * 3..(py * width + last) * 3];
+            for (pixel, &u) in row.chunks_exact_mut(3).zip(us.iter()) {
+                if let Some(accent) = inside(u, v) {
+                    pixel.copy_from_slice(if accent { &colours.1 } else { &colours.0 });
+                }
             }
         }
     }
