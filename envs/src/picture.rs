@@ -74,7 +74,9 @@ pub fn level_picture(game: &GameDef, level: &Level, px_per_tile: usize) -> Pictu
     let mut spawner = Spawner::new(&mut world, EnvId(0), Vec::new());
     (game.spawn)(level, &mut spawner);
     let entities = spawner.finish();
-    Sprites::new(&mut world).visit(&world, &entities, |s| {
+    let mut sprites = Sprites::new(&mut world, 1);
+    sprites.gather_env(&world, 0, &entities);
+    sprites.visit(0, |s| {
         let at = (s.pos.x * scale, s.pos.y * scale);
         let half = (s.body.half_w * scale, s.body.half_h * scale);
         draw_sprite(&mut pixels, width, &s.look(&game.style), at, half, s.mirrored);

@@ -88,7 +88,7 @@ impl Shard {
         (game.systems)(&mut schedule);
         let mut registry = StateRegistry::default();
         (game.saved_components)(&mut registry);
-        let sprites = Sprites::new(&mut world);
+        let sprites = Sprites::new(&mut world, n);
         Shard {
             game,
             obs,
@@ -161,6 +161,7 @@ impl Shard {
             (ObsKind::Symbolic, View::Follow { .. }) => {}
         }
         let player = self.player_view(&spawned);
+        self.sprites.gather_env(&self.world, i, &spawned);
         let mut table = self.world.resource_mut::<EnvTable>();
         table.rng[i] = stream(level.seed, Stream::Behaviour);
         table.changed_tiles[i].clear();
@@ -171,7 +172,6 @@ impl Shard {
         self.returns[i] = 0.0;
         self.reset_pending[i] = false;
         self.forget_despawned();
-        self.sprites.refresh(&self.world);
     }
 
     /// Drops the World's record of despawned entities' components. A standalone World keeps
@@ -218,7 +218,7 @@ impl Shard {
             table.bonus.fill(0.0);
         }
         self.schedule.run(&mut self.world);
-        self.sprites.refresh(&self.world);
+        self.sprites.gather(&self.world);
         self.redraw_changed_tiles();
 
         let obs_len = self.game.obs_len(self.obs);
@@ -302,7 +302,7 @@ impl Shard {
         let view = self.game.view;
         let origin = view.origin(level, &table.players[i]);
         match self.obs {
-            ObsKind::Rgb => self.draw_rgb(i, &self.backgrounds[i], origin, &table.entities[i], out),
+            ObsKind::Rgb => self.draw_rgb(i, &self.backgrounds[i], origin, out),
             ObsKind::Symbolic => {
                 let side = view.grid_side();
                 let (grid, scalars) = out.split_at_mut(side * side);
@@ -311,7 +311,7 @@ impl Shard {
                     View::Fit { .. } => grid.copy_from_slice(&self.fitted_grids[i]),
                     View::Follow { .. } => paint_tiles(level, view, origin, grid),
                 }
-                self.sprites.visit(&self.world, &table.entities[i], |s| {
+                self.sprites.visit(i, |s| {
                     if let Some(cell) = cell_of(side, origin, s.pos.x, s.pos.y) {
                         grid[cell] = entity_id(s.kind.0, s.kind.1);
                     }
@@ -323,7 +323,7 @@ impl Shard {
         }
     }
 
-    fn draw_rgb(&self, i: usize, background: &Background, origin: (f32, f32), entities: &[Entity], out: &mut [u8]) {
+    fn draw_rgb(&self, i: usize, background: &Background, origin: (f32, f32), out: &mut [u8]) {
         let style = &self.game.style;
         let scale = self.game.view.scale();
         let outside = (style.tile)(Tile::Wall, self.themes[i], 0.5, 0.5);
@@ -337,7 +337,7 @@ impl Shard {
             View::Fit { .. } => origin,
             View::Follow { .. } => (ox, oy),
         };
-        self.sprites.visit(&self.world, entities, |s| {
+        self.sprites.visit(i, |s| {
             let at = ((s.pos.x - origin.0) * scale, (s.pos.y - origin.1) * scale);
             draw_sprite(out, OBS_SIDE, &s.look(style), at, (s.body.half_w * scale, s.body.half_h * scale), s.mirrored);
         });
@@ -354,7 +354,7 @@ impl Shard {
                 let mut background = Background::default();
                 background.paint(level, self.game.view, &self.game.style, self.themes[i]);
                 let origin = self.game.view.origin(level, &table.players[i]);
-                self.draw_rgb(i, &background, origin, &table.entities[i], &mut out);
+                self.draw_rgb(i, &background, origin, &mut out);
             }
         }
         out
@@ -390,6 +390,7 @@ impl Shard {
             self.registry.restore(&mut entity, parts);
             restored.push(entity.id());
         }
+        self.sprites.gather_env(&self.world, i, &restored);
         let mut table = self.world.resource_mut::<EnvTable>();
         table.entities[i] = restored;
         table.rng[i] = state.rng.clone();
@@ -399,6 +400,5 @@ impl Shard {
         self.reset_pending[i] = state.reset_pending;
         self.pickers[i] = state.picker.clone();
         self.forget_despawned();
-        self.sprites.refresh(&self.world);
     }
 }
