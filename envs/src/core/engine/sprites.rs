@@ -23,7 +23,7 @@ pub(crate) struct SpriteAt {
 impl SpriteAt {
     /// Its sprite in `style`.
     pub fn look(&self, style: &Style) -> Sprite {
-        (style.sprite)(self.kind.0, self.kind.1)
+        (style.sprite)(self.kind.kind, self.kind.variant)
     }
 }
 
