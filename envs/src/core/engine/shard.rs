@@ -176,6 +176,17 @@ impl Shard {
         self.returns[i] = 0.0;
         self.reset_pending[i] = false;
         self.forget_despawned();
+        self.cover_window(i);
+    }
+
+    /// Makes sure env `i`'s background holds the window it shows now (rgb, following views).
+    fn cover_window(&mut self, i: usize) {
+        if self.obs == ObsKind::Rgb {
+            let table = self.world.resource::<EnvTable>();
+            let (level, player) = (&table.levels[i], &table.players[i]);
+            let window = self.game.view.window(level, player);
+            self.backgrounds[i].cover(level, &self.game.style, self.themes[i], window);
+        }
     }
 
     /// Drops the World's record of despawned entities' components. A standalone World keeps
@@ -223,6 +234,9 @@ impl Shard {
         }
         self.schedule.run(&mut self.world);
         self.sprites.gather(&self.world);
+        for i in 0..self.len() {
+            self.cover_window(i);
+        }
         self.redraw_changed_tiles();
 
         let obs_len = self.game.obs_len(self.obs);
@@ -306,7 +320,7 @@ impl Shard {
         let view = self.game.view;
         let origin = view.origin(level, &table.players[i]);
         match self.obs {
-            ObsKind::Rgb => self.draw_rgb(i, &self.backgrounds[i], origin, out),
+            ObsKind::Rgb => self.draw_rgb(i, &self.backgrounds[i], out),
             ObsKind::Symbolic => {
                 let side = view.grid_side();
                 let (grid, scalars) = out.split_at_mut(side * side);
@@ -327,14 +341,13 @@ impl Shard {
         }
     }
 
-    fn draw_rgb(&self, i: usize, background: &Background, origin: (f32, f32), out: &mut [u8]) {
+    fn draw_rgb(&self, i: usize, background: &Background, out: &mut [u8]) {
         let style = &self.game.style;
         let scale = self.game.view.scale();
         let outside = (style.tile)(Tile::Wall, self.themes[i], 0.5, 0.5);
-        let (x0, y0) = match self.game.view {
-            View::Fit { .. } => (0, 0),
-            View::Follow { .. } => ((origin.0 * scale).round() as i32, (origin.1 * scale).round() as i32),
-        };
+        let table = self.world.resource::<EnvTable>();
+        let origin = self.game.view.origin(&table.levels[i], &table.players[i]);
+        let (x0, y0) = self.game.view.window(&table.levels[i], &table.players[i]);
         background.copy_window(x0, y0, outside, out);
         let (ox, oy) = (x0 as f32 / scale, y0 as f32 / scale);
         let origin = match self.game.view {
@@ -357,8 +370,9 @@ impl Shard {
                 let level = &table.levels[i];
                 let mut background = Background::default();
                 background.paint(level, self.game.view, &self.game.style, self.themes[i]);
-                let origin = self.game.view.origin(level, &table.players[i]);
-                self.draw_rgb(i, &background, origin, &mut out);
+                let window = self.game.view.window(level, &table.players[i]);
+                background.cover(level, &self.game.style, self.themes[i], window);
+                self.draw_rgb(i, &background, &mut out);
             }
         }
         out
@@ -404,5 +418,6 @@ impl Shard {
         self.reset_pending[i] = state.reset_pending;
         self.pickers[i] = state.picker.clone();
         self.forget_despawned();
+        self.cover_window(i);
     }
 }
