@@ -126,7 +126,13 @@ impl Background {
         };
         let ((x, w), (y, h)) = (tiles(window.0, level.width), tiles(window.1, level.height));
         let size = (w * k as usize, h * k as usize);
-        self.paint_area(level, (x as f32, y as f32), self.scale, size, style, theme);
+        if self.patches.len() == Tile::ALL.len() * size_of::<Rgb>() * (k * k) as usize {
+            // The level's patches, painted by `paint`, serve every repaint.
+            (self.width, self.height, self.origin) = (size.0, size.1, (x as f32, y as f32));
+            self.place_patches(level, (x, y), k as usize);
+        } else {
+            self.paint_area(level, (x as f32, y as f32), self.scale, size, style, theme);
+        }
     }
 
     /// The pixel (of the level, for a following view) at the painted area's top-left.
@@ -200,7 +206,6 @@ impl Background {
     /// The fast painter for whole-pixel tiles (`k` pixels a side) at whole-tile origins: paints
     /// each tile kind once, then copies those patches. Same pixels as `paint_by_pixels`.
     fn paint_by_tiles(&mut self, level: &Level, origin: (i32, i32), k: usize, style: &Style, theme: u8) {
-        let patch_len = k * k * 3;
         self.patches.clear();
         for tile in Tile::ALL {
             for py in 0..k {
@@ -210,6 +215,12 @@ impl Background {
                 }
             }
         }
+        self.place_patches(level, origin, k);
+    }
+
+    /// Fills the area with the painted patches (`k` pixels a side) of the tiles from `origin` on.
+    fn place_patches(&mut self, level: &Level, origin: (i32, i32), k: usize) {
+        let patch_len = k * k * 3;
         let w = self.width;
         self.pixels.resize(w * self.height * 3, 0);
         for ty in 0..self.height / k {
@@ -314,6 +325,9 @@ fn shape_at(shape: Shape, u: f32, v: f32) -> Option<bool> {
 pub fn draw_sprite(out: &mut [u8], width: usize, sprite: &Sprite, at: (f32, f32), half: (f32, f32), mirrored: bool) {
     let ((cx, cy), (hw, hh)) = (at, half);
     let height = out.len() / (3 * width);
+    if cx + hw < 0.0 || cy + hh < 0.0 || cx - hw > width as f32 || cy - hh > height as f32 {
+        return; // wholly outside: its rounded box below would be empty
+    }
     let area = SpriteArea {
         centre: (cx, cy),
         half: (hw, hh),
