@@ -69,6 +69,10 @@ impl Style {
     }
 }
 
+/// Bytes copied at once when a window row is copied whole (a row is a whole number of them).
+const ROW_BLOCK: usize = 64;
+const _: () = assert!((OBS_SIDE * 3) % ROW_BLOCK == 0);
+
 /// An env's pre-painted background: the fitted frame, or, for a view following the player,
 /// the level's tiles around the window at the view's scale ([`Background::cover`]).
 #[derive(Clone, Debug, Default)]
@@ -255,6 +259,14 @@ impl Background {
                 continue;
             }
             let src = (y as usize * self.width + x_first as usize) * 3..(y as usize * self.width + x_last as usize) * 3;
+            if src.len() == row_bytes {
+                // A whole row: copied in fixed-size blocks, which compile to a few vector moves
+                // where a short copy of unknown length is a call.
+                let (dst_blocks, _) = out_row.as_chunks_mut::<ROW_BLOCK>();
+                let (src_blocks, _) = self.pixels[src].as_chunks::<ROW_BLOCK>();
+                dst_blocks.iter_mut().zip(src_blocks).for_each(|(d, s)| *d = *s);
+                continue;
+            }
             let dst_start = (x_first - x0) as usize * 3;
             out_row[..dst_start].chunks_exact_mut(3).for_each(|p| p.copy_from_slice(&outside));
             let dst_end = dst_start + src.len();
