@@ -377,7 +377,13 @@ struct SpriteArea {
 /// Paints the pixels of `area` that `inside` puts in the shape with the main or accent colour
 /// of `colours`. Each column's shape coordinate is computed once, not once a pixel.
 #[inline(always)]
-fn fill(out: &mut [u8], width: usize, colours: (Rgb, Rgb), area: &SpriteArea, inside: impl Fn(f32, f32) -> Option<bool>) {
+fn fill(
+    out: &mut [u8],
+    width: usize,
+    colours: (Rgb, Rgb),
+    area: &SpriteArea,
+    inside: impl Fn(f32, f32) -> Option<bool>,
+) {
     const COLUMNS: usize = 64;
     let ((cx, cy), (hw, hh)) = (area.centre, area.half);
     let mut us = [0.0f32; COLUMNS];

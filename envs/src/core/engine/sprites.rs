@@ -28,14 +28,8 @@ impl SpriteAt {
 }
 
 /// The components a sprite is drawn from; entities lacking position, body or kind are not drawn.
-type Drawable = (
-    &'static Position,
-    &'static Body,
-    &'static Kind,
-    Option<&'static Live>,
-    Option<&'static Velocity>,
-    Has<Player>,
-);
+type Drawable =
+    (&'static Position, &'static Body, &'static Kind, Option<&'static Live>, Option<&'static Velocity>, Has<Player>);
 
 /// A live drawable entity, and whether it is the player.
 type Slot = Option<(SpriteAt, bool)>;
@@ -100,7 +94,9 @@ impl Sprites {
 }
 
 /// The slot of a drawable: empty when it is out of play.
-fn sprite((pos, body, kind, live, vel, is_player): (&Position, &Body, &Kind, Option<&Live>, Option<&Velocity>, bool)) -> Slot {
+fn sprite(
+    (pos, body, kind, live, vel, is_player): (&Position, &Body, &Kind, Option<&Live>, Option<&Velocity>, bool),
+) -> Slot {
     if live.is_some_and(|l| !l.0) {
         return None;
     }
