@@ -71,7 +71,7 @@ impl Style {
 
 /// Bytes copied at once when a window row is copied whole (a row is a whole number of them).
 const ROW_BLOCK: usize = 64;
-const _: () = assert!((OBS_SIDE * 3) % ROW_BLOCK == 0);
+const _: () = assert!((OBS_SIDE * 3).is_multiple_of(ROW_BLOCK));
 
 /// An env's pre-painted background: the fitted frame, or, for a view following the player,
 /// the level's tiles around the window at the view's scale ([`Background::cover`]).

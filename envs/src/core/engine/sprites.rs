@@ -68,7 +68,9 @@ impl Sprites {
         }
     }
 
-    /// Gathers every env's sprites in one pass over the World.
+    /// Gathers every env's sprites in one pass over the World. Every entity must have come
+    /// through [`Sprites::gather_env`]: entities are only spawned when an env (re)starts
+    /// (pools stand in for mid-episode spawns, `mechanics::entity_pool`).
     pub fn gather(&mut self, world: &World) {
         self.drawables.update_archetypes(world);
         for (e, env, drawable) in self.drawables.iter_manual(world) {
