@@ -8,8 +8,8 @@ use ludica_procgen::Level;
 use crate::core::engine::components::EnvId;
 use crate::core::engine::game::GameDef;
 use crate::core::engine::render::{Background, draw_sprite};
-use crate::core::engine::shard::visit_sprites;
 use crate::core::engine::spawner::Spawner;
+use crate::core::engine::sprites::Sprites;
 use crate::core::engine::table::EnvTable;
 
 /// An rgb image, row-major, 3 bytes a pixel.
@@ -75,7 +75,9 @@ pub fn level_picture(game: &GameDef, level: &Level, px_per_tile: usize) -> Pictu
     let mut spawner = Spawner::new(&mut world, EnvId(0), Vec::new());
     (game.spawn)(level, &mut spawner);
     let entities = spawner.finish();
-    visit_sprites(&world, &entities, |s| {
+    let mut sprites = Sprites::new(&mut world, 1);
+    sprites.gather_env(&world, 0, &entities);
+    sprites.visit(0, |s| {
         let at = (s.pos.x * scale, s.pos.y * scale);
         let half = (s.body.half_w * scale, s.body.half_h * scale);
         draw_sprite(&mut pixels, width, &s.look(&game.style), at, half, s.mirrored);

@@ -10,6 +10,7 @@ pub mod level_distribution;
 pub mod render;
 pub mod shard;
 pub mod spawner;
+pub(crate) mod sprites;
 pub mod state;
 pub mod step;
 pub mod symbolic;

@@ -1,6 +1,8 @@
 //! The software rasterizer behind `rgb` observations: each env's static background is painted
 //! once per level (tiles, per-level colour theme), and every step copies it and draws the
-//! entities' procedurally shaped sprites on top, in spawn order.
+//! entities' procedurally shaped sprites on top, in spawn order. A view following the player
+//! keeps only the part of the level around its window painted (repainted when the window
+//! leaves it), so that the backgrounds of many envs stay small enough to remain in cache.
 
 use ludica_procgen::{Level, SpawnKind, Tile};
 
@@ -67,7 +69,12 @@ impl Style {
     }
 }
 
-/// An env's pre-painted background: the fitted frame, or the whole level at the view's scale.
+/// Bytes copied at once when a window row is copied whole (a row is a whole number of them).
+const ROW_BLOCK: usize = 64;
+const _: () = assert!((OBS_SIDE * 3).is_multiple_of(ROW_BLOCK));
+
+/// An env's pre-painted background: the fitted frame, or, for a view following the player,
+/// the level's tiles around the window at the view's scale ([`Background::cover`]).
 #[derive(Clone, Debug, Default)]
 pub struct Background {
     pixels: Vec<u8>,
@@ -78,21 +85,65 @@ pub struct Background {
     scale: f32,
     /// One painted tile per tile kind, reused between paints.
     patches: Vec<u8>,
+    /// For a following view, the level's size in pixels (windows are placed in it); `None`
+    /// when the painted area is the whole picture.
+    follow: Option<(usize, usize)>,
 }
 
 impl Background {
-    /// Paints `level` as `view` frames it, reusing this background's memory.
+    /// Paints `level` as `view` frames it, reusing this background's memory. A following
+    /// view paints nothing yet: [`Background::cover`] paints around each window.
     pub fn paint(&mut self, level: &Level, view: View, style: &Style, theme: u8) {
         let scale = view.scale();
         match view {
             View::Fit { .. } => {
                 let (ox, oy) = view.origin(level, &Default::default());
                 self.paint_area(level, (ox, oy), scale, (OBS_SIDE, OBS_SIDE), style, theme);
+                self.follow = None;
             }
             View::Follow { .. } => {
-                let size = (level.width * scale as usize, level.height * scale as usize);
-                self.paint_area(level, (0.0, 0.0), scale, size, style, theme);
+                let k = scale as usize;
+                self.paint_area(level, (0.0, 0.0), scale, (0, 0), style, theme);
+                self.follow = Some((level.width * k, level.height * k));
             }
+        }
+    }
+
+    /// For a following view, makes sure the painted area holds the window whose top-left is
+    /// pixel `window` of the level (as far as the level reaches); when it does not, repaints
+    /// the whole tiles around the window, half a window's width beyond it on every side.
+    pub fn cover(&mut self, level: &Level, style: &Style, theme: u8, window: (i32, i32)) {
+        let Some((level_w, level_h)) = self.follow else { return };
+        let (k, side) = (self.scale as i32, OBS_SIDE as i32);
+        let (left, top) = self.painted_corner();
+        let holds = |start: i32, extent: usize, painted_start: i32, painted_len: usize| {
+            let (first, last) = (start.max(0), (start + side).min(extent as i32));
+            first >= last || (first >= painted_start && last <= painted_start + painted_len as i32)
+        };
+        if holds(window.0, level_w, left, self.width) && holds(window.1, level_h, top, self.height) {
+            return;
+        }
+        let tiles = |start: i32, extent_tiles: usize| {
+            let first = (start - side / 2).div_euclid(k).clamp(0, extent_tiles as i32);
+            let last = (start + side + side / 2 + k - 1).div_euclid(k).clamp(first, extent_tiles as i32);
+            (first, (last - first) as usize)
+        };
+        let ((x, w), (y, h)) = (tiles(window.0, level.width), tiles(window.1, level.height));
+        let size = (w * k as usize, h * k as usize);
+        if self.patches.len() == Tile::ALL.len() * size_of::<Rgb>() * (k * k) as usize {
+            // The level's patches, painted by `paint`, serve every repaint.
+            (self.width, self.height, self.origin) = (size.0, size.1, (x as f32, y as f32));
+            self.place_patches(level, (x, y), k as usize);
+        } else {
+            self.paint_area(level, (x as f32, y as f32), self.scale, size, style, theme);
+        }
+    }
+
+    /// The pixel (of the level, for a following view) at the painted area's top-left.
+    fn painted_corner(&self) -> (i32, i32) {
+        match self.follow {
+            Some(_) => ((self.origin.0 * self.scale) as i32, (self.origin.1 * self.scale) as i32),
+            None => (0, 0),
         }
     }
 
@@ -159,7 +210,6 @@ impl Background {
     /// The fast painter for whole-pixel tiles (`k` pixels a side) at whole-tile origins: paints
     /// each tile kind once, then copies those patches. Same pixels as `paint_by_pixels`.
     fn paint_by_tiles(&mut self, level: &Level, origin: (i32, i32), k: usize, style: &Style, theme: u8) {
-        let patch_len = k * k * 3;
         self.patches.clear();
         for tile in Tile::ALL {
             for py in 0..k {
@@ -169,6 +219,12 @@ impl Background {
                 }
             }
         }
+        self.place_patches(level, origin, k);
+    }
+
+    /// Fills the area with the painted patches (`k` pixels a side) of the tiles from `origin` on.
+    fn place_patches(&mut self, level: &Level, origin: (i32, i32), k: usize) {
+        let patch_len = k * k * 3;
         let w = self.width;
         self.pixels.resize(w * self.height * 3, 0);
         for ty in 0..self.height / k {
@@ -184,8 +240,11 @@ impl Background {
     }
 
     /// Copies the `OBS_SIDE` square whose top-left is pixel (`x0`, `y0`) into `out`; pixels
-    /// outside the background take `outside`.
+    /// outside the background take `outside`. For a following view, (`x0`, `y0`) is a pixel of
+    /// the level, and the window must have been covered ([`Background::cover`]).
     pub fn copy_window(&self, x0: i32, y0: i32, outside: Rgb, out: &mut [u8]) {
+        let (left, top) = self.painted_corner();
+        let (x0, y0) = (x0 - left, y0 - top);
         if x0 == 0 && y0 == 0 && self.width == OBS_SIDE && self.height == OBS_SIDE {
             out.copy_from_slice(&self.pixels);
             return;
@@ -200,6 +259,14 @@ impl Background {
                 continue;
             }
             let src = (y as usize * self.width + x_first as usize) * 3..(y as usize * self.width + x_last as usize) * 3;
+            if src.len() == row_bytes {
+                // A whole row: copied in fixed-size blocks, which compile to a few vector moves
+                // where a short copy of unknown length is a call.
+                let (dst_blocks, _) = out_row.as_chunks_mut::<ROW_BLOCK>();
+                let (src_blocks, _) = self.pixels[src].as_chunks::<ROW_BLOCK>();
+                dst_blocks.iter_mut().zip(src_blocks).for_each(|(d, s)| *d = *s);
+                continue;
+            }
             let dst_start = (x_first - x0) as usize * 3;
             out_row[..dst_start].chunks_exact_mut(3).for_each(|p| p.copy_from_slice(&outside));
             let dst_end = dst_start + src.len();
@@ -225,6 +292,7 @@ impl Background {
 }
 
 /// Whether (`u`, `v`) in [-1, 1]² lies inside `shape`, and if so whether on its accent.
+#[inline(always)]
 fn shape_at(shape: Shape, u: f32, v: f32) -> Option<bool> {
     let r2 = u * u + v * v;
     match shape {
@@ -268,19 +336,70 @@ fn shape_at(shape: Shape, u: f32, v: f32) -> Option<bool> {
 /// pixel).
 pub fn draw_sprite(out: &mut [u8], width: usize, sprite: &Sprite, at: (f32, f32), half: (f32, f32), mirrored: bool) {
     let ((cx, cy), (hw, hh)) = (at, half);
-    let flip = if mirrored { -1.0 } else { 1.0 };
     let height = out.len() / (3 * width);
-    let x0 = (cx - hw).round().clamp(0.0, width as f32) as usize;
-    let x1 = (cx + hw).round().clamp(0.0, width as f32) as usize;
-    let y0 = (cy - hh).round().clamp(0.0, height as f32) as usize;
-    let y1 = (cy + hh).round().clamp(0.0, height as f32) as usize;
-    for py in y0..y1 {
-        let v = (py as f32 + 0.5 - cy) / hh;
-        for px in x0..x1 {
-            let u = flip * (px as f32 + 0.5 - cx) / hw;
-            if let Some(accent) = shape_at(sprite.shape, u, v) {
-                let at = (py * width + px) * 3;
-                out[at..at + 3].copy_from_slice(if accent { &sprite.accent } else { &sprite.color });
+    if cx + hw < 0.0 || cy + hh < 0.0 || cx - hw > width as f32 || cy - hh > height as f32 {
+        return; // wholly outside: its rounded box below would be empty
+    }
+    let area = SpriteArea {
+        centre: (cx, cy),
+        half: (hw, hh),
+        flip: if mirrored { -1.0 } else { 1.0 },
+        xs: (cx - hw).round().clamp(0.0, width as f32) as usize..(cx + hw).round().clamp(0.0, width as f32) as usize,
+        ys: (cy - hh).round().clamp(0.0, height as f32) as usize..(cy + hh).round().clamp(0.0, height as f32) as usize,
+    };
+    // One loop per shape, so that each shape's test is inlined into it and its row terms are
+    // computed once a row.
+    let colours = (sprite.color, sprite.accent);
+    match sprite.shape {
+        Shape::Block => fill(out, width, colours, &area, |u, v| shape_at(Shape::Block, u, v)),
+        Shape::Disc => fill(out, width, colours, &area, |u, v| shape_at(Shape::Disc, u, v)),
+        Shape::Diamond => fill(out, width, colours, &area, |u, v| shape_at(Shape::Diamond, u, v)),
+        Shape::Saw => fill(out, width, colours, &area, |u, v| shape_at(Shape::Saw, u, v)),
+        Shape::Critter => fill(out, width, colours, &area, |u, v| shape_at(Shape::Critter, u, v)),
+        Shape::Fish => fill(out, width, colours, &area, |u, v| shape_at(Shape::Fish, u, v)),
+        Shape::Ship => fill(out, width, colours, &area, |u, v| shape_at(Shape::Ship, u, v)),
+        Shape::Key => fill(out, width, colours, &area, |u, v| shape_at(Shape::Key, u, v)),
+        Shape::Star => fill(out, width, colours, &area, |u, v| shape_at(Shape::Star, u, v)),
+        Shape::Ring => fill(out, width, colours, &area, |u, v| shape_at(Shape::Ring, u, v)),
+    }
+}
+
+/// Where a sprite is drawn: its centre and half extents in pixels, -1 to mirror it, and the
+/// pixel columns and rows it covers inside the image.
+struct SpriteArea {
+    centre: (f32, f32),
+    half: (f32, f32),
+    flip: f32,
+    xs: std::ops::Range<usize>,
+    ys: std::ops::Range<usize>,
+}
+
+/// Paints the pixels of `area` that `inside` puts in the shape with the main or accent colour
+/// of `colours`. Each column's shape coordinate is computed once, not once a pixel.
+#[inline(always)]
+fn fill(
+    out: &mut [u8],
+    width: usize,
+    colours: (Rgb, Rgb),
+    area: &SpriteArea,
+    inside: impl Fn(f32, f32) -> Option<bool>,
+) {
+    const COLUMNS: usize = 64;
+    let ((cx, cy), (hw, hh)) = (area.centre, area.half);
+    let mut us = [0.0f32; COLUMNS];
+    for first in area.xs.clone().step_by(COLUMNS) {
+        let last = (first + COLUMNS).min(area.xs.end);
+        let us = &mut us[..last - first];
+        for (u, px) in us.iter_mut().zip(first..last) {
+            *u = area.flip * (px as f32 + 0.5 - cx) / hw;
+        }
+        for py in area.ys.clone() {
+            let v = (py as f32 + 0.5 - cy) / hh;
+            let row = &mut out[(py * width + first) * 3..(py * width + last) * 3];
+            for (pixel, &u) in row.chunks_exact_mut(3).zip(us.iter()) {
+                if let Some(accent) = inside(u, v) {
+                    pixel.copy_from_slice(if accent { &colours.1 } else { &colours.0 });
+                }
             }
         }
     }
@@ -356,10 +475,42 @@ mod tests {
         let level = Level::filled("t", 0, Difficulty::MIN, 32, 16, Tile::Empty);
         let mut bg = Background::default();
         bg.paint(&level, View::Follow { tiles: 16 }, &STYLE, 0);
+        bg.cover(&level, &STYLE, 0, (-4, 0));
         let mut out = vec![0u8; RGB_LEN];
         bg.copy_window(-4, 0, [7, 7, 7], &mut out);
         assert_eq!(&out[..3], &[7, 7, 7]);
         assert_eq!(&out[4 * 3..4 * 3 + 3], &[0, 0, 0]);
+    }
+
+    #[test]
+    fn a_following_view_shows_the_same_windows_as_the_whole_painted_level() {
+        let mut level = Level::filled("t", 0, Difficulty::MIN, 70, 30, Tile::Empty);
+        for (x, y, tile) in [(0, 0, Tile::Wall), (3, 5, Tile::Lava), (40, 20, Tile::Dirt), (69, 29, Tile::Wall)] {
+            level.set(x, y, tile);
+        }
+        let style = Style { themes: 2, tile: checker, sprite: red };
+        let view = View::Follow { tiles: 16 };
+        let mut whole = Background::default();
+        whole.paint_area(&level, (0.0, 0.0), 4.0, (280, 120), &style, 1);
+        let mut following = Background::default();
+        following.paint(&level, view, &style, 1);
+        // Windows walking right and down (repainting on the way), jumping back, and off the level.
+        for window in [(0, 0), (1, 0), (37, 3), (90, 30), (150, 56), (216, 56), (5, 2), (-8, -4), (230, 60)] {
+            following.cover(&level, &style, 1, window);
+            assert!(following.pixels.len() < whole.pixels.len(), "only the part around the window is painted");
+            let (mut a, mut b) = (vec![0u8; RGB_LEN], vec![0u8; RGB_LEN]);
+            following.copy_window(window.0, window.1, [7, 8, 9], &mut a);
+            whole.copy_window(window.0, window.1, [7, 8, 9], &mut b);
+            assert!(a == b, "window at {window:?}");
+        }
+        // A tile changed in play shows in the window once repainted.
+        level.set(60, 16, Tile::Lava);
+        following.repaint_tile(&level, &style, 1, 60, 16);
+        whole.repaint_tile(&level, &style, 1, 60, 16);
+        let (mut a, mut b) = (vec![0u8; RGB_LEN], vec![0u8; RGB_LEN]);
+        following.copy_window(216, 56, [7, 8, 9], &mut a);
+        whole.copy_window(216, 56, [7, 8, 9], &mut b);
+        assert!(a == b, "after a tile change");
     }
 
     #[test]

@@ -10,11 +10,12 @@ use bevy_ecs::world::World;
 use ludica_procgen::seeds::{Stream, stream};
 use ludica_procgen::{Level, Tile};
 
-use super::components::{Body, EnvId, Kind, Live, Player, Position, Status, Velocity};
+use super::components::{Body, EnvId, Player, Position, Status, Velocity};
 use super::game::{GameDef, ObsKind};
 use super::level_distribution::{LevelPicker, LevelSpec};
-use super::render::{Background, RGB_LEN, Sprite, Style, draw_sprite};
+use super::render::{Background, RGB_LEN, draw_sprite};
 use super::spawner::Spawner;
+use super::sprites::Sprites;
 use super::state::{EnvState, StateRegistry};
 use super::step::{AutoReset, ShardOut, StepInfo};
 use super::symbolic::{entity_id, grid_index, grid_origin, paint_tiles};
@@ -27,49 +28,6 @@ const CACHED_LEVEL_SETS: u64 = 1_000;
 /// otherwise grow the cache without bound).
 const CACHED_LEVELS: usize = 4_096;
 
-/// A drawable entity as observations see it.
-pub(crate) struct SpriteAt {
-    pub pos: Position,
-    pub body: Body,
-    pub kind: Kind,
-    /// Drawn facing left (it moves left).
-    pub mirrored: bool,
-}
-
-impl SpriteAt {
-    /// Its sprite in `style`.
-    pub fn look(&self, style: &Style) -> Sprite {
-        (style.sprite)(self.kind.kind, self.kind.variant)
-    }
-}
-
-/// Visits the drawable live entities among `entities` in spawn order, the player last so that
-/// it is always on top. Shared by observations and level pictures.
-pub(crate) fn visit_sprites(world: &World, entities: &[Entity], mut visit: impl FnMut(SpriteAt)) {
-    let mut player = None;
-    for &e in entities {
-        let entity = world.entity(e);
-        let (Some(pos), Some(body), Some(kind)) =
-            (entity.get::<Position>(), entity.get::<Body>(), entity.get::<Kind>())
-        else {
-            continue;
-        };
-        if entity.get::<Live>().is_some_and(|l| !l.0) {
-            continue;
-        }
-        let mirrored = entity.get::<Velocity>().is_some_and(|v| v.x < 0.0);
-        let sprite = SpriteAt { pos: *pos, body: *body, kind: *kind, mirrored };
-        if entity.contains::<Player>() {
-            player = Some(sprite);
-        } else {
-            visit(sprite);
-        }
-    }
-    if let Some(sprite) = player {
-        visit(sprite);
-    }
-}
-
 /// The label of every shard's step schedule.
 #[derive(ScheduleLabel, Clone, Debug, PartialEq, Eq, Hash)]
 pub struct StepSchedule;
@@ -81,6 +39,7 @@ pub struct Shard {
     autoreset: AutoReset,
     world: World,
     schedule: Schedule,
+    sprites: Sprites,
     registry: StateRegistry,
     pickers: Vec<LevelPicker>,
     /// Levels already generated for finite level sets (Procgen's `num_levels`), by seed and
@@ -119,12 +78,14 @@ impl Shard {
         world.insert_resource(EnvTable::new(n, &placeholder));
         let mut schedule = Schedule::new(StepSchedule);
         (game.systems)(&mut schedule);
+        let sprites = Sprites::new(&mut world, n);
         Shard {
             game,
             obs,
             autoreset,
             world,
             schedule,
+            sprites,
             registry,
             pickers: (0..n as u64).map(|i| LevelPicker::new(spec, seed, first_env + i)).collect(),
             level_cache: BTreeMap::new(),
@@ -207,6 +168,7 @@ impl Shard {
             (ObsKind::Symbolic, View::Follow { .. }) => {}
         }
         let player = self.player_view(&spawned);
+        self.sprites.gather_env(&self.world, i, &spawned);
         let mut table = self.world.resource_mut::<EnvTable>();
         table.rng[i] = stream(level.seed, Stream::Behaviour);
         table.changed_tiles[i].clear();
@@ -217,6 +179,17 @@ impl Shard {
         self.returns[i] = 0.0;
         self.reset_pending[i] = false;
         self.forget_despawned();
+        self.cover_window(i);
+    }
+
+    /// Makes sure env `i`'s background holds the window it shows now (rgb, following views).
+    fn cover_window(&mut self, i: usize) {
+        if self.obs == ObsKind::Rgb {
+            let table = self.world.resource::<EnvTable>();
+            let (level, player) = (&table.levels[i], &table.players[i]);
+            let window = self.game.view.window(level, player);
+            self.backgrounds[i].cover(level, &self.game.style, self.themes[i], window);
+        }
     }
 
     /// Drops the World's record of despawned entities' components. A standalone World keeps
@@ -263,6 +236,10 @@ impl Shard {
             table.bonus.fill(0.0);
         }
         self.schedule.run(&mut self.world);
+        self.sprites.gather(&self.world);
+        for i in 0..self.len() {
+            self.cover_window(i);
+        }
         self.redraw_changed_tiles();
 
         let obs_len = self.game.obs_len(self.obs);
@@ -349,7 +326,7 @@ impl Shard {
         let view = self.game.view;
         let origin = view.origin(level, &table.players[i]);
         match self.obs {
-            ObsKind::Rgb => self.draw_rgb(i, &self.backgrounds[i], origin, &table.entities[i], out),
+            ObsKind::Rgb => self.draw_rgb(i, &self.backgrounds[i], out),
             ObsKind::Symbolic => {
                 let side = view.grid_side();
                 let (grid, scalars) = out.split_at_mut(side * side);
@@ -358,7 +335,7 @@ impl Shard {
                     View::Fit { .. } => grid.copy_from_slice(&self.fitted_grids[i]),
                     View::Follow { .. } => paint_tiles(level, view, origin, grid),
                 }
-                visit_sprites(&self.world, &table.entities[i], |s| {
+                self.sprites.visit(i, |s| {
                     if let Some(cell) = grid_index(side, origin, s.pos.x, s.pos.y) {
                         grid[cell] = entity_id(s.kind.kind, s.kind.variant);
                     }
@@ -370,21 +347,20 @@ impl Shard {
         }
     }
 
-    fn draw_rgb(&self, i: usize, background: &Background, origin: (f32, f32), entities: &[Entity], out: &mut [u8]) {
+    fn draw_rgb(&self, i: usize, background: &Background, out: &mut [u8]) {
         let style = &self.game.style;
         let scale = self.game.view.scale();
         let outside = (style.tile)(Tile::Wall, self.themes[i], 0.5, 0.5);
-        let (x0, y0) = match self.game.view {
-            View::Fit { .. } => (0, 0),
-            View::Follow { .. } => ((origin.0 * scale).round() as i32, (origin.1 * scale).round() as i32),
-        };
+        let table = self.world.resource::<EnvTable>();
+        let origin = self.game.view.origin(&table.levels[i], &table.players[i]);
+        let (x0, y0) = self.game.view.window(&table.levels[i], &table.players[i]);
         background.copy_window(x0, y0, outside, out);
         let (ox, oy) = (x0 as f32 / scale, y0 as f32 / scale);
         let origin = match self.game.view {
             View::Fit { .. } => origin,
             View::Follow { .. } => (ox, oy),
         };
-        visit_sprites(&self.world, entities, |s| {
+        self.sprites.visit(i, |s| {
             let at = ((s.pos.x - origin.0) * scale, (s.pos.y - origin.1) * scale);
             draw_sprite(out, OBS_SIDE, &s.look(style), at, (s.body.half_w * scale, s.body.half_h * scale), s.mirrored);
         });
@@ -400,8 +376,9 @@ impl Shard {
                 let level = &table.levels[i];
                 let mut background = Background::default();
                 background.paint(level, self.game.view, &self.game.style, self.themes[i]);
-                let origin = self.game.view.origin(level, &table.players[i]);
-                self.draw_rgb(i, &background, origin, &table.entities[i], &mut out);
+                let window = self.game.view.window(level, &table.players[i]);
+                background.cover(level, &self.game.style, self.themes[i], window);
+                self.draw_rgb(i, &background, &mut out);
             }
         }
         out
@@ -437,6 +414,7 @@ impl Shard {
             self.registry.restore(&mut entity, parts);
             restored.push(entity.id());
         }
+        self.sprites.gather_env(&self.world, i, &restored);
         let mut table = self.world.resource_mut::<EnvTable>();
         table.entities[i] = restored;
         table.rng[i] = state.rng.clone();
@@ -446,5 +424,6 @@ impl Shard {
         self.reset_pending[i] = state.reset_pending;
         self.pickers[i] = state.picker.clone();
         self.forget_despawned();
+        self.cover_window(i);
     }
 }

@@ -53,6 +53,18 @@ impl View {
             }
         }
     }
+
+    /// The top-left pixel of the rgb window: (0, 0) of the fitted frame, or a pixel of the
+    /// level at the view's scale for a following view.
+    pub fn window(self, level: &Level, player: &PlayerView) -> (i32, i32) {
+        match self {
+            View::Fit { .. } => (0, 0),
+            View::Follow { .. } => {
+                let (origin, scale) = (self.origin(level, player), self.scale());
+                ((origin.0 * scale).round() as i32, (origin.1 * scale).round() as i32)
+            }
+        }
+    }
 }
 
 /// Whole tiles of padding before a level of `extent` tiles centred in `world` tiles.
