@@ -7,13 +7,24 @@ use std::str::FromStr;
 use ludica_envs::{SEED_LIMIT, VecEnvError};
 use ludica_procgen::Difficulty;
 use numpy::{PyArrayDescrMethods, PyArrayDyn, PyArrayMethods, PyUntypedArray, PyUntypedArrayMethods};
-use pyo3::exceptions::{PyTypeError, PyValueError};
+use pyo3::exceptions::{PyMemoryError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyFloat, PyInt, PyString};
 
-/// A VecEnv error as a Python ValueError carrying its message.
+/// A VecEnv error as a Python exception carrying its message: MemoryError for a request too
+/// large for this machine, ValueError for every other refusal.
 pub fn value_error(err: VecEnvError) -> PyErr {
-    PyValueError::new_err(err.to_string())
+    match err {
+        VecEnvError::OutOfMemory(e) => PyMemoryError::new_err(e.to_string()),
+        _ => PyValueError::new_err(err.to_string()),
+    }
+}
+
+/// Raises MemoryError when `needed` bytes for `what` cannot be allocated on this machine, so
+/// that Python refuses a request (such as rendering thousands of large frames) before making it.
+#[pyfunction]
+pub fn check_memory(what: &str, needed: u64) -> PyResult<()> {
+    ludica_envs::memory::ensure_fits(|| what.to_string(), needed).map_err(|e| PyMemoryError::new_err(e.to_string()))
 }
 
 /// A difficulty from a preset name (`"easy"`, `"medium"`, `"hard"`) or a number in [0, 1].
