@@ -7,7 +7,7 @@ mod cli;
 
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 
 /// Procedurally generated game environments for reinforcement learning.
 #[derive(Parser)]
@@ -36,7 +36,11 @@ enum Command {
 }
 
 fn main() -> ExitCode {
-    let command = match Cli::try_parse() {
+    let matches = match Cli::command().try_get_matches() {
+        Ok(matches) => matches,
+        Err(err) => return cli::usage_error(err),
+    };
+    let command = match Cli::from_arg_matches(&matches) {
         Ok(cli) => cli.command,
         Err(err) => return cli::usage_error(err),
     };
@@ -45,7 +49,10 @@ fn main() -> ExitCode {
         Command::Levels(args) => cli::levels::run(args),
         Command::Bench(args) => cli::bench::run(args),
         Command::Play(args) => cli::play::run(args),
-        Command::Train(args) => cli::train::run(*args),
+        Command::Train(args) => {
+            let train = matches.subcommand_matches("train").expect("the train subcommand was parsed");
+            cli::train::run((*args).given(train))
+        }
         Command::Eval(args) => cli::eval::run(args),
         Command::Plot(args) => cli::plot::run(args),
     };

@@ -67,8 +67,14 @@ fn one_line_error(out: &Output, word: &str) -> String {
 fn train_eval_and_plot_a_tiny_run() {
     let root = scratch("tiny");
     let run = root.join("run");
-    let out = train_tiny(&run, &["--steps", "256", "--checkpoint-every", "2"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    // 300 steps are 4 whole rollouts of 4 x 16 and a remainder: a note names the figure trained.
+    let out = train_tiny(&run, &["--steps", "300", "--checkpoint-every", "2"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("steps = 300 is not a multiple of num_envs x num_steps = 64: training 4 updates = 256 steps"),
+        "{stderr}"
+    );
     assert!(String::from_utf8_lossy(&out.stdout).contains("done: 256 steps"));
     let metrics = std::fs::read_to_string(run.join("metrics.jsonl")).unwrap();
     assert_eq!(metrics.lines().count(), 4, "one line per update");
@@ -168,12 +174,29 @@ fn bad_input_is_one_line_and_leaves_no_run_directory() {
     let config = root.join("c.toml");
     std::fs::write(&config, "num_env = 8\n").unwrap();
     one_line_error(&train_tiny(&run, &["--config", config.to_str().unwrap()]), "num_env");
+    let array = root.join("c.json");
+    std::fs::write(&array, "[]").unwrap();
+    one_line_error(&train_tiny(&run, &["--config", array.to_str().unwrap()]), "it holds an array");
+    std::fs::remove_file(&array).unwrap();
+    for (flag, value, named) in [
+        ("--hidden", "1000000000", "hidden = 1000000000 is out of range: must be from 1 to 8192"),
+        ("--torch-threads", "100000", "torch_threads = 100000"),
+        ("--update-epochs", "1000000", "update_epochs = 1000000"),
+        ("--num-envs", "5000", "num_envs = 5000"),
+        ("--seed", "9223372036854775808", "seed = 9223372036854775808"),
+    ] {
+        one_line_error(&train_tiny(&run, &[flag, value]), named);
+    }
     assert!(!run.exists(), "no refused run left a directory");
     let leftovers = std::fs::read_dir(&root).unwrap().filter(|e| e.as_ref().unwrap().file_name() != "c.toml").count();
     assert_eq!(leftovers, 0, "nor a staging directory");
 
     one_line_error(&ludica(&["train", "--resume", r]), "does not exist");
     one_line_error(&ludica(&["eval", "--run", r]), "does not exist");
+    for (flag, value) in [("--episodes", "0"), ("--episodes", "1000001"), ("--num-envs", "4097")] {
+        one_line_error(&ludica(&["eval", "--run", r, flag, value]), &format!("'{value}'"));
+    }
+    one_line_error(&ludica(&["eval", "--run", r, "--render", "101", "--out", "x.png"]), "1..=100");
 
     // A real run, then broken copies of it.
     assert!(train_tiny(&run, &["--steps", "64"]).status.success());
@@ -210,6 +233,12 @@ fn bad_input_is_one_line_and_leaves_no_run_directory() {
     other_game["game"] = serde_json::json!("tetris");
     std::fs::write(run.join("checkpoint.json"), serde_json::to_string(&other_game).unwrap()).unwrap();
     one_line_error(&ludica(&["eval", "--run", r]), "tetris");
+    // A config no run could have written: checked as a new run's, before anything is built.
+    let mut wide = ckpt.clone();
+    wide["config"]["hidden"] = serde_json::json!(1_000_000_000u64);
+    std::fs::write(run.join("checkpoint.json"), serde_json::to_string(&wide).unwrap()).unwrap();
+    one_line_error(&ludica(&["eval", "--run", r]), "hidden = 1000000000");
+    one_line_error(&ludica(&["train", "--resume", r]), "hidden = 1000000000");
     std::fs::write(run.join("checkpoint.json"), &ckpt_text).unwrap();
 
     // Held-out levels of another game, and test seeds inside the training range.

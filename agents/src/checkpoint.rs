@@ -140,6 +140,8 @@ pub fn load(dir: &Path) -> Result<Checkpoint, AgentError> {
             ckpt.format
         )));
     }
+    // Checked as a new run's config is, before anything is built from it.
+    ckpt.config.validate().map_err(|e| AgentError::Checkpoint(format!("checkpoint {}: config {e}", path.display())))?;
     Ok(ckpt)
 }
 

@@ -6,160 +6,135 @@ use std::fmt;
 use std::path::Path;
 use std::str::FromStr;
 
-use ludica_envs::{LevelSpec, ObsKind};
+use clap::{ArgAction, Args, FromArgMatches};
+use ludica_envs::{LevelSpec, ObsKind, SEED_LIMIT};
 use ludica_procgen::Difficulty;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::error::AgentError;
+use crate::net::NetSpec;
+use ludica_envs::memory::product;
 
-/// The hyper-parameters and settings of a run. Field names are the config-file keys and,
+/// Most envs a run steps together.
+pub const MAX_NUM_ENVS: usize = 4096;
+/// Most steps per env in one rollout.
+pub const MAX_NUM_STEPS: usize = 65_536;
+/// Most passes over one rollout.
+pub const MAX_UPDATE_EPOCHS: usize = 1000;
+/// Widest hidden layer.
+pub const MAX_HIDDEN: usize = 8192;
+/// Most env worker threads or libtorch threads.
+pub const MAX_THREADS: usize = ludica_envs::MAX_THREADS;
+
+/// The hyper-parameters and settings of a run, each declared once: its doc is the flag's
+/// help and the key's documentation, its `arg` attribute holds the default that both
+/// `ludica train --help` and config files use. Field names are the config-file keys and,
 /// with `-` for `_`, the `ludica train` flags.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, clap::Args)]
 #[serde(default, deny_unknown_fields)]
 pub struct TrainConfig {
     /// Game to train on (see `ludica games`).
+    #[arg(long, default_value = "maze")]
     pub game: String,
-    /// Observation kind: `rgb` (IMPALA-CNN) or `symbolic` (MLP).
+    /// Observations: rgb (IMPALA-CNN) or symbolic (MLP).
+    #[arg(long, default_value_t = ObsKind::Rgb)]
     pub obs: ObsKind,
-    /// Number of distinct training levels; 0 means unlimited.
+    /// Number of distinct training levels, 0 for unlimited (Procgen's protocol: 200).
+    #[arg(long, default_value_t = 200)]
     pub num_levels: u64,
     /// First training level seed.
+    #[arg(long, default_value_t = 0)]
     pub start_level: u64,
-    /// Level difficulty: easy, medium, hard or a number in [0, 1].
+    /// Difficulty: easy, medium, hard or a number in [0, 1].
+    #[arg(long, default_value_t = Difficulty::EASY)]
     #[serde(deserialize_with = "de_difficulty")]
     pub difficulty: Difficulty,
-    /// Cut episodes after this many steps, as failures (Gymnasium's `TimeLimit`); 0 keeps
-    /// the game's own limit. Evaluation uses the same limit.
+    /// Cut episodes after N steps as failures (Gymnasium's TimeLimit); 0 keeps the game's own
+    /// limit. Evaluation uses the same limit.
+    #[arg(long, default_value_t = 0)]
     pub max_episode_steps: u32,
-    /// Total environment steps to train for (all envs together).
+    /// Total env steps (all envs together), with K/M/G suffixes; rounded down to whole
+    /// rollouts of num_envs x num_steps (a note says so).
+    #[arg(long, default_value = "25M", value_parser = parse_count)]
     #[serde(serialize_with = "ser_count", deserialize_with = "de_count")]
     pub steps: u64,
-    /// Seed of the network initialisation, action sampling, minibatches and level streams.
+    /// Seed of weights, actions, minibatches and level streams, in [0, 2^63).
+    #[arg(long, default_value_t = 1)]
     pub seed: u64,
     /// Where the network runs: auto (CUDA when present, else CPU), cpu, cuda or cuda:N.
+    #[arg(long, default_value_t = DeviceChoice::Auto)]
     pub device: DeviceChoice,
-    /// Worker threads stepping the envs (results do not depend on it).
+    /// Worker threads stepping the envs, 1 to 1024 (results do not depend on it).
+    #[arg(long, default_value_t = 1)]
     pub env_threads: usize,
-    /// Threads libtorch may use on the CPU.
+    /// Threads libtorch may use on the CPU, 1 to 1024.
+    #[arg(long, default_value_t = 1)]
     pub torch_threads: usize,
-    /// Write a checkpoint every this many updates (and always at the end).
+    /// Checkpoint every this many updates (and at the end).
+    #[arg(long, default_value_t = 50)]
     pub checkpoint_every: u64,
-    /// Envs stepped together.
+    /// PPO: envs stepped together, 1 to 4096.
+    #[arg(long, default_value_t = 64)]
     pub num_envs: usize,
-    /// Steps per env in each rollout.
+    /// PPO: steps per env per rollout, 1 to 65536.
+    #[arg(long, default_value_t = 256)]
     pub num_steps: usize,
-    /// Minibatches each rollout is split into.
+    /// PPO: minibatches per rollout; must divide num_envs x num_steps.
+    #[arg(long, default_value_t = 8)]
     pub num_minibatches: usize,
-    /// Passes over each rollout.
+    /// PPO: epochs over each rollout, 1 to 1000.
+    #[arg(long, default_value_t = 3)]
     pub update_epochs: usize,
-    /// Adam learning rate (at the start, when annealed).
+    /// PPO: Adam learning rate (at the start, when annealed).
+    #[arg(long, default_value_t = 5e-4, value_parser = parse_finite)]
     pub learning_rate: f64,
-    /// Decay the learning rate linearly to 0 over the run.
+    /// PPO: anneal the learning rate linearly to 0 over the run.
+    #[arg(long, default_value_t = true, action = ArgAction::Set)]
     pub anneal_lr: bool,
-    /// Adam epsilon.
+    /// PPO: Adam epsilon (CleanRL's).
+    #[arg(long, default_value_t = 1e-5, value_parser = parse_finite)]
     pub adam_eps: f64,
-    /// Discount factor.
+    /// PPO: discount factor, in [0, 1].
+    #[arg(long, default_value_t = 0.999, value_parser = parse_finite)]
     pub gamma: f64,
-    /// GAE lambda.
+    /// PPO: GAE lambda, in [0, 1].
+    #[arg(long, default_value_t = 0.95, value_parser = parse_finite)]
     pub gae_lambda: f64,
-    /// PPO clip range of the probability ratio (and of the value change).
+    /// PPO: clip range of the probability ratio and of the value change.
+    #[arg(long, default_value_t = 0.2, value_parser = parse_finite)]
     pub clip_coef: f64,
-    /// Clip the value loss around the rollout's values.
+    /// PPO: clip the value loss around the rollout's values.
+    #[arg(long, default_value_t = true, action = ArgAction::Set)]
     pub clip_vloss: bool,
-    /// Entropy bonus coefficient.
+    /// PPO: entropy bonus coefficient.
+    #[arg(long, default_value_t = 0.01, value_parser = parse_finite)]
     pub ent_coef: f64,
-    /// Value loss coefficient.
+    /// PPO: value loss coefficient.
+    #[arg(long, default_value_t = 0.5, value_parser = parse_finite)]
     pub vf_coef: f64,
-    /// Gradients are rescaled so their global norm is at most this.
+    /// PPO: gradients are rescaled so their global norm is at most this.
+    #[arg(long, default_value_t = 0.5, value_parser = parse_finite)]
     pub max_grad_norm: f64,
-    /// Normalize advantages within each minibatch.
+    /// PPO: normalize advantages within each minibatch.
+    #[arg(long, default_value_t = true, action = ArgAction::Set)]
     pub norm_adv: bool,
-    /// Scale rewards by a running estimate of the discounted return's standard deviation.
+    /// PPO: scale rewards by a running estimate of the discounted return's std.
+    #[arg(long, default_value_t = true, action = ArgAction::Set)]
     pub norm_reward: bool,
-    /// Width of the network's hidden layer(s).
+    /// Width of the network's hidden layer(s), 1 to 8192 (the IMPALA-CNN's 256).
+    #[arg(long, default_value_t = 256)]
     pub hidden: usize,
 }
 
-/// Defaults, shared by `TrainConfig::default()` and the CLI's help text.
-pub mod defaults {
-    /// Default game.
-    pub const GAME: &str = "maze";
-    /// Default training levels (Procgen's generalization protocol).
-    pub const NUM_LEVELS: u64 = 200;
-    /// Default first level.
-    pub const START_LEVEL: u64 = 0;
-    /// Default total steps (Procgen's easy-mode budget).
-    pub const STEPS: u64 = 25_000_000;
-    /// Default seed.
-    pub const SEED: u64 = 1;
-    /// Default env worker threads.
-    pub const ENV_THREADS: usize = 1;
-    /// Default libtorch CPU threads.
-    pub const TORCH_THREADS: usize = 1;
-    /// Default checkpoint interval, in updates.
-    pub const CHECKPOINT_EVERY: u64 = 50;
-    /// Default number of envs.
-    pub const NUM_ENVS: usize = 64;
-    /// Default rollout length.
-    pub const NUM_STEPS: usize = 256;
-    /// Default minibatches.
-    pub const NUM_MINIBATCHES: usize = 8;
-    /// Default epochs.
-    pub const UPDATE_EPOCHS: usize = 3;
-    /// Default learning rate.
-    pub const LEARNING_RATE: f64 = 5e-4;
-    /// Default Adam epsilon (CleanRL's).
-    pub const ADAM_EPS: f64 = 1e-5;
-    /// Default discount.
-    pub const GAMMA: f64 = 0.999;
-    /// Default GAE lambda.
-    pub const GAE_LAMBDA: f64 = 0.95;
-    /// Default clip range.
-    pub const CLIP_COEF: f64 = 0.2;
-    /// Default entropy coefficient.
-    pub const ENT_COEF: f64 = 0.01;
-    /// Default value coefficient.
-    pub const VF_COEF: f64 = 0.5;
-    /// Default gradient norm bound.
-    pub const MAX_GRAD_NORM: f64 = 0.5;
-    /// Default hidden width (the IMPALA-CNN's 256).
-    pub const HIDDEN: usize = 256;
-}
-
+/// The defaults are the ones the fields' `arg` attributes declare: the config of an empty
+/// command line.
 impl Default for TrainConfig {
     fn default() -> Self {
-        use defaults::*;
-        TrainConfig {
-            game: GAME.into(),
-            obs: ObsKind::Rgb,
-            num_levels: NUM_LEVELS,
-            start_level: START_LEVEL,
-            difficulty: Difficulty::EASY,
-            max_episode_steps: 0,
-            steps: STEPS,
-            seed: SEED,
-            device: DeviceChoice::Auto,
-            env_threads: ENV_THREADS,
-            torch_threads: TORCH_THREADS,
-            checkpoint_every: CHECKPOINT_EVERY,
-            num_envs: NUM_ENVS,
-            num_steps: NUM_STEPS,
-            num_minibatches: NUM_MINIBATCHES,
-            update_epochs: UPDATE_EPOCHS,
-            learning_rate: LEARNING_RATE,
-            anneal_lr: true,
-            adam_eps: ADAM_EPS,
-            gamma: GAMMA,
-            gae_lambda: GAE_LAMBDA,
-            clip_coef: CLIP_COEF,
-            clip_vloss: true,
-            ent_coef: ENT_COEF,
-            vf_coef: VF_COEF,
-            max_grad_norm: MAX_GRAD_NORM,
-            norm_adv: true,
-            norm_reward: true,
-            hidden: HIDDEN,
-        }
+        let command = TrainConfig::augment_args(clap::Command::new("defaults").no_binary_name(true));
+        let matches = command
+            .try_get_matches_from(std::iter::empty::<String>())
+            .expect("an empty command line parses: every option has a default");
+        TrainConfig::from_arg_matches(&matches).expect("every default parses as its field's type")
     }
 }
 
@@ -168,11 +143,27 @@ impl TrainConfig {
     /// an unknown key or a bad value is an error naming it.
     pub fn from_file(path: &Path) -> Result<TrainConfig, AgentError> {
         let text = std::fs::read_to_string(path).map_err(|e| AgentError::io("read config", path, e))?;
-        let bad = |msg: String| AgentError::Config(format!("config file {}: {msg}", path.display()));
-        match path.extension().and_then(|e| e.to_str()) {
-            Some("toml") => toml::from_str(&text).map_err(|e| bad(e.message().to_string())),
-            Some("json") => serde_json::from_str(&text).map_err(|e| bad(e.to_string())),
-            _ => Err(bad("unknown format: the name must end in .toml or .json".into())),
+        let format = path.extension().and_then(|e| e.to_str()).unwrap_or_default();
+        TrainConfig::from_text(&text, format)
+            .map_err(|msg| AgentError::Config(format!("config file {}: {msg}", path.display())))
+    }
+
+    /// Parses the text of a config file in `format` (`toml` or `json`); the error says why not.
+    pub fn from_text(text: &str, format: &str) -> Result<TrainConfig, String> {
+        match format {
+            "toml" => toml::from_str(text).map_err(|e| e.message().to_string()),
+            "json" => {
+                // An array would fill the fields by position: only an object of keys is a config.
+                let value: serde_json::Value = serde_json::from_str(text).map_err(|e| e.to_string())?;
+                if !value.is_object() {
+                    return Err(format!(
+                        "it holds {}, but a config is a JSON object of option keys, like {{\"num_envs\": 8}}",
+                        json_kind(&value)
+                    ));
+                }
+                serde_json::from_value(value).map_err(|e| e.to_string())
+            }
+            _ => Err("unknown format: the name must end in .toml or .json".into()),
         }
     }
 
@@ -202,30 +193,31 @@ impl TrainConfig {
     }
 
     /// Checks every value against its allowed range; the error names the first bad one.
+    /// Every config goes through it, from flags, files or a checkpoint, before anything is
+    /// allocated.
     pub fn validate(&self) -> Result<(), AgentError> {
         let bad = |what: &str, got: String, allowed: &str| {
             Err(AgentError::Config(format!("{what} = {got} is out of range: {allowed}")))
         };
         ludica_envs::games::find(&self.game).map_err(|e| AgentError::Config(e.to_string()))?;
         self.levels().validate().map_err(|e| AgentError::Config(e.to_string()))?;
-        let positive = [
-            ("num_envs", self.num_envs),
-            ("num_steps", self.num_steps),
-            ("num_minibatches", self.num_minibatches),
-            ("update_epochs", self.update_epochs),
-            ("env_threads", self.env_threads),
-            ("torch_threads", self.torch_threads),
-            ("hidden", self.hidden),
+        if self.seed >= SEED_LIMIT {
+            return bad("seed", self.seed.to_string(), "seeds are whole numbers in [0, 2^63)");
+        }
+        let counts = [
+            ("num_envs", self.num_envs, MAX_NUM_ENVS),
+            ("num_steps", self.num_steps, MAX_NUM_STEPS),
+            ("update_epochs", self.update_epochs, MAX_UPDATE_EPOCHS),
+            ("env_threads", self.env_threads, MAX_THREADS),
+            ("torch_threads", self.torch_threads, MAX_THREADS),
+            ("hidden", self.hidden, MAX_HIDDEN),
         ];
-        for (what, v) in positive {
-            if v == 0 {
-                return bad(what, v.to_string(), "must be at least 1");
+        for (what, v, max) in counts {
+            if !(1..=max).contains(&v) {
+                return bad(what, v.to_string(), &format!("must be from 1 to {max}"));
             }
         }
-        if self.num_envs > 4096 {
-            return bad("num_envs", self.num_envs.to_string(), "at most 4096");
-        }
-        if !self.batch_size().is_multiple_of(self.num_minibatches) {
+        if self.num_minibatches == 0 || !self.batch_size().is_multiple_of(self.num_minibatches) {
             return bad(
                 "num_minibatches",
                 self.num_minibatches.to_string(),
@@ -266,6 +258,65 @@ impl TrainConfig {
             }
         }
         Ok(())
+    }
+
+    /// Bytes a run of this (valid) config needs at least in main memory: the envs'
+    /// observation buffers, the rollout storage and its copy as one batch tensor, one
+    /// minibatch as floats, and the network's weights, gradients and two Adam moments.
+    pub fn memory_needed(&self) -> Result<u64, AgentError> {
+        let game = ludica_envs::games::find(&self.game)?;
+        let obs_len = game.obs_len(self.obs);
+        let envs = product(&[self.num_envs, 2, obs_len]);
+        // Per transition: its observation twice, an i64 action, three f32s, an ended flag.
+        let rollout = product(&[self.batch_size(), 2 * obs_len + 8 + 3 * 4 + 1]);
+        let minibatch = product(&[self.minibatch_size(), obs_len, 4]);
+        let network = NetSpec::new(game, self.obs, self.hidden).parameter_count().saturating_mul(4 * 4);
+        Ok(envs.saturating_add(rollout).saturating_add(minibatch).saturating_add(network))
+    }
+
+    /// Refuses a run whose buffers cannot be allocated on this machine, naming the sizes.
+    pub fn check_memory(&self) -> Result<(), AgentError> {
+        let what = || {
+            format!(
+                "training {} {} with num_envs = {}, num_steps = {}, hidden = {}",
+                self.game, self.obs, self.num_envs, self.num_steps, self.hidden
+            )
+        };
+        ludica_envs::memory::ensure_fits(what, self.memory_needed()?).map_err(|e| AgentError::Config(e.to_string()))
+    }
+
+    /// A note when `steps` is not a whole number of rollouts: the run trains the rounded-down
+    /// figure, and the note names it.
+    pub fn rounding_note(&self) -> Option<String> {
+        let trained = self.num_updates() * self.batch_size() as u64;
+        (trained != self.steps).then(|| {
+            format!(
+                "note: steps = {} is not a multiple of num_envs x num_steps = {}: training {} updates = {trained} steps",
+                self.steps,
+                self.batch_size(),
+                self.num_updates()
+            )
+        })
+    }
+}
+
+/// What a JSON value is, for errors: `an array`, `a number`, ...
+fn json_kind(value: &serde_json::Value) -> &'static str {
+    match value {
+        serde_json::Value::Null => "null",
+        serde_json::Value::Bool(_) => "a boolean",
+        serde_json::Value::Number(_) => "a number",
+        serde_json::Value::String(_) => "a string",
+        serde_json::Value::Array(_) => "an array",
+        serde_json::Value::Object(_) => "an object",
+    }
+}
+
+/// A float option's value: any finite number (`1e-4`, `0.5`), not `NaN` or `inf`.
+pub fn parse_finite(s: &str) -> Result<f64, String> {
+    match s.trim().parse::<f64>() {
+        Ok(v) if v.is_finite() => Ok(v),
+        _ => Err(format!("'{s}' is not allowed: give a finite number, like 0.5 or 1e-4")),
     }
 }
 
@@ -432,6 +483,10 @@ mod tests {
         std::fs::write(&bad, "learnin_rate = 0.1\n").unwrap();
         let err = TrainConfig::from_file(&bad).unwrap_err().to_string();
         assert!(err.contains("learnin_rate") && !err.contains('\n'), "{err}");
+        for (text, kind) in [("[]", "an array"), ("[8, 256]", "an array"), ("3", "a number"), ("null", "null")] {
+            let err = TrainConfig::from_text(text, "json").unwrap_err();
+            assert!(err.contains(&format!("it holds {kind}")) && err.contains("JSON object"), "{err}");
+        }
         std::fs::remove_dir_all(&dir).unwrap();
     }
 
@@ -446,6 +501,52 @@ mod tests {
         check(TrainConfig { learning_rate: 0.0, ..Default::default() }, "learning_rate");
         check(TrainConfig { steps: 10, ..Default::default() }, "steps = 10");
         check(TrainConfig { game: "tetris".into(), ..Default::default() }, "tetris");
+        check(
+            TrainConfig { hidden: 1_000_000_000, ..Default::default() },
+            "hidden = 1000000000 is out of range: must be from 1 to 8192",
+        );
+        check(TrainConfig { torch_threads: 5000, ..Default::default() }, "torch_threads = 5000");
+        check(TrainConfig { update_epochs: 1001, ..Default::default() }, "update_epochs = 1001");
+        check(TrainConfig { num_steps: MAX_NUM_STEPS + 1, ..Default::default() }, "num_steps = 65537");
+        check(TrainConfig { seed: SEED_LIMIT, ..Default::default() }, "seed = 9223372036854775808");
+        let widest = TrainConfig { hidden: MAX_HIDDEN, num_envs: MAX_NUM_ENVS, steps: 1 << 40, ..Default::default() };
+        assert!(widest.validate().is_ok());
+    }
+
+    #[test]
+    fn memory_estimates_grow_with_the_buffers_and_refuse_the_impossible() {
+        let small = TrainConfig { obs: ObsKind::Symbolic, ..Default::default() };
+        let wide = TrainConfig { hidden: 4096, ..small.clone() };
+        let (a, b) = (small.memory_needed().unwrap(), wide.memory_needed().unwrap());
+        // The MLP's 4096 x 4096 layer alone is 16.8M parameters, x 16 bytes with Adam.
+        assert!(b - a > 4096 * 4096 * 16, "{a} -> {b}");
+        let rgb = TrainConfig::default();
+        // The rollout holds 64 x 256 rgb observations, twice.
+        assert!(rgb.memory_needed().unwrap() > 2 * 64 * 256 * 64 * 64 * 3);
+        assert!(small.check_memory().is_ok());
+        let huge = TrainConfig { num_envs: MAX_NUM_ENVS, num_steps: MAX_NUM_STEPS, steps: 1 << 40, ..rgb };
+        if ludica_envs::memory::available().is_some() {
+            let err = huge.check_memory().unwrap_err().to_string();
+            assert!(err.contains("num_steps = 65536") && err.contains("TiB"), "{err}");
+        }
+    }
+
+    #[test]
+    fn steps_that_are_not_whole_rollouts_get_a_note() {
+        let c = TrainConfig { steps: 200_000, ..Default::default() };
+        let note = c.rounding_note().unwrap();
+        assert!(note.contains("steps = 200000") && note.contains("12 updates = 196608 steps"), "{note}");
+        assert_eq!(TrainConfig { steps: 16384 * 3, ..Default::default() }.rounding_note(), None);
+    }
+
+    #[test]
+    fn defaults_come_from_the_flag_declarations() {
+        let from_flags = TrainConfig::from_arg_matches(
+            &TrainConfig::augment_args(clap::Command::new("t")).try_get_matches_from(["t", "--hidden", "64"]).unwrap(),
+        )
+        .unwrap();
+        assert_eq!(from_flags, TrainConfig { hidden: 64, ..Default::default() });
+        assert_eq!(TrainConfig::from_text("", "toml").unwrap(), TrainConfig::default(), "an empty file");
     }
 
     #[test]

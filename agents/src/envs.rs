@@ -256,7 +256,8 @@ mod tests {
         let mut envs = TrainEnvs::new(&config(ObsKind::Symbolic, 3, 1, 7)).unwrap();
         let mut cut = 0;
         for _ in 0..70 {
-            let out = envs.step(&[0, 0, 0]).unwrap().clone();
+            let noop = ludica_envs::games::find("maze").unwrap().action("noop");
+            let out = envs.step(&[noop; 3]).unwrap().clone();
             for info in &out.finished {
                 assert_eq!((info.episode_length, info.episode_success, info.episode_return), (7, false, 0.0));
                 cut += 1;

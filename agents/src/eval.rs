@@ -16,6 +16,10 @@ use crate::policy::Agent;
 
 /// Default first seed of the held-out levels: far above any usual training range.
 pub const DEFAULT_TEST_START: u64 = 1_000_000_000;
+/// Most episodes per split (each is kept as a small record until the report is made).
+pub const MAX_EPISODES: usize = 1_000_000;
+/// Most episodes drawn as rows of one picture (each row keeps its frames in memory).
+pub const MAX_RENDER_EPISODES: usize = 100;
 
 /// Which levels count as held out.
 #[derive(Clone, Debug)]

@@ -32,6 +32,28 @@ impl NetSpec {
             hidden,
         }
     }
+
+    /// Number of trainable parameters of the network this spec builds (for memory estimates).
+    pub fn parameter_count(&self) -> u64 {
+        let h = self.hidden as u64;
+        let trunk = match self.obs {
+            ObsKind::Rgb => {
+                let (mut inputs, mut side, mut convs) = (3u64, 64u64, 0u64);
+                for depth in IMPALA_DEPTHS.map(|d| d as u64) {
+                    // One conv from the inputs, then two residual blocks of two convs (3x3).
+                    convs += 9 * depth * (inputs + 4 * depth) + 5 * depth;
+                    inputs = depth;
+                    side = side.div_ceil(2);
+                }
+                convs + (inputs * side * side + 1) * h
+            }
+            ObsKind::Symbolic => {
+                let inputs = (self.grid_side * self.grid_side) as u64 * EMBEDDING_DIM as u64 + self.num_scalars as u64;
+                256 * EMBEDDING_DIM as u64 + (inputs + 1) * h + (h + 1) * h
+            }
+        };
+        trunk + (h + 1) * (self.num_actions as u64 + 1)
+    }
 }
 
 /// Symbol ids are bytes; each gets a learned vector of this many numbers.
@@ -218,6 +240,8 @@ mod tests {
             let (logits, values) = net.forward(&batch);
             assert_eq!(logits.size(), vec![3, game.actions.len() as i64]);
             assert_eq!(values.size(), vec![3]);
+            let params: i64 = vs.trainable_variables().iter().map(|t| t.numel() as i64).sum();
+            assert_eq!(spec.parameter_count(), params as u64, "{} {obs}", game.name);
         }
     }
 

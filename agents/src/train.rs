@@ -79,6 +79,7 @@ impl Trainer {
     /// before the directory appears, and it appears whole (with an update-0 checkpoint).
     pub fn create(cfg: TrainConfig, dir: &Path) -> Result<Trainer, AgentError> {
         cfg.validate()?;
+        cfg.check_memory()?;
         if dir.exists() {
             return Err(AgentError::RunDir(format!(
                 "run directory {} already exists: pass --resume {} to continue it, or choose another --out",
@@ -143,6 +144,7 @@ impl Trainer {
         cfg.torch_threads = options.torch_threads.unwrap_or(cfg.torch_threads);
         cfg.checkpoint_every = options.checkpoint_every.unwrap_or(cfg.checkpoint_every);
         cfg.validate().map_err(|e| AgentError::Checkpoint(format!("checkpoint config: {e}")))?;
+        cfg.check_memory()?;
         if ckpt.envs.len() != cfg.num_envs || ckpt.reward_normalizer.num_envs() != cfg.num_envs {
             return Err(AgentError::Checkpoint(format!(
                 "checkpoint {} is corrupt: it holds {} envs, its config {}",

@@ -142,3 +142,30 @@ fn a_new_run_refuses_an_existing_directory_and_bad_configs_leave_nothing() {
         .collect();
     assert!(leftovers.is_empty(), "no staging directory is left behind");
 }
+
+/// A run directory written by ludica 0.1.0 before `TrainConfig` became one clap + serde
+/// struct (maze, symbolic, 2 envs, stopped after update 1 of 3), copied as it was: the new
+/// code reads its saved config and trains it to the end.
+#[test]
+fn a_run_directory_from_before_the_config_rewrite_resumes() {
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/run-0.1.0");
+    let dir = scratch("fixture-0.1.0");
+    std::fs::create_dir_all(&dir).unwrap();
+    for entry in std::fs::read_dir(&fixture).unwrap() {
+        let entry = entry.unwrap();
+        std::fs::copy(entry.path(), dir.join(entry.file_name())).unwrap();
+    }
+    let saved = checkpoint::load(&dir).unwrap().config;
+    assert_eq!((saved.num_envs, saved.num_steps, saved.hidden, saved.steps), (2, 16, 8, 96));
+    assert_eq!(
+        TrainConfig { num_steps: 16, ..saved.clone() },
+        serde_json::from_value(serde_json::to_value(&saved).unwrap()).unwrap(),
+        "the saved config round-trips"
+    );
+    let mut t = Trainer::resume(&dir, &ResumeOptions::default()).unwrap();
+    assert_eq!(t.update(), 1);
+    assert_eq!(t.run(&AtomicBool::new(false), &mut |_| {}).unwrap(), RunEnd::Finished);
+    assert_eq!((t.update(), t.global_step()), (3, 96));
+    assert_eq!(read_metrics(&dir.join(METRICS_FILE)).unwrap().len(), 3);
+    std::fs::remove_dir_all(&dir).unwrap();
+}

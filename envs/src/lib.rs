@@ -13,6 +13,7 @@
 
 pub mod core;
 pub mod games;
+pub mod memory;
 mod picture;
 mod vec_env;
 
@@ -21,5 +22,6 @@ pub use core::engine::level_distribution::{BadLevelRange, LevelPicker, LevelSpec
 pub use core::engine::spawner::Spawner;
 pub use core::engine::state::EnvState;
 pub use core::engine::step::{AutoReset, ShardOut, StepInfo};
+pub use memory::OutOfMemory;
 pub use picture::{Picture, level_picture};
-pub use vec_env::{MAX_ENVS, MIN_SHARD_ENVS, SHARDS_PER_THREAD, VecEnv, VecEnvConfig, VecEnvError};
+pub use vec_env::{MAX_ENVS, MAX_THREADS, MIN_SHARD_ENVS, SHARDS_PER_THREAD, VecEnv, VecEnvConfig, VecEnvError};

@@ -11,8 +11,8 @@ use ludica_envs::{ObsKind, VecEnv};
 use ludica_procgen::bigfish::{self, TANK, half_extents};
 use ludica_procgen::{Difficulty, Level, Spawn, SpawnKind, Tile};
 
-const NOOP: u8 = 0;
-const DOWN: u8 = 4;
+const NOOP: u8 = GAME.action("noop");
+const DOWN: u8 = GAME.action("down");
 /// Cells in the symbolic grid; the scalars follow.
 const GRID: usize = TANK * TANK;
 /// The `size` scalar's index: after the offsets and velocities.

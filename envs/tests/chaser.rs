@@ -7,13 +7,14 @@
 mod common;
 
 use ludica_envs::core::engine::symbolic::entity_id;
+use ludica_envs::games::chaser::GAME;
 use ludica_envs::{ObsKind, VecEnv};
 use ludica_procgen::chaser::{self, Knobs};
 use ludica_procgen::{Difficulty, Level, Spawn, SpawnKind, Tile};
 
-const NOOP: u8 = 0;
-const LEFT: u8 = 1;
-const RIGHT: u8 = 2;
+const NOOP: u8 = GAME.action("noop");
+const LEFT: u8 = GAME.action("left");
+const RIGHT: u8 = GAME.action("right");
 /// Symbolic ids of a hunting and a fleeing enemy.
 const HUNTING: u8 = entity_id(SpawnKind::Enemy, 0);
 const FLEEING: u8 = entity_id(SpawnKind::Enemy, 1);

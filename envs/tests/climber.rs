@@ -11,10 +11,10 @@ use ludica_envs::games::climber::GAME;
 use ludica_envs::{ObsKind, VecEnv};
 use ludica_procgen::{Difficulty, Level, Spawn, SpawnKind, Tile, climber};
 
-const NOOP: u8 = 0;
-const LEFT: u8 = 1;
-const RIGHT: u8 = 2;
-const RIGHT_JUMP: u8 = 5;
+const NOOP: u8 = GAME.action("noop");
+const LEFT: u8 = GAME.action("left");
+const RIGHT: u8 = GAME.action("right");
+const RIGHT_JUMP: u8 = GAME.action("right_jump");
 const VIEW: usize = 16;
 
 #[test]

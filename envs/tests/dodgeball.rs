@@ -7,14 +7,15 @@ mod common;
 
 use ludica_envs::core::engine::symbolic::entity_id;
 
+use ludica_envs::games::dodgeball::GAME;
 use ludica_envs::{ObsKind, VecEnv};
 use ludica_procgen::{Difficulty, Level, PRESETS, Spawn, SpawnKind, Tile, dodgeball};
 
-const NOOP: u8 = 0;
-const RIGHT: u8 = 2;
-const UP: u8 = 3;
-const DOWN_RIGHT: u8 = 8;
-const FIRE: u8 = 9;
+const NOOP: u8 = GAME.action("noop");
+const RIGHT: u8 = GAME.action("right");
+const UP: u8 = GAME.action("up");
+const DOWN_RIGHT: u8 = GAME.action("down_right");
+const FIRE: u8 = GAME.action("fire");
 /// Room used by the tests: 12 x 10, so the 16 x 16 symbolic grid has 2 columns and 3 rows of margin.
 const W: usize = 12;
 const H: usize = 10;

@@ -9,8 +9,8 @@ use ludica_envs::games::heist::GAME;
 use ludica_envs::{ObsKind, VecEnv};
 use ludica_procgen::{Difficulty, Level, Spawn, SpawnKind, Tile, heist};
 
-const LEFT: u8 = 1;
-const RIGHT: u8 = 2;
+const LEFT: u8 = GAME.action("left");
+const RIGHT: u8 = GAME.action("right");
 
 fn env(difficulty: Difficulty) -> VecEnv {
     common::one_env(heist::NAME, difficulty, ObsKind::Symbolic)

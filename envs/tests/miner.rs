@@ -10,11 +10,11 @@ use ludica_envs::games::miner::GAME;
 use ludica_envs::{ObsKind, VecEnv};
 use ludica_procgen::{Difficulty, Level, Spawn, SpawnKind, Tile, miner};
 
-const NOOP: u8 = 0;
-const LEFT: u8 = 1;
-const RIGHT: u8 = 2;
-const UP: u8 = 3;
-const DOWN: u8 = 4;
+const NOOP: u8 = GAME.action("noop");
+const LEFT: u8 = GAME.action("left");
+const RIGHT: u8 = GAME.action("right");
+const UP: u8 = GAME.action("up");
+const DOWN: u8 = GAME.action("down");
 
 fn env(difficulty: Difficulty) -> VecEnv {
     common::one_env(miner::NAME, difficulty, ObsKind::Symbolic)

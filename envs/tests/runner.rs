@@ -12,7 +12,8 @@ use ludica_procgen::seeds::{Stream, stream};
 use ludica_procgen::{Difficulty, Level, Spawn, SpawnKind, Tile, runner};
 use rand::RngExt;
 
-const RIGHT: u8 = 2;
+const RIGHT: u8 = GAME.action("right");
+const JUMP: u8 = GAME.action("jump");
 
 fn env(num_envs: usize, threads: usize, obs: ObsKind, difficulty: Difficulty) -> VecEnv {
     VecEnv::new(VecEnvConfig {
@@ -97,12 +98,12 @@ fn jumping_works_only_from_the_ground() {
     let mut env = env(1, 1, ObsKind::Symbolic, Difficulty::MIN);
     env.reset_env_to_level(0, flat_level()).unwrap();
     let vel_y = |env: &VecEnv| env.obs()[env.obs_len() - 1];
-    play(&mut env, &[0; 10]);
+    play(&mut env, &[GAME.action("noop"); 10]);
     assert_eq!(vel_y(&env), 128, "standing still");
-    play(&mut env, &[3]);
+    play(&mut env, &[JUMP]);
     assert!(vel_y(&env) < 128 - 50, "a jump sets off upwards: {}", vel_y(&env));
     let rising = vel_y(&env);
-    play(&mut env, &[3]);
+    play(&mut env, &[JUMP]);
     assert_eq!(vel_y(&env), rising + 5, "jumping again in the air only lets gravity act (0.04 x 128)");
 }
 

@@ -11,10 +11,10 @@ use ludica_envs::{ObsKind, VecEnv};
 use ludica_procgen::starpilot::{self, FLYER, HEIGHT, TURRET};
 use ludica_procgen::{Difficulty, Level, Spawn, SpawnKind, Tile};
 
-const NOOP: u8 = 0;
-const LEFT: u8 = 1;
-const RIGHT: u8 = 2;
-const FIRE: u8 = 9;
+const NOOP: u8 = GAME.action("noop");
+const LEFT: u8 = GAME.action("left");
+const RIGHT: u8 = GAME.action("right");
+const FIRE: u8 = GAME.action("fire");
 /// Cells of the 16 x 16 symbolic window; the scalars follow.
 const GRID: usize = 16 * 16;
 /// The `reload` scalar's index.

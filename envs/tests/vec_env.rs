@@ -201,8 +201,9 @@ fn noop_forever_is_truncated_at_the_time_limit() {
     for game in GAMES {
         let mut env = VecEnv::new(config(game, 4, 1, ObsKind::Symbolic)).unwrap();
         let mut steps = 0;
+        let noop = game.action("noop");
         while !(env.terminated()[0] || env.truncated()[0]) {
-            env.step(&[0; 4]).unwrap();
+            env.step(&[noop; 4]).unwrap();
             steps += 1;
             assert!(steps <= game.max_steps, "{}: not cut at {}", game.name, game.max_steps);
         }
@@ -279,7 +280,7 @@ fn reset_with_a_seed_replays_the_same_levels() {
         env.reset(Some(123)).unwrap();
         let first: Vec<u64> = env.infos().iter().map(|i| i.level_seed).collect();
         let obs = env.obs().to_vec();
-        env.step(&[0; 6]).unwrap();
+        env.step(&[game.action("noop"); 6]).unwrap();
         env.reset(Some(123)).unwrap();
         assert_eq!(env.infos().iter().map(|i| i.level_seed).collect::<Vec<_>>(), first);
         assert_eq!(env.obs(), &obs[..]);

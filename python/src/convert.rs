@@ -7,15 +7,26 @@ use std::str::FromStr;
 use ludica_envs::{SEED_LIMIT, VecEnvError};
 use ludica_procgen::Difficulty;
 use numpy::{PyArrayDescrMethods, PyArrayDyn, PyArrayMethods, PyUntypedArray, PyUntypedArrayMethods};
-use pyo3::exceptions::{PyRuntimeError, PyTypeError, PyValueError};
+use pyo3::exceptions::{PyMemoryError, PyRuntimeError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyFloat, PyInt, PyString};
 
-/// A VecEnv error as a Python exception carrying its message: ValueError for bad input,
-/// RuntimeError for an internal error (a panic inside the game, after which the env refuses
-/// every call).
+/// A VecEnv error as a Python exception carrying its message: MemoryError for a request too
+/// large for this machine, RuntimeError for an internal error (a panic inside the game, after
+/// which the env refuses every call), ValueError for every other refusal.
 pub fn env_error(err: VecEnvError) -> PyErr {
-    if err.is_internal() { PyRuntimeError::new_err(err.to_string()) } else { PyValueError::new_err(err.to_string()) }
+    match err {
+        VecEnvError::OutOfMemory(e) => PyMemoryError::new_err(e.to_string()),
+        e if e.is_internal() => PyRuntimeError::new_err(e.to_string()),
+        e => PyValueError::new_err(e.to_string()),
+    }
+}
+
+/// Raises MemoryError when `needed` bytes for `what` cannot be allocated on this machine, so
+/// that Python refuses a request (such as rendering thousands of large frames) before making it.
+#[pyfunction]
+pub fn check_memory(what: &str, needed: u64) -> PyResult<()> {
+    ludica_envs::memory::ensure_fits(|| what.to_string(), needed).map_err(|e| PyMemoryError::new_err(e.to_string()))
 }
 
 /// A difficulty from a preset name (`"easy"`, `"medium"`, `"hard"`) or a number in [0, 1].

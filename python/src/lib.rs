@@ -17,7 +17,11 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(levels::generate_level, m)?)?;
     m.add_function(wrap_pyfunction!(levels::check_level, m)?)?;
     m.add_function(wrap_pyfunction!(levels::level_picture, m)?)?;
+    m.add_function(wrap_pyfunction!(convert::check_memory, m)?)?;
     m.add("SEED_LIMIT", ludica_envs::SEED_LIMIT)?;
+    m.add("MAX_ENVS", ludica_envs::MAX_ENVS)?;
+    m.add("MAX_THREADS", ludica_envs::MAX_THREADS)?;
+    m.add("MAX_RENDER_SCALE", vec_env::MAX_RENDER_SCALE)?;
     m.add_class::<vec_env::NativeVecEnv>()?;
     m.add_class::<vec_env::NativeEnvState>()?;
     Ok(())

@@ -9,6 +9,9 @@ use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::PyTuple;
 
+/// Largest `render()` scale: a 1024 x 1024 frame.
+pub const MAX_RENDER_SCALE: usize = 16;
+
 use crate::convert::{bytes_of, difficulty, env_error, writable_bytes};
 use crate::levels::{grid, parse_level, picture_array};
 
@@ -254,8 +257,10 @@ impl NativeVecEnv {
     /// `[64 * scale, 64 * scale, 3]` uint8.
     fn render<'py>(&self, py: Python<'py>, index: usize, scale: usize) -> PyResult<Bound<'py, PyArray3<u8>>> {
         let index = self.check_index(index)?;
-        if !(1..=16).contains(&scale) {
-            return Err(PyValueError::new_err(format!("render scale {scale} is not allowed: use 1 to 16")));
+        if !(1..=MAX_RENDER_SCALE).contains(&scale) {
+            return Err(PyValueError::new_err(format!(
+                "render scale {scale} is not allowed: use 1 to {MAX_RENDER_SCALE}"
+            )));
         }
         let picture = self.open_ref()?.render(index).map_err(env_error)?;
         picture_array(py, if scale == 1 { picture } else { picture.upscale(scale) })

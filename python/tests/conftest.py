@@ -1,5 +1,5 @@
 """Shared helpers for the ludica Python tests: exact comparison of step results (values,
-dtypes and info layout) and seeded random actions."""
+dtypes and info layout), action ids looked up by name, and seeded random actions."""
 
 from __future__ import annotations
 
@@ -11,6 +11,16 @@ import pytest
 import ludica
 
 GAMES = [g["name"] for g in ludica.games()]
+
+
+def action(game: str, name: str) -> int:
+    """The id of `game`'s action called `name`, read from the game's definition."""
+    return next(g for g in ludica.games() if g["name"] == game)["actions"].index(name)
+
+
+def num_actions(game: str) -> int:
+    """How many actions `game` has."""
+    return len(next(g for g in ludica.games() if g["name"] == game)["actions"])
 
 
 def assert_same(a: Any, b: Any, where: str = "") -> None:

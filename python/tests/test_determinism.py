@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import ludica
-from conftest import GAMES, assert_same
+from conftest import GAMES, assert_same, num_actions
 
 
 def rollout(envs, seed, steps, actions_seed=7):
@@ -73,6 +73,6 @@ def test_levels_come_from_the_configured_range():
     seen = set(info["level_seed"].tolist())
     rng = np.random.default_rng(0)
     for _ in range(300):
-        _, _, _, _, info = envs.step(rng.integers(0, 5, 16))
+        _, _, _, _, info = envs.step(rng.integers(0, num_actions("maze"), 16))
         seen |= set(info["level_seed"].tolist())
     assert seen == set(range(1000, 1005))

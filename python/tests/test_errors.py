@@ -80,6 +80,9 @@ def test_actions_of_any_integer_dtype_and_strided_views_work(envs):
         ({"autoreset_mode": "sometimes"}, ValueError, "autoreset_mode 'sometimes' is not allowed"),
         ({"render_mode": "human"}, ValueError, "render_mode 'human' is not allowed: use one of rgb_array"),
         ({"render_scale": 0}, ValueError, "render_scale 0 is out of range"),
+        ({"render_scale": 17}, ValueError, r"render_scale 17 is out of range: it must be in \[1, 17\)"),
+        ({"num_threads": 1025}, ValueError, r"num_threads 1025 is out of range: it must be in \[1, 1025\)"),
+        ({"num_envs": 2**20 + 1}, ValueError, r"num_envs 1048577 is out of range: it must be in \[1, 1048577\)"),
         ({"colour": "red"}, TypeError, "colour"),
     ],
 )
@@ -92,8 +95,8 @@ def test_bad_construction_arguments(kwargs, error, message):
 @pytest.mark.parametrize(
     ("call", "error", "message"),
     [
-        (lambda e: e.reset(seed=-1), ValueError, r"seed -1 is out of range: it must be in \[0, 2\*\*64\)"),
-        (lambda e: e.reset(seed=2**64), ValueError, "seed 18446744073709551616 is out of range"),
+        (lambda e: e.reset(seed=-1), ValueError, r"seed -1 is out of range: it must be in \[0, 2\*\*63\)"),
+        (lambda e: e.reset(seed=2**63), ValueError, r"seed 9223372036854775808 is out of range: it must be in \[0, 2\*\*63\)"),
         (lambda e: e.reset(seed=1.5), TypeError, "seed must be an integer"),
         (
             lambda e: e.reset(options={"levle_seed": 3}),
@@ -208,3 +211,40 @@ def test_a_panic_inside_the_game_raises_runtime_error_and_every_later_call_too(e
     for call in (lambda: envs.step(np.zeros(4, np.int64)), lambda: envs.reset(seed=1)):
         with pytest.raises(RuntimeError, match=r"this VecEnv is unusable after an internal error \(internal error in maze"):
             call()
+
+
+def test_limits_come_from_the_native_module():
+    from ludica import _args
+
+    limits = ("SEED_LIMIT", "MAX_ENVS", "MAX_THREADS", "MAX_RENDER_SCALE")
+    assert [getattr(_args, n) for n in limits] == [getattr(ludica._native, n) for n in limits]
+    assert (ludica._native.SEED_LIMIT, ludica._native.MAX_ENVS) == (2**63, 2**20)
+
+
+def test_requests_larger_than_memory_raise_memory_error_not_abort():
+    # Under a 6 GiB address-space limit: a million rgb envs need 12 GiB of observations, and
+    # rendering 4096 envs at scale 16 needs 12 GiB of frames.
+    script = textwrap.dedent(
+        """
+        import resource
+        resource.setrlimit(resource.RLIMIT_AS, (6 << 30, 6 << 30))
+        import ludica
+        try:
+            ludica.make_vec("maze", num_envs=2**20, obs="rgb")
+        except MemoryError as e:
+            print("make_vec:", e)
+        envs = ludica.make_vec("maze", num_envs=4096, obs="symbolic", render_mode="rgb_array", render_scale=16)
+        envs.reset(seed=0)
+        try:
+            envs.render()
+        except MemoryError as e:
+            print("render:", e)
+        """
+    )
+    run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    lines = run.stdout.splitlines()
+    assert len(lines) == 2, run.stdout + run.stderr
+    assert lines[0].startswith("make_vec: a VecEnv of 1048576 maze envs with rgb observations needs at least ")
+    assert "ulimit -v" in lines[0], lines[0]
+    assert lines[1].startswith("render: render() of 4096 envs at render_scale 16 needs at least 12.0 GiB"), lines[1]

@@ -13,6 +13,7 @@ import tracemalloc
 import numpy as np
 
 import ludica
+from conftest import num_actions
 
 OBS_BYTES = 16 * 64 * 64 * 3
 
@@ -30,7 +31,7 @@ def test_with_copy_false_rust_writes_into_the_same_returned_array_every_step():
     changed = False
     rng = np.random.default_rng(0)
     for _ in range(50):
-        obs, *_ = envs.step(rng.integers(0, 5, 16))
+        obs, *_ = envs.step(rng.integers(0, num_actions("maze"), 16))
         assert obs is obs0 and obs.ctypes.data == address, "no copy: the returned array is Rust's output buffer"
         changed |= not np.array_equal(obs, before)
     assert changed, "the buffer is written in place"
@@ -38,7 +39,7 @@ def test_with_copy_false_rust_writes_into_the_same_returned_array_every_step():
 
 def test_with_copy_true_each_step_allocates_one_batch_of_observations_and_nothing_else_big():
     rng = np.random.default_rng(0)
-    actions = [rng.integers(0, 5, 16) for _ in range(64)]
+    actions = [rng.integers(0, num_actions("maze"), 16) for _ in range(64)]
     for copy, most in ((True, OBS_BYTES * 1.1), (False, 64 * 1024)):
         envs = ludica.make_vec("maze", 16, obs="rgb", copy=copy)
         envs.reset(seed=0)
@@ -61,7 +62,7 @@ def test_with_copy_true_each_step_allocates_one_batch_of_observations_and_nothin
 def test_a_long_loop_leaks_neither_python_objects_nor_process_memory():
     envs = ludica.make_vec("maze", 32, obs="rgb", difficulty=0.0, num_threads=2)
     envs.reset(seed=0)
-    actions = [np.random.default_rng(s).integers(0, 5, 32) for s in range(64)]
+    actions = [np.random.default_rng(s).integers(0, num_actions("maze"), 32) for s in range(64)]
 
     def run(steps):
         for t in range(steps):

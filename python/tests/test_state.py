@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 import ludica
+from conftest import action, num_actions
 
 
 def play(env, actions):
@@ -25,7 +26,7 @@ def test_single_env_load_state_replays_the_same_future():
     state = env.save_state()
     assert state.game == "maze" and state.steps == 3 and not state.episode_over
     assert copy.deepcopy(state) is state, "snapshots are immutable"
-    actions = np.random.default_rng(0).integers(0, 5, 40)
+    actions = np.random.default_rng(0).integers(0, num_actions("maze"), 40)
     first = play(env, actions)
     obs = env.load_state(state)
     assert obs.shape == (64, 64, 3)
@@ -40,25 +41,25 @@ def test_vector_env_state_moves_between_envs_and_an_ended_episode_needs_a_reset(
     state = envs.save_state(0)
     obs = envs.load_state(2, state)
     assert (obs == envs.load_state(1, state)).all()
-    steps = envs.step(np.array([4, 4, 4]))
+    steps = envs.step(np.full(3, action("maze", "down")))
     assert (steps[0][1] == steps[0][2]).all() and (steps[0][0] == steps[0][1]).all()
 
     env = ludica.LudicaEnv("maze", difficulty=0.0)
     env.reset(seed=0)
     rng = np.random.default_rng(0)
     while True:
-        *_, term, trunc, _ = env.step(int(rng.integers(0, 5)))
+        *_, term, trunc, _ = env.step(int(rng.integers(0, num_actions("maze"))))
         if term or trunc:
             break
     over = env.save_state()
     assert over.episode_over
     with pytest.raises(gym.error.ResetNeeded):
-        env.step(0)
+        env.step(action("maze", "noop"))
     env.reset()
-    env.step(0)
+    env.step(action("maze", "noop"))
     env.load_state(over)
     with pytest.raises(gym.error.ResetNeeded, match="call reset"):
-        env.step(0)
+        env.step(action("maze", "noop"))
 
 
 def test_close_is_idempotent_and_later_calls_raise_value_error():
@@ -75,7 +76,7 @@ def test_close_is_idempotent_and_later_calls_raise_value_error():
     env.close()
     env.close()
     with pytest.raises(ValueError, match="closed ludica env"):
-        env.unwrapped.step(0)
+        env.unwrapped.step(action("maze", "noop"))
 
 
 def test_pickling_says_why_not():

@@ -11,7 +11,7 @@ import pytest
 from gymnasium.vector import AutoresetMode, SyncVectorEnv
 
 import ludica
-from conftest import GAMES, assert_same
+from conftest import GAMES, action, assert_same, num_actions
 
 NUM_ENVS = 5
 
@@ -96,7 +96,7 @@ def test_record_episode_statistics_agrees_with_ludicas_own_episode_info(mode, rn
     envs.reset(seed=1)
     seen = 0
     for _ in range(400):
-        _, _, _, _, info = envs.step(rng.integers(0, 5, 8))
+        _, _, _, _, info = envs.step(rng.integers(0, num_actions("maze"), 8))
         if "episode" in info:
             ours = info if mode == AutoresetMode.NEXT_STEP else info["final_info"]
             mask = info["_episode"]
@@ -114,7 +114,7 @@ def test_same_step_final_obs_is_the_last_frame_and_the_new_episode_starts_at_onc
     mirror.reset(seed=9)
     checked = 0
     for _ in range(300):
-        actions = rng.integers(0, 5, 4)
+        actions = rng.integers(0, num_actions("maze"), 4)
         obs, _, term, trunc, info = envs.step(actions)
         m_obs, _, m_term, m_trunc, m_info = mirror.step(actions)
         assert (term == m_term).all() and (trunc == m_trunc).all()
@@ -137,6 +137,6 @@ def test_gymnasiums_async_vector_env_builds_single_envs_in_worker_processes():
     envs = gym.make_vec("ludica/Maze-v0", num_envs=2, vectorization_mode="async", num_levels=5, obs="symbolic")
     obs, info = envs.reset(seed=0)
     assert obs.shape == (2, 625) and set(info["level_seed"].tolist()) <= set(range(5))
-    obs, reward, *_ = envs.step(np.array([1, 2]))
+    obs, reward, *_ = envs.step(np.array([action("maze", "left"), action("maze", "right")]))
     assert reward.shape == (2,)
     envs.close()

@@ -5,9 +5,15 @@ use std::path::PathBuf;
 
 use anyhow::{Context, bail};
 use clap::Args;
+use clap::builder::RangedU64ValueParser;
 use ludica_agents::DeviceChoice;
 use ludica_agents::checkpoint;
-use ludica_agents::eval::{self, DEFAULT_TEST_START, EvalOptions, Levels, Play, TestLevels};
+use ludica_agents::config::MAX_NUM_ENVS;
+use ludica_agents::eval::{
+    self, DEFAULT_TEST_START, EvalOptions, Levels, MAX_EPISODES, MAX_RENDER_EPISODES, Play, TestLevels,
+};
+
+use super::parse_seed;
 use ludica_envs::LevelSpec;
 
 /// Options of `ludica eval`.
@@ -16,8 +22,8 @@ pub struct EvalArgs {
     /// The run directory (from `ludica train --out`).
     #[arg(long, value_name = "DIR")]
     pub run: PathBuf,
-    /// Episodes per split (train levels, held-out levels).
-    #[arg(long, default_value_t = 500)]
+    /// Episodes per split (train levels, held-out levels), 1 to 1000000.
+    #[arg(long, default_value_t = 500, value_parser = RangedU64ValueParser::<usize>::new().range(1..=MAX_EPISODES as u64))]
     pub episodes: usize,
     /// Held-out levels from a file written by `ludica levels` (JSON lines or a JSON array),
     /// instead of the seed range from --test-start-level.
@@ -26,14 +32,14 @@ pub struct EvalArgs {
     /// First seed of the held-out levels (unlimited from there; must lie above the training range).
     #[arg(long, default_value_t = DEFAULT_TEST_START)]
     pub test_start_level: u64,
-    /// Envs stepped together.
-    #[arg(long, default_value_t = 64)]
+    /// Envs stepped together, 1 to 4096.
+    #[arg(long, default_value_t = 64, value_parser = RangedU64ValueParser::<usize>::new().range(1..=MAX_NUM_ENVS as u64))]
     pub num_envs: usize,
     /// Take the most likely action instead of sampling from the policy.
     #[arg(long)]
     pub greedy: bool,
-    /// Seed of level draws and action sampling.
-    #[arg(long, default_value_t = 0)]
+    /// Seed of level draws and action sampling, in [0, 2^63).
+    #[arg(long, default_value_t = 0, value_parser = parse_seed)]
     pub seed: u64,
     /// Where the network runs: auto, cpu, cuda or cuda:N.
     #[arg(long, default_value_t = DeviceChoice::Auto)]
@@ -44,8 +50,8 @@ pub struct EvalArgs {
     /// Write the report as JSON to FILE, or to stdout with no FILE (instead of the table).
     #[arg(long, value_name = "FILE", num_args = 0..=1, default_missing_value = "-")]
     pub json: Option<PathBuf>,
-    /// Save frames of this many held-out episodes (one row each) to --out.
-    #[arg(long, value_name = "N", requires = "out")]
+    /// Save frames of this many held-out episodes (one row each, 1 to 100) to --out.
+    #[arg(long, value_name = "N", requires = "out", value_parser = RangedU64ValueParser::<usize>::new().range(1..=MAX_RENDER_EPISODES as u64))]
     pub render: Option<usize>,
     /// PNG file for --render.
     #[arg(long, value_name = "FILE.png", requires = "render")]
@@ -54,9 +60,6 @@ pub struct EvalArgs {
 
 /// Runs `ludica eval`.
 pub fn run(args: EvalArgs) -> anyhow::Result<()> {
-    if args.episodes == 0 || args.num_envs == 0 {
-        bail!("--episodes and --num-envs must be at least 1");
-    }
     if let Some(out) = &args.out
         && out.extension().and_then(|e| e.to_str()) != Some("png")
     {

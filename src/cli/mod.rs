@@ -18,7 +18,7 @@ use std::str::FromStr;
 
 use anyhow::{Context, bail};
 use clap::error::ErrorKind;
-use ludica_envs::{GameDef, games as registry};
+use ludica_envs::{GameDef, SEED_LIMIT, games as registry};
 use ludica_procgen::Level;
 
 /// Exit code for bad input: flags, files or paths the user gave (clap uses it too).
@@ -96,9 +96,12 @@ pub fn parse_game(name: &str) -> Result<&'static GameDef, registry::UnknownGame>
     registry::find(name)
 }
 
-/// Parses a level seed: a whole number in [0, 2^64).
+/// Parses a seed: a whole number in [0, 2^63), the range of every ludica seed.
 pub fn parse_seed(text: &str) -> Result<u64, String> {
-    text.trim().parse().map_err(|_| format!("seed '{text}' is not allowed: use a whole number from 0 to {}", u64::MAX))
+    match text.trim().parse::<u64>() {
+        Ok(seed) if seed < SEED_LIMIT => Ok(seed),
+        _ => Err(format!("seed '{text}' is not allowed: use a whole number from 0 to {}", SEED_LIMIT - 1)),
+    }
 }
 
 /// A range of level seeds `A..B`, `B` excluded, holding at least one seed.
@@ -131,6 +134,9 @@ impl FromStr for SeedRange {
         };
         if start >= end {
             return Err(format!("seed range '{s}' is empty or reversed: {allowed}"));
+        }
+        if end > SEED_LIMIT {
+            return Err(format!("seed range '{s}' goes past the last seed: seeds are below 2^63 = {SEED_LIMIT}"));
         }
         let range = SeedRange { start, end };
         if range.len() > Self::MAX_LEN {
@@ -179,6 +185,19 @@ mod tests {
             assert!(err.contains(&format!("'{bad}'")) && err.contains(why), "{err}");
         }
         assert!("0..1000001".parse::<SeedRange>().unwrap_err().contains("at most 1000000"));
+        let last = format!("{}..{}", SEED_LIMIT - 1, SEED_LIMIT);
+        assert_eq!(last.parse::<SeedRange>().map(|r| r.len()), Ok(1));
+        let past = format!("{}..{}", SEED_LIMIT - 1, SEED_LIMIT + 1);
+        assert!(past.parse::<SeedRange>().unwrap_err().contains("past the last seed"));
+    }
+
+    #[test]
+    fn seeds_have_one_range() {
+        assert_eq!(parse_seed("9223372036854775807"), Ok(SEED_LIMIT - 1));
+        for bad in ["9223372036854775808", "18446744073709551615", "-1", "x"] {
+            let err = parse_seed(bad).unwrap_err();
+            assert!(err.contains(&format!("'{bad}'")) && err.contains("9223372036854775807"), "{err}");
+        }
     }
 
     #[test]

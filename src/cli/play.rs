@@ -234,7 +234,7 @@ impl Session {
     /// Moves on to the next seed, or the file's next level (wrapping).
     fn next_level(&mut self) -> anyhow::Result<()> {
         match &mut self.levels {
-            Levels::Seeds(seed) => *seed = seed.wrapping_add(1),
+            Levels::Seeds(seed) => *seed = (*seed + 1) % ludica_envs::SEED_LIMIT,
             Levels::File(levels, index) => *index = (*index + 1) % levels.len(),
         }
         self.restart()

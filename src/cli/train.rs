@@ -6,21 +6,15 @@ use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 
 use anyhow::{Context, bail};
-use clap::Args;
+use clap::parser::ValueSource;
+use clap::{ArgMatches, Args};
 use indicatif::{ProgressBar, ProgressStyle};
-use ludica_agents::config::{defaults, parse_count};
-use ludica_agents::{DeviceChoice, ResumeOptions, RunEnd, TrainConfig, Trainer};
-use ludica_envs::ObsKind;
-use ludica_procgen::Difficulty;
+use ludica_agents::{ResumeOptions, RunEnd, TrainConfig, Trainer};
 
-/// Help text ending in the default value, so `--help` shows every default.
-fn with_default(what: &str, default: impl std::fmt::Display) -> String {
-    format!("{what} [default: {default}]")
-}
-
-/// Options of `ludica train`. Each option also exists as a config-file key (its name with
-/// `_` for `-`); flags given here override the file.
-#[derive(Args, Debug, Default)]
+/// Options of `ludica train`: the run's own flags, then every training option (declared
+/// once, in [`TrainConfig`]); each training option is also a config-file key (its name with
+/// `_` for `-`), and flags given here override the file.
+#[derive(Args, Debug)]
 pub struct TrainArgs {
     /// Read options from a TOML or JSON file (keys as the flags, with _ for -); flags override it.
     #[arg(long, value_name = "FILE")]
@@ -35,122 +29,50 @@ pub struct TrainArgs {
     /// Print no progress bar, only the final line.
     #[arg(long)]
     pub quiet: bool,
-
-    #[arg(long, help = with_default("Game to train on (see `ludica games`)", defaults::GAME))]
-    pub game: Option<String>,
-    #[arg(long, help = with_default("Number of distinct training levels, 0 for unlimited", defaults::NUM_LEVELS))]
-    pub num_levels: Option<u64>,
-    #[arg(long, help = with_default("First training level seed", defaults::START_LEVEL))]
-    pub start_level: Option<u64>,
-    #[arg(long, help = with_default("Difficulty: easy, medium, hard or a number in [0, 1]", Difficulty::EASY))]
-    pub difficulty: Option<Difficulty>,
-    #[arg(long, help = with_default("Cut episodes after N steps as failures; 0 keeps the game's limit", 0))]
-    pub max_episode_steps: Option<u32>,
-    #[arg(long, help = with_default("Observations: rgb (IMPALA-CNN) or symbolic (MLP)", ObsKind::Rgb))]
-    pub obs: Option<ObsKind>,
-    #[arg(long, value_parser = parse_count, help = with_default("Total env steps, with K/M/G suffixes", "25M"))]
-    pub steps: Option<u64>,
-    #[arg(long, help = with_default("Where the network runs: auto, cpu, cuda or cuda:N", DeviceChoice::Auto))]
-    pub device: Option<DeviceChoice>,
-    #[arg(long, help = with_default("Seed of weights, actions, minibatches and level streams", defaults::SEED))]
-    pub seed: Option<u64>,
-    #[arg(long, help = with_default("Worker threads stepping the envs", defaults::ENV_THREADS))]
-    pub env_threads: Option<usize>,
-    #[arg(long, help = with_default("Threads libtorch may use", defaults::TORCH_THREADS))]
-    pub torch_threads: Option<usize>,
-    #[arg(long, help = with_default("Checkpoint every this many updates (and at the end)", defaults::CHECKPOINT_EVERY))]
-    pub checkpoint_every: Option<u64>,
-
-    #[arg(long, help = with_default("PPO: envs stepped together", defaults::NUM_ENVS))]
-    pub num_envs: Option<usize>,
-    #[arg(long, help = with_default("PPO: steps per env per rollout", defaults::NUM_STEPS))]
-    pub num_steps: Option<usize>,
-    #[arg(long, help = with_default("PPO: minibatches per rollout", defaults::NUM_MINIBATCHES))]
-    pub num_minibatches: Option<usize>,
-    #[arg(long, help = with_default("PPO: epochs over each rollout", defaults::UPDATE_EPOCHS))]
-    pub update_epochs: Option<usize>,
-    #[arg(long, help = with_default("PPO: Adam learning rate", defaults::LEARNING_RATE))]
-    pub learning_rate: Option<f64>,
-    #[arg(long, help = with_default("PPO: anneal the learning rate linearly to 0", true))]
-    pub anneal_lr: Option<bool>,
-    #[arg(long, help = with_default("PPO: Adam epsilon", defaults::ADAM_EPS))]
-    pub adam_eps: Option<f64>,
-    #[arg(long, help = with_default("PPO: discount factor", defaults::GAMMA))]
-    pub gamma: Option<f64>,
-    #[arg(long, help = with_default("PPO: GAE lambda", defaults::GAE_LAMBDA))]
-    pub gae_lambda: Option<f64>,
-    #[arg(long, help = with_default("PPO: clip range of the ratio and the value change", defaults::CLIP_COEF))]
-    pub clip_coef: Option<f64>,
-    #[arg(long, help = with_default("PPO: clip the value loss", true))]
-    pub clip_vloss: Option<bool>,
-    #[arg(long, help = with_default("PPO: entropy bonus coefficient", defaults::ENT_COEF))]
-    pub ent_coef: Option<f64>,
-    #[arg(long, help = with_default("PPO: value loss coefficient", defaults::VF_COEF))]
-    pub vf_coef: Option<f64>,
-    #[arg(long, help = with_default("PPO: bound on the global gradient norm", defaults::MAX_GRAD_NORM))]
-    pub max_grad_norm: Option<f64>,
-    #[arg(long, help = with_default("PPO: normalize advantages per minibatch", true))]
-    pub norm_adv: Option<bool>,
-    #[arg(long, help = with_default("PPO: scale rewards by the running std of returns", true))]
-    pub norm_reward: Option<bool>,
-    #[arg(long, help = with_default("Width of the hidden layer(s)", defaults::HIDDEN))]
-    pub hidden: Option<usize>,
+    /// The training options, as parsed: the given flags over the defaults.
+    #[command(flatten)]
+    pub options: TrainConfig,
+    /// The config keys whose flags were given on the command line (see [`TrainArgs::given`]).
+    #[arg(skip)]
+    pub given: Vec<String>,
 }
 
 impl TrainArgs {
-    /// Writes every option given on the command line into `cfg`.
-    fn apply(&self, cfg: &mut TrainConfig) {
-        macro_rules! set {
-            ($($field:ident),*) => { $( if let Some(v) = self.$field.clone() { cfg.$field = v; } )* };
+    /// Records which training options the user typed, so that only those override a config
+    /// file or a saved run; `matches` are the `train` subcommand's.
+    pub fn given(mut self, matches: &ArgMatches) -> TrainArgs {
+        self.given = matches
+            .ids()
+            .filter(|id| matches.value_source(id.as_str()) == Some(ValueSource::CommandLine))
+            .map(|id| id.to_string())
+            .collect();
+        self
+    }
+
+    /// `base` with the options given as flags put over it.
+    fn overlay(&self, base: &TrainConfig) -> anyhow::Result<TrainConfig> {
+        let flags = serde_json::to_value(&self.options)?;
+        let mut merged = serde_json::to_value(base)?;
+        for key in &self.given {
+            if let Some(value) = flags.get(key) {
+                merged[key] = value.clone();
+            }
         }
-        set!(
-            game,
-            num_levels,
-            start_level,
-            difficulty,
-            max_episode_steps,
-            obs,
-            steps,
-            device,
-            seed,
-            env_threads,
-            torch_threads,
-            checkpoint_every,
-            num_envs,
-            num_steps,
-            num_minibatches,
-            update_epochs,
-            learning_rate,
-            anneal_lr,
-            adam_eps,
-            gamma,
-            gae_lambda,
-            clip_coef,
-            clip_vloss,
-            ent_coef,
-            vf_coef,
-            max_grad_norm,
-            norm_adv,
-            norm_reward,
-            hidden
-        );
+        Ok(serde_json::from_value(merged)?)
     }
 
     /// The config of a new run: defaults, then the file, then the flags.
     fn config(&self) -> anyhow::Result<TrainConfig> {
-        let mut cfg = match &self.config {
-            Some(path) => TrainConfig::from_file(path)?,
-            None => TrainConfig::default(),
-        };
-        self.apply(&mut cfg);
-        Ok(cfg)
+        match &self.config {
+            Some(path) => self.overlay(&TrainConfig::from_file(path)?),
+            None => Ok(self.options.clone()),
+        }
     }
 
     /// The options a resumed run may change; any other flag must agree with the saved config.
     fn resume_options(&self, dir: &std::path::Path) -> anyhow::Result<ResumeOptions> {
         let saved = ludica_agents::checkpoint::load(dir)?.config;
-        let mut asked = saved.clone();
-        self.apply(&mut asked);
+        let asked = self.overlay(&saved)?;
         let (saved_map, asked_map) = (serde_json::to_value(&saved)?, serde_json::to_value(&asked)?);
         const MAY_CHANGE: [&str; 4] = ["device", "env_threads", "torch_threads", "checkpoint_every"];
         for (key, value) in asked_map.as_object().context("a config is an object")? {
@@ -162,11 +84,12 @@ impl TrainArgs {
                 );
             }
         }
+        let given = |key: &str| self.given.iter().any(|g| g == key);
         Ok(ResumeOptions {
-            device: self.device,
-            env_threads: self.env_threads,
-            torch_threads: self.torch_threads,
-            checkpoint_every: self.checkpoint_every,
+            device: given("device").then_some(asked.device),
+            env_threads: given("env_threads").then_some(asked.env_threads),
+            torch_threads: given("torch_threads").then_some(asked.torch_threads),
+            checkpoint_every: given("checkpoint_every").then_some(asked.checkpoint_every),
         })
     }
 }
@@ -175,7 +98,14 @@ impl TrainArgs {
 pub fn run(args: TrainArgs) -> anyhow::Result<()> {
     let mut trainer = match &args.resume {
         Some(dir) => Trainer::resume(dir, &args.resume_options(dir)?)?,
-        None => Trainer::create(args.config()?, args.out.as_deref().context("--out DIR is required")?)?,
+        None => {
+            let cfg = args.config()?;
+            cfg.validate()?;
+            if let Some(note) = cfg.rounding_note() {
+                eprintln!("{note}");
+            }
+            Trainer::create(cfg, args.out.as_deref().context("--out DIR is required")?)?
+        }
     };
     let cfg = trainer.config().clone();
     let dir = trainer.dir().to_path_buf();
@@ -246,7 +176,8 @@ pub fn run(args: TrainArgs) -> anyhow::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use clap::CommandFactory;
+    use clap::{CommandFactory, FromArgMatches};
+    use ludica_agents::config::{MAX_HIDDEN, MAX_NUM_ENVS, MAX_NUM_STEPS, MAX_THREADS, MAX_UPDATE_EPOCHS};
 
     #[derive(clap::Parser)]
     struct Wrapper {
@@ -254,8 +185,15 @@ mod tests {
         args: TrainArgs,
     }
 
+    /// `ludica train` arguments parsed as main parses them.
+    fn parse(argv: &[&str]) -> TrainArgs {
+        let matches =
+            Wrapper::command().try_get_matches_from(std::iter::once("train").chain(argv.iter().copied())).unwrap();
+        Wrapper::from_arg_matches(&matches).unwrap().args.given(&matches)
+    }
+
     #[test]
-    fn help_shows_every_default_and_defaults_match_the_config() {
+    fn help_shows_every_default_and_bound() {
         let help = Wrapper::command().render_long_help().to_string();
         let d = TrainConfig::default();
         for expected in [
@@ -268,8 +206,23 @@ mod tests {
             assert!(help.contains(&expected), "missing {expected} in\n{help}");
         }
         assert_eq!(d.steps, 25_000_000, "the help's 25M");
-        let args_with_help = help.matches("[default: ").count();
-        assert_eq!(args_with_help, 29, "every config key has a flag with its default");
+        let keys = serde_json::to_value(&d).unwrap().as_object().unwrap().len();
+        assert_eq!(help.matches("[default: ").count(), keys, "every config key has a flag with its default");
+        // Each bound the help states is the one validate() checks.
+        let section = |flag: &str| {
+            let at = help.find(&format!("--{flag} <")).unwrap_or_else(|| panic!("no --{flag} in\n{help}"));
+            help[at..].split("[default: ").next().unwrap().to_string()
+        };
+        for (flag, max) in [
+            ("num-envs", MAX_NUM_ENVS),
+            ("num-steps", MAX_NUM_STEPS),
+            ("update-epochs", MAX_UPDATE_EPOCHS),
+            ("hidden", MAX_HIDDEN),
+            ("env-threads", MAX_THREADS),
+            ("torch-threads", MAX_THREADS),
+        ] {
+            assert!(section(flag).contains(&format!("1 to {max}")), "--{flag}: {}", section(flag));
+        }
     }
 
     #[test]
@@ -277,10 +230,44 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("ludica-cli-train-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let file = dir.join("c.toml");
-        std::fs::write(&file, "num_envs = 8\nseed = 3\n").unwrap();
-        let args = TrainArgs { config: Some(file), seed: Some(9), ..Default::default() };
-        let cfg = args.config().unwrap();
-        assert_eq!((cfg.num_envs, cfg.seed, cfg.num_steps), (8, 9, 256));
+        std::fs::write(&file, "num_envs = 8\nseed = 3\nanneal_lr = false\n").unwrap();
+        let path = file.to_str().unwrap();
+        // A flag equal to the default still overrides the file: the user typed it.
+        let cfg = parse(&["--config", path, "--seed", "9", "--anneal-lr", "true", "--out", "x"]).config().unwrap();
+        assert_eq!((cfg.num_envs, cfg.seed, cfg.anneal_lr, cfg.num_steps), (8, 9, true, 256));
+        let cfg = parse(&["--config", path, "--out", "x"]).config().unwrap();
+        assert_eq!((cfg.num_envs, cfg.seed, cfg.anneal_lr), (8, 3, false), "the file over the defaults");
+        let cfg = parse(&["--num-steps", "32", "--out", "x"]).config().unwrap();
+        assert_eq!(cfg, TrainConfig { num_steps: 32, ..TrainConfig::default() }, "flags over the defaults");
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn the_options_table_in_the_docs_lists_every_key_with_its_default() {
+        let docs = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/training.md")).unwrap();
+        let defaults = TrainConfig::default();
+        let mut keys = Vec::new();
+        for row in docs.lines().filter(|l| l.starts_with("| `")) {
+            let cells: Vec<&str> = row.split('|').map(str::trim).collect();
+            let (key, default) = (cells[1].trim_matches('`'), cells[2].trim_matches('`'));
+            // Words and suffixed counts are TOML strings; numbers and booleans stand alone.
+            let value = if default.parse::<f64>().is_ok() || ["true", "false"].contains(&default) {
+                default.to_string()
+            } else {
+                format!("\"{default}\"")
+            };
+            let parsed = TrainConfig::from_text(&format!("{key} = {value}"), "toml");
+            assert_eq!(parsed.as_ref(), Ok(&defaults), "docs/training.md row {row}");
+            keys.push(key.to_string());
+        }
+        let all: Vec<String> = serde_json::to_value(&defaults).unwrap().as_object().unwrap().keys().cloned().collect();
+        keys.sort();
+        assert_eq!(keys, all, "one row per config key");
+    }
+
+    #[test]
+    fn float_flags_refuse_non_finite_values() {
+        let err = Wrapper::command().try_get_matches_from(["train", "--gamma", "NaN", "--out", "x"]).unwrap_err();
+        assert!(err.to_string().contains("'NaN' is not allowed"), "{err}");
     }
 }

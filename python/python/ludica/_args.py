@@ -15,12 +15,14 @@ from gymnasium.vector import AutoresetMode
 
 from ludica import _native
 
-#: Level seeds are integers in [0, SEED_LIMIT).
+#: Seeds, of levels and of reset(seed=...), are integers in [0, SEED_LIMIT).
 SEED_LIMIT: int = _native.SEED_LIMIT
-#: Largest stream seed (reset(seed=...)): any unsigned 64-bit integer.
-STREAM_SEED_LIMIT = 2**64
-#: Most envs one vector env holds (ludica_envs::MAX_ENVS).
-MAX_ENVS = 1 << 20
+#: Most envs one vector env holds.
+MAX_ENVS: int = _native.MAX_ENVS
+#: Most worker threads one env steps on.
+MAX_THREADS: int = _native.MAX_THREADS
+#: Largest render_scale.
+MAX_RENDER_SCALE: int = _native.MAX_RENDER_SCALE
 #: Options reset() understands.
 RESET_OPTIONS = ("level_seed", "level")
 _AUTORESET_NAMES = {
@@ -91,10 +93,10 @@ def autoreset_mode(value: Any) -> tuple[AutoresetMode, str]:
 
 
 def stream_seed(value: Any) -> int | None:
-    """A reset seed: None or an integer in [0, 2**64)."""
+    """A reset seed: None or an integer in [0, 2**63), the range of every ludica seed."""
     if value is None:
         return None
-    return integer("seed", value, 0, STREAM_SEED_LIMIT)
+    return integer("seed", value, 0, SEED_LIMIT)
 
 
 def reset_options(options: Any) -> dict[str, Any]:

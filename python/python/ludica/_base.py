@@ -28,7 +28,7 @@ def native_env(
     native = _native.VecEnv(
         game,
         _args.integer("num_envs", num_envs, 1, _args.MAX_ENVS + 1),
-        _args.integer("num_threads", num_threads, 1, 1025),
+        _args.integer("num_threads", num_threads, 1, _args.MAX_THREADS + 1),
         _args.choice("obs", obs, ("rgb", "symbolic")),
         rust_autoreset,
         _args.integer("num_levels", num_levels, 0, _args.SEED_LIMIT),
@@ -44,7 +44,7 @@ def render_args(render_mode: Any, render_scale: Any) -> tuple[str | None, int]:
     """Checked ``render_mode`` (None or "rgb_array") and ``render_scale`` (1 to 16)."""
     if render_mode is not None:
         _args.choice("render_mode", render_mode, ("rgb_array",))
-    return render_mode, _args.integer("render_scale", render_scale, 1, 17)
+    return render_mode, _args.integer("render_scale", render_scale, 1, _args.MAX_RENDER_SCALE + 1)
 
 
 class NativeEpisodes:
@@ -71,7 +71,7 @@ class NativeEpisodes:
             texts = [_levels.to_json(level) for level in self._per_env("level", options["level"])]
             chosen = [{"level_json": _native.check_level(self.game, text)[0]} for text in texts]
         if seed is None and not self._stream_started:
-            seed = int(self.np_random.integers(0, _args.STREAM_SEED_LIMIT, dtype=np.uint64))
+            seed = int(self.np_random.integers(0, _args.SEED_LIMIT, dtype=np.uint64))
         self._stream_started = True
         level_seeds = native.reset(seed, obs)
         for i, level in enumerate(chosen):

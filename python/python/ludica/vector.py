@@ -131,6 +131,10 @@ class LudicaVectorEnv(NativeEpisodes, VectorEnv):
         if self.render_mode is None:
             gym.logger.warn('render() needs render_mode="rgb_array" when the env is made; returning None')
             return None
+        side = 64 * self.render_scale
+        _native.check_memory(
+            f"render() of {self.num_envs} envs at render_scale {self.render_scale}", self.num_envs * side * side * 3
+        )
         return tuple(native.render(i, self.render_scale) for i in range(self.num_envs))
 
     def level(self, index: int) -> dict[str, Any]:

@@ -48,6 +48,23 @@ pub struct GameDef {
 }
 
 impl GameDef {
+    /// The id of the action called `name`, for code and tests that name actions instead of
+    /// numbering them: `const FIRE: u8 = GAME.action("fire");` fails to compile when the game
+    /// has no such action.
+    ///
+    /// # Panics
+    /// When the game has no action of that name (at compile time in a `const`).
+    pub const fn action(&self, name: &str) -> u8 {
+        let mut id = 0;
+        while id < self.actions.len() {
+            if same_bytes(self.actions[id].as_bytes(), name.as_bytes()) {
+                return id as u8;
+            }
+            id += 1;
+        }
+        panic!("the game has no action of that name: see its `actions`")
+    }
+
     /// Shape of one observation of `obs`: rgb is [64, 64, 3] (HWC), symbolic is [len].
     pub fn obs_shape(&self, obs: ObsKind) -> Vec<usize> {
         match obs {
@@ -86,6 +103,21 @@ impl GameDef {
         }
         (self.check)(level).map_err(|e| format!("level seed {} is not playable: {e}", level.seed))
     }
+}
+
+/// Byte equality usable in a `const fn` (where `==` on slices is not).
+const fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
 }
 
 impl fmt::Debug for GameDef {
