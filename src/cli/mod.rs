@@ -18,7 +18,8 @@ use std::str::FromStr;
 
 use anyhow::{Context, bail};
 use clap::error::ErrorKind;
-use ludica_envs::{GameDef, VecEnvError, games as registry};
+use ludica_agents::output::OutputError;
+use ludica_envs::{GameDef, SEED_LIMIT, VecEnvError, games as registry};
 use ludica_procgen::Level;
 
 /// Exit code for bad input: flags, files or paths the user gave (clap uses it too).
@@ -78,9 +79,36 @@ pub fn finish(result: anyhow::Result<()>) -> ExitCode {
     if is_broken_pipe(&err) {
         return ExitCode::SUCCESS;
     }
-    eprintln!("error: {}", format!("{err:#}").replace(['\n', '\r'], " "));
+    eprintln!("error: {}", one_message(&err).replace(['\n', '\r'], " "));
+    let stopped = err.chain().find_map(|e| match e.downcast_ref::<OutputError>() {
+        Some(OutputError::Interrupted { signal, .. }) => u8::try_from(128 + signal).ok(),
+        _ => None,
+    });
     let code = if err.chain().any(|e| e.is::<Fault>()) { EXIT_FAULT } else { EXIT_BAD_INPUT };
-    ExitCode::from(code)
+    ExitCode::from(stopped.unwrap_or(code))
+}
+
+/// `err` and its causes joined by ": ", each said once: a cause whose text the message
+/// already holds (an error that prints its source, as thiserror's `{source}` does) is skipped.
+fn one_message(err: &anyhow::Error) -> String {
+    let mut message = String::new();
+    for cause in err.chain() {
+        let text = match cause.downcast_ref::<Fault>() {
+            Some(fault) => one_message(&fault.0),
+            None => cause.to_string(),
+        };
+        if message.contains(&text) {
+            continue;
+        }
+        if !message.is_empty() {
+            message.push_str(": ");
+        }
+        message.push_str(&text);
+        if cause.is::<Fault>() {
+            break;
+        }
+    }
+    message
 }
 
 /// Whether `err` comes from writing to a closed pipe, directly or inside a [`Fault`].
@@ -96,9 +124,12 @@ pub fn parse_game(name: &str) -> Result<&'static GameDef, VecEnvError> {
     registry::find(name)
 }
 
-/// Parses a level seed: a whole number in [0, 2^64).
+/// Parses a level seed: a whole number in [0, 2^63), the range of level seeds everywhere
+/// (training, Python, level files).
 pub fn parse_seed(text: &str) -> Result<u64, String> {
-    text.trim().parse().map_err(|_| format!("seed '{text}' is not allowed: use a whole number from 0 to {}", u64::MAX))
+    text.trim().parse().ok().filter(|&seed| seed < SEED_LIMIT).ok_or_else(|| {
+        format!("seed '{text}' is not allowed: use a whole number from 0 to {} (2^63 - 1)", SEED_LIMIT - 1)
+    })
 }
 
 /// A range of level seeds `A..B`, `B` excluded, holding at least one seed.
@@ -123,7 +154,7 @@ impl SeedRange {
 impl FromStr for SeedRange {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let allowed = "use A..B with whole numbers A < B (B excluded), e.g. 0..200";
+        let allowed = "use A..B with whole numbers A < B <= 2^63 (B excluded), e.g. 0..200";
         let parsed =
             s.split_once("..").and_then(|(a, b)| Some((a.trim().parse::<u64>().ok()?, b.trim().parse().ok()?)));
         let Some((start, end)) = parsed else {
@@ -131,6 +162,9 @@ impl FromStr for SeedRange {
         };
         if start >= end {
             return Err(format!("seed range '{s}' is empty or reversed: {allowed}"));
+        }
+        if end > SEED_LIMIT {
+            return Err(format!("seed range '{s}' reaches past 2^63: level seeds are below {SEED_LIMIT}"));
         }
         let range = SeedRange { start, end };
         if range.len() > Self::MAX_LEN {
@@ -179,6 +213,26 @@ mod tests {
             assert!(err.contains(&format!("'{bad}'")) && err.contains(why), "{err}");
         }
         assert!("0..1000001".parse::<SeedRange>().unwrap_err().contains("at most 1000000"));
+        let top = format!("{}..{}", SEED_LIMIT - 1, SEED_LIMIT);
+        assert_eq!(top.parse::<SeedRange>().map(|r| r.len()), Ok(1));
+        assert!(format!("{SEED_LIMIT}..{}", SEED_LIMIT + 1).parse::<SeedRange>().unwrap_err().contains("past 2^63"));
+    }
+
+    #[test]
+    fn seeds_stop_below_2_to_the_63() {
+        assert_eq!(parse_seed("9223372036854775807"), Ok(SEED_LIMIT - 1));
+        for bad in ["9223372036854775808", "18446744073709551615", "-1", "x"] {
+            assert!(parse_seed(bad).unwrap_err().contains(&format!("'{bad}'")), "{bad}");
+        }
+    }
+
+    #[test]
+    fn causes_are_said_once() {
+        let os = || io::Error::from_raw_os_error(2);
+        let err = anyhow::Error::new(ludica_agents::AgentError::io("read", Path::new("x"), os()));
+        assert_eq!(one_message(&err), "cannot read x: No such file or directory (os error 2)");
+        let err = anyhow::Error::new(os()).context("reading y");
+        assert_eq!(one_message(&err), "reading y: No such file or directory (os error 2)");
     }
 
     #[test]
