@@ -16,6 +16,9 @@ use ludica_procgen::{Difficulty, Level};
 use rand::{Rng, RngExt, SeedableRng};
 use serde_json::{Value, json};
 
+mod common;
+use common::TINY;
+
 fn ludica(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_ludica")).args(args).output().expect("the ludica binary runs")
 }
@@ -178,58 +181,55 @@ fn a_signal_during_a_write_leaves_the_old_file_and_no_temporary_file() {
     }
 }
 
+/// Runs the binary with a file-size limit of 1 KiB and SIGXFSZ ignored, so that writes past
+/// it fail with EFBIG: a full disk that needs no mount.
+fn under_a_1_kib_file_limit(args: &[&str]) -> Output {
+    Command::new("bash")
+        .args(["-c", "ulimit -f 1; trap '' XFSZ; exec \"$@\"", "bash", env!("CARGO_BIN_EXE_ludica")])
+        .args(args)
+        .output()
+        .unwrap()
+}
+
 #[test]
 fn a_full_disk_is_one_line_and_leaves_no_file() {
     let dir = scratch("full");
-    // A file-size limit of 1 KiB (SIGXFSZ ignored, so writes fail with EFBIG) stands in for a
-    // full disk: it needs no mount.
     let run = dir.join("run");
-    let script = format!(
-        "ulimit -f 1; trap '' XFSZ; exec '{}' train --obs symbolic --num-envs 4 --num-steps 16 --num-minibatches 2 --hidden 16 --steps 64 --quiet --out '{}'",
-        env!("CARGO_BIN_EXE_ludica"),
-        arg(&run)
-    );
-    let out = Command::new("bash").arg("-c").arg(script).output().unwrap();
+    let out = under_a_1_kib_file_limit(&[
+        "train",
+        "--obs",
+        "symbolic",
+        "--num-envs",
+        "4",
+        "--num-steps",
+        "16",
+        "--num-minibatches",
+        "2",
+        "--hidden",
+        "16",
+        "--steps",
+        "64",
+        "--quiet",
+        "--out",
+        arg(&run),
+    ]);
     let err = one_error_line(&out);
     assert!(err.contains("File too large") && err.contains(".safetensors"), "{err}");
     assert_eq!(err.matches("os error").count(), 1, "the OS error is said once: {err}");
     assert!(entries(&dir).is_empty(), "no run directory, staging folder or temporary file: {:?}", entries(&dir));
 
     let levels = dir.join("levels.json");
-    let script = format!(
-        "ulimit -f 1; trap '' XFSZ; exec '{}' levels --seeds 0..50 --format json --out '{}'",
-        env!("CARGO_BIN_EXE_ludica"),
-        arg(&levels)
-    );
-    let out = Command::new("bash").arg("-c").arg(script).output().unwrap();
+    let out = under_a_1_kib_file_limit(&["levels", "--seeds", "0..50", "--format", "json", "--out", arg(&levels)]);
     assert!(one_error_line(&out).contains("File too large"));
     assert!(entries(&dir).is_empty(), "{:?}", entries(&dir));
 }
-
-const TINY_TRAIN: &[&str] = &[
-    "--obs",
-    "symbolic",
-    "--num-envs",
-    "4",
-    "--num-steps",
-    "16",
-    "--num-minibatches",
-    "2",
-    "--update-epochs",
-    "1",
-    "--hidden",
-    "16",
-    "--num-levels",
-    "10",
-    "--quiet",
-];
 
 #[test]
 fn a_second_trainer_on_a_run_directory_is_refused_naming_the_first() {
     let dir = scratch("two-trainers");
     let run = dir.join("run");
     let mut args = vec!["train", "--out", arg(&run), "--steps", "640000", "--checkpoint-every", "1"];
-    args.extend_from_slice(TINY_TRAIN);
+    args.extend_from_slice(TINY);
     let mut first = Command::new(env!("CARGO_BIN_EXE_ludica")).args(&args).stderr(Stdio::null()).spawn().unwrap();
     let started = Instant::now();
     while !run.join("checkpoint.json").exists() {
@@ -253,7 +253,7 @@ fn damaged_checkpoints_are_refused_by_the_cli_in_one_line() {
     let dir = scratch("damaged");
     let run = dir.join("run");
     let mut args = vec!["train", "--out", arg(&run), "--steps", "128"];
-    args.extend_from_slice(TINY_TRAIN);
+    args.extend_from_slice(TINY);
     assert!(ludica(&args).status.success());
     let sidecar: Value = serde_json::from_slice(&std::fs::read(run.join("checkpoint.json")).unwrap()).unwrap();
     let model = run.join(sidecar["model_file"].as_str().unwrap());

@@ -259,8 +259,11 @@ impl Checkpoint {
         }
         let cfg = &self.config;
         cfg.validate().map_err(|e| format!("its config: {e}"))?;
-        if self.game != cfg.game || self.obs != cfg.obs || self.levels != cfg.levels() {
-            return Err("game, obs and levels disagree with its config".into());
+        if self.game != cfg.game {
+            return Err(format!("game = {:?} is not its config's {:?}", self.game, cfg.game));
+        }
+        if self.obs != cfg.obs || self.levels != cfg.levels() {
+            return Err("obs and levels disagree with its config".into());
         }
         if self.update > cfg.num_updates() {
             return Err(format!("update = {} is beyond the run's {} updates", self.update, cfg.num_updates()));
