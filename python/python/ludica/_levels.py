@@ -31,7 +31,8 @@ def played(level_json: str, grid: np.ndarray) -> dict[str, Any]:
     """The dict of the level an env plays, marked ``edited``: True when it is not the level its
     ``seed`` and ``difficulty`` generate (play changed tiles, or it was edited or loaded)."""
     level = from_native(level_json, grid)
-    generated = json.loads(_native.generate_level(level["game"], level["seed"], _args.difficulty(level["difficulty"]))[0])
+    difficulty = _args.difficulty(level["difficulty"])
+    generated = json.loads(_native.generate_level(level["game"], level["seed"], difficulty)[0])
     level["edited"] = any(level[k] != generated[k] for k in ("rows", "spawns"))
     return level
 
