@@ -195,24 +195,9 @@ fn under_a_1_kib_file_limit(args: &[&str]) -> Output {
 fn a_full_disk_is_one_line_and_leaves_no_file() {
     let dir = scratch("full");
     let run = dir.join("run");
-    let out = under_a_1_kib_file_limit(&[
-        "train",
-        "--obs",
-        "symbolic",
-        "--num-envs",
-        "4",
-        "--num-steps",
-        "16",
-        "--num-minibatches",
-        "2",
-        "--hidden",
-        "16",
-        "--steps",
-        "64",
-        "--quiet",
-        "--out",
-        arg(&run),
-    ]);
+    let mut args = vec!["train", "--steps", "64", "--out", arg(&run)];
+    args.extend_from_slice(TINY);
+    let out = under_a_1_kib_file_limit(&args);
     let err = one_error_line(&out);
     assert!(err.contains("File too large") && err.contains(".safetensors"), "{err}");
     assert_eq!(err.matches("os error").count(), 1, "the OS error is said once: {err}");
