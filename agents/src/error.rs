@@ -15,6 +15,9 @@ pub enum AgentError {
     /// The envs refused their config or an action.
     #[error(transparent)]
     Env(#[from] ludica_envs::VecEnvError),
+    /// A game name the registry does not hold.
+    #[error(transparent)]
+    UnknownGame(#[from] ludica_envs::games::UnknownGame),
     /// A missing, corrupt or mismatched checkpoint.
     #[error("{0}")]
     Checkpoint(String),

@@ -10,17 +10,16 @@
 //! ```
 
 pub mod core;
-mod game;
 pub mod games;
-pub mod levels;
 mod picture;
 mod pool;
 mod vec_env;
 
-pub use core::shard::ShardOut;
-pub use core::state::EnvState;
-pub use game::{BadObsKind, GameDef, ObsKind, Spawner};
-pub use levels::{LevelPicker, LevelSpec, SEED_LIMIT};
+pub use core::engine::game::{BadObsKind, GameDef, ObsKind};
+pub use core::engine::level_distribution::{BadLevelRange, LevelPicker, LevelSpec, SEED_LIMIT};
+pub use core::engine::shard::ShardOut;
+pub use core::engine::spawner::Spawner;
+pub use core::engine::state::EnvState;
 pub use picture::{Picture, level_picture};
 pub use pool::Pool;
 pub use vec_env::{AutoReset, MAX_ENVS, StepInfo, VecEnv, VecEnvConfig, VecEnvError};

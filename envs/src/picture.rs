@@ -5,11 +5,12 @@
 use bevy_ecs::world::World;
 use ludica_procgen::Level;
 
-use crate::core::components::EnvId;
-use crate::core::render::{Background, draw_sprite};
-use crate::core::shard::visit_sprites;
-use crate::core::table::EnvTable;
-use crate::game::{GameDef, Spawner};
+use crate::core::engine::components::EnvId;
+use crate::core::engine::game::GameDef;
+use crate::core::engine::render::{Background, draw_sprite};
+use crate::core::engine::shard::visit_sprites;
+use crate::core::engine::spawner::Spawner;
+use crate::core::engine::table::EnvTable;
 
 /// An rgb image, row-major, 3 bytes a pixel.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -6,12 +6,12 @@ use std::sync::Mutex;
 use ludica_procgen::Level;
 use serde::{Deserialize, Serialize};
 
-use crate::core::shard::{Shard, ShardOut};
-use crate::core::state::EnvState;
-use crate::core::view::OBS_SIDE;
-use crate::game::{GameDef, ObsKind};
+use crate::core::engine::game::{GameDef, ObsKind};
+use crate::core::engine::level_distribution::{BadLevelRange, LevelSpec};
+use crate::core::engine::shard::{Shard, ShardOut};
+use crate::core::engine::state::EnvState;
+use crate::core::engine::view::OBS_SIDE;
 use crate::games;
-use crate::levels::{BadLevelRange, LevelSpec};
 use crate::picture::Picture;
 use crate::pool::Pool;
 
@@ -83,13 +83,8 @@ impl Default for VecEnvConfig {
 #[derive(Debug, thiserror::Error, PartialEq)]
 pub enum VecEnvError {
     /// No game of that name.
-    #[error("unknown game '{name}': available games are {available}")]
-    UnknownGame {
-        /// The name asked for.
-        name: String,
-        /// The registered names.
-        available: String,
-    },
+    #[error(transparent)]
+    UnknownGame(#[from] games::UnknownGame),
     /// A count that must be positive.
     #[error("{what} must be at least 1, got {got}")]
     NotPositive {
@@ -275,6 +270,7 @@ impl VecEnv {
             .map(|w| {
                 Mutex::new(Shard::new(
                     game,
+                    crate::core::saved_components(game),
                     config.obs,
                     config.autoreset,
                     config.levels,

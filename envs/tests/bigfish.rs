@@ -5,7 +5,7 @@
 mod common;
 
 use common::playing;
-use ludica_envs::core::symbolic::entity_id;
+use ludica_envs::core::engine::symbolic::entity_id;
 use ludica_envs::games::bigfish::GAME;
 use ludica_envs::{ObsKind, VecEnv};
 use ludica_procgen::bigfish::{self, TANK, half_extents};

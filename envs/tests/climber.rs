@@ -6,7 +6,7 @@
 mod common;
 
 use common::{one_env, play, playing};
-use ludica_envs::core::symbolic::entity_id;
+use ludica_envs::core::engine::symbolic::entity_id;
 use ludica_envs::games::climber::GAME;
 use ludica_envs::{ObsKind, VecEnv};
 use ludica_procgen::{Difficulty, Level, Spawn, SpawnKind, Tile, climber};

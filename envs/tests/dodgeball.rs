@@ -5,7 +5,7 @@
 
 mod common;
 
-use ludica_envs::core::symbolic::entity_id;
+use ludica_envs::core::engine::symbolic::entity_id;
 
 use ludica_envs::{ObsKind, VecEnv};
 use ludica_procgen::{Difficulty, Level, PRESETS, Spawn, SpawnKind, Tile, dodgeball};

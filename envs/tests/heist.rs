@@ -34,7 +34,9 @@ fn corridor() -> Level {
 /// 16 x 16 frame with 5 rows of padding above).
 fn agent_x(env: &VecEnv) -> usize {
     let row = &env.obs()[(5 + 2) * 16..(5 + 3) * 16];
-    row.iter().position(|&id| id == ludica_envs::core::symbolic::entity_id(SpawnKind::Agent, 0)).expect("agent in view")
+    row.iter()
+        .position(|&id| id == ludica_envs::core::engine::symbolic::entity_id(SpawnKind::Agent, 0))
+        .expect("agent in view")
 }
 
 /// The red, green and blue key scalars.

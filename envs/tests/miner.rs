@@ -4,7 +4,7 @@
 
 mod common;
 
-use ludica_envs::core::symbolic::entity_id;
+use ludica_envs::core::engine::symbolic::entity_id;
 use ludica_envs::games::miner::GAME;
 
 use ludica_envs::{ObsKind, VecEnv};

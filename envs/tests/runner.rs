@@ -5,7 +5,7 @@
 mod common;
 
 use common::play;
-use ludica_envs::core::symbolic::entity_id;
+use ludica_envs::core::engine::symbolic::entity_id;
 use ludica_envs::games::runner::GAME;
 use ludica_envs::{AutoReset, LevelSpec, ObsKind, VecEnv, VecEnvConfig};
 use ludica_procgen::seeds::{Stream, stream};

@@ -8,46 +8,61 @@ use serde::{Deserialize, Serialize};
 
 use crate::Difficulty;
 
-/// One cell of a level's grid. The discriminant is also the cell's id in symbolic
-/// observations.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
-#[repr(u8)]
-pub enum Tile {
-    /// Free space.
-    #[default]
-    Empty = 0,
-    /// Solid: blocks movement.
-    Wall = 1,
-    /// Deadly to touch; not solid.
-    Lava = 2,
-    /// Soft ground: solid, but a digger clears it by walking in.
-    Dirt = 3,
-    /// A rock that falls when nothing holds it up; solid.
-    Boulder = 4,
-    /// A gem lying in the grid: collected by walking in; falls like a boulder.
-    Gem = 5,
-    /// A door opened by the key of its colour (variant 0); solid while closed.
-    RedDoor = 6,
-    /// A door opened by the key of variant 1.
-    GreenDoor = 7,
-    /// A door opened by the key of variant 2.
-    BlueDoor = 8,
+/// Declares a fieldless `#[repr(u8)]` enum with explicit ids and its `ALL` array from one list of
+/// variants, so `ALL` cannot miss one; a compile-time check keeps the ids `0..ALL.len()`, in
+/// order, so `ALL[id]` is the variant of `id`.
+macro_rules! enum_with_all {
+    (
+        $(#[$meta:meta])*
+        pub enum $name:ident { $($(#[$vmeta:meta])* $variant:ident = $id:literal,)* }
+    ) => {
+        $(#[$meta])*
+        #[repr(u8)]
+        pub enum $name { $($(#[$vmeta])* $variant = $id,)* }
+
+        impl $name {
+            /// Every variant, in id order.
+            pub const ALL: [$name; [$($id),*].len()] = [$($name::$variant),*];
+        }
+
+        const _: () = {
+            let mut id = 0;
+            while id < $name::ALL.len() {
+                assert!($name::ALL[id] as usize == id, "ids must run 0, 1, 2, ... in declaration order");
+                id += 1;
+            }
+        };
+    };
+}
+
+enum_with_all! {
+    /// One cell of a level's grid. The discriminant is also the cell's id in symbolic
+    /// observations.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+    pub enum Tile {
+        /// Free space.
+        #[default]
+        Empty = 0,
+        /// Solid: blocks movement.
+        Wall = 1,
+        /// Deadly to touch; not solid.
+        Lava = 2,
+        /// Soft ground: solid, but a digger clears it by walking in.
+        Dirt = 3,
+        /// A rock that falls when nothing holds it up; solid.
+        Boulder = 4,
+        /// A gem lying in the grid: collected by walking in; falls like a boulder.
+        Gem = 5,
+        /// A door opened by the key of its colour (variant 0); solid while closed.
+        RedDoor = 6,
+        /// A door opened by the key of variant 1.
+        GreenDoor = 7,
+        /// A door opened by the key of variant 2.
+        BlueDoor = 8,
+    }
 }
 
 impl Tile {
-    /// Every tile, in id order.
-    pub const ALL: [Tile; 9] = [
-        Tile::Empty,
-        Tile::Wall,
-        Tile::Lava,
-        Tile::Dirt,
-        Tile::Boulder,
-        Tile::Gem,
-        Tile::RedDoor,
-        Tile::GreenDoor,
-        Tile::BlueDoor,
-    ];
-
     /// The doors, in key-variant order.
     pub const DOORS: [Tile; 3] = [Tile::RedDoor, Tile::GreenDoor, Tile::BlueDoor];
 
@@ -82,57 +97,41 @@ impl Tile {
     }
 }
 
-/// What is placed at a spawn point.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-#[repr(u8)]
-pub enum SpawnKind {
-    /// The player's start.
-    Agent = 0,
-    /// The item or cell that ends the level with success.
-    Goal = 1,
-    /// A spinning blade: deadly on touch; moves if it has a velocity.
-    Saw = 2,
-    /// A swimming creature; its variant is its size class.
-    Fish = 3,
-    /// A hostile mover (patrols, chases or shoots, as its game says).
-    Enemy = 4,
-    /// A small pickup that must be collected.
-    Orb = 5,
-    /// A pickup that turns the tables for a while.
-    PowerOrb = 6,
-    /// A key; its variant is its colour and matches a door tile ([`Tile::door_of`]).
-    Key = 7,
-    /// A projectile fired by the player.
-    Shot = 8,
-    /// A projectile fired by an enemy.
-    EnemyShot = 9,
-    /// A falling rock: deadly on touch.
-    Rock = 10,
-    /// A bonus pickup.
-    Coin = 11,
-    /// An exit that opens (becomes a goal) once its game's condition holds.
-    Exit = 12,
+enum_with_all! {
+    /// What is placed at a spawn point.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+    #[serde(rename_all = "snake_case")]
+    pub enum SpawnKind {
+        /// The player's start.
+        Agent = 0,
+        /// The item or cell that ends the level with success.
+        Goal = 1,
+        /// A spinning blade: deadly on touch; moves if it has a velocity.
+        Saw = 2,
+        /// A swimming creature; its variant is its size class.
+        Fish = 3,
+        /// A hostile mover (patrols, chases or shoots, as its game says).
+        Enemy = 4,
+        /// A small pickup that must be collected.
+        Orb = 5,
+        /// A pickup that turns the tables for a while.
+        PowerOrb = 6,
+        /// A key; its variant is its colour and matches a door tile ([`Tile::door_of`]).
+        Key = 7,
+        /// A projectile fired by the player.
+        Shot = 8,
+        /// A projectile fired by an enemy.
+        EnemyShot = 9,
+        /// A falling rock: deadly on touch.
+        Rock = 10,
+        /// A bonus pickup.
+        Coin = 11,
+        /// An exit that opens (becomes a goal) once its game's condition holds.
+        Exit = 12,
+    }
 }
 
 impl SpawnKind {
-    /// Every kind, in id order.
-    pub const ALL: [SpawnKind; 13] = [
-        SpawnKind::Agent,
-        SpawnKind::Goal,
-        SpawnKind::Saw,
-        SpawnKind::Fish,
-        SpawnKind::Enemy,
-        SpawnKind::Orb,
-        SpawnKind::PowerOrb,
-        SpawnKind::Key,
-        SpawnKind::Shot,
-        SpawnKind::EnemyShot,
-        SpawnKind::Rock,
-        SpawnKind::Coin,
-        SpawnKind::Exit,
-    ];
-
     /// The character a spawn prints as in ASCII pictures.
     pub const fn to_char(self) -> char {
         match self {

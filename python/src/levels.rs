@@ -41,7 +41,7 @@ pub fn tile_chars() -> String {
 }
 
 fn game(name: &str) -> PyResult<&'static GameDef> {
-    find(name).map_err(value_error)
+    find(name).map_err(|e| value_error(e.into()))
 }
 
 /// The grid of tile ids of `level`, `[height, width]`.

@@ -19,7 +19,7 @@ use std::str::FromStr;
 use anyhow::{Context, bail};
 use clap::error::ErrorKind;
 use ludica_agents::output::OutputError;
-use ludica_envs::{GameDef, SEED_LIMIT, VecEnvError, games as registry};
+use ludica_envs::{GameDef, SEED_LIMIT, games as registry};
 use ludica_procgen::Level;
 
 /// Exit code for bad input: flags, files or paths the user gave (clap uses it too).
@@ -120,7 +120,7 @@ fn is_broken_pipe(err: &anyhow::Error) -> bool {
 }
 
 /// Parses `--game`: a registered game name (the error lists the available ones).
-pub fn parse_game(name: &str) -> Result<&'static GameDef, VecEnvError> {
+pub fn parse_game(name: &str) -> Result<&'static GameDef, registry::UnknownGame> {
     registry::find(name)
 }
 

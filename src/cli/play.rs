@@ -13,8 +13,8 @@ use crossterm::style::{Color, Print, ResetColor, SetBackgroundColor, SetForegrou
 use crossterm::terminal::{self, Clear, ClearType, EnterAlternateScreen, LeaveAlternateScreen};
 use crossterm::{execute, queue};
 use ludica_envs::core::PlayerView;
-use ludica_envs::core::symbolic::{entity_of, grid_origin};
-use ludica_envs::core::view::View;
+use ludica_envs::core::engine::symbolic::{entity_of, grid_origin};
+use ludica_envs::core::engine::view::View;
 use ludica_envs::{AutoReset, GameDef, LevelSpec, ObsKind, Picture, VecEnv, VecEnvConfig};
 use ludica_procgen::{Difficulty, Level, Tile};
 

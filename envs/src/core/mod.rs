@@ -1,34 +1,28 @@
-//! The ECS core shared by every game: components, the per-env table, reusable systems, entity
-//! pools, grid movement, the view, the rasterizer and the symbolic encoder, and the shard that steps many envs at once.
+//! The core every game is built on, in two layers: the `engine` (shards, tables, components,
+//! observations, save/load) and, above it, the `mechanics` (reusable rules games compose).
+//! The engine never imports a mechanic; games import both.
 
-pub mod approach;
-pub mod components;
-pub mod flight;
-pub mod gravity_tiles;
-pub mod grid;
-pub mod physics;
-pub mod pickups;
-pub mod pool;
-pub mod render;
-pub mod shard;
-pub mod shooting;
-pub mod state;
-pub mod steer;
-pub mod symbolic;
-pub mod systems;
-pub mod table;
-pub mod timers;
-pub mod view;
-pub mod walkers;
+pub mod engine;
+pub mod mechanics;
 
-pub use components::{Body, EnvId, Kind, Live, Patrol, Player, Position, Status, Touch, Velocity};
-pub use gravity_tiles::FallingTiles;
-pub use grid::{Den, GridChaser};
-pub use physics::Platformer;
-pub use pickups::Pickup;
-pub use pool::Projectile;
-pub use shooting::{Aim, Facing, Gun};
-pub use steer::Steered;
-pub use table::{EnvTable, Outcome, PlayerView};
-pub use timers::{Countdown, Emitter, Lifetime};
-pub use walkers::Walker;
+pub use engine::components::{Body, EnvId, Kind, Live, Player, Position, Status, Velocity};
+pub use engine::table::{EnvTable, Outcome, PlayerView};
+pub use mechanics::entity_pool::Projectile;
+pub use mechanics::gravity_tiles::FallingTiles;
+pub use mechanics::grid::{Den, GridChaser};
+pub use mechanics::physics::Platformer;
+pub use mechanics::pickups::Pickup;
+pub use mechanics::rules::{Patrol, Touch};
+pub use mechanics::shooting::{Aim, Facing, Gun};
+pub use mechanics::steer::Steered;
+pub use mechanics::timers::{Countdown, Emitter, Lifetime};
+pub use mechanics::walkers::Walker;
+
+/// The component types a snapshot of `game`'s envs carries: the engine's, every mechanic's
+/// and the game's own.
+pub fn saved_components(game: &engine::game::GameDef) -> engine::state::StateRegistry {
+    let mut registry = engine::state::StateRegistry::default();
+    mechanics::register_saved(&mut registry);
+    (game.saved_components)(&mut registry);
+    registry
+}

@@ -9,15 +9,17 @@ use ludica_procgen::bigfish::{self, FISH_SIZES, Release, START_SIZE, TANK, half_
 use ludica_procgen::{Level, SpawnKind, Tile};
 use rand::RngExt;
 
-use crate::core::pool::{Pool, fly_projectiles, revive, spawn_pool};
-use crate::core::render::{Rgb, Shape, Sprite, Style, bevel, blend};
-use crate::core::steer::{STEER_ACTIONS, STEER_DIRECTIONS, move_steered, steer_players};
-use crate::core::symbolic::Scalar;
-use crate::core::systems::{overlaps, record_players};
-use crate::core::timers::Countdown;
-use crate::core::view::View;
+use crate::core::engine::game::GameDef;
+use crate::core::engine::geometry::overlaps;
+use crate::core::engine::render::{Rgb, Shape, Sprite, Style, bevel, blend};
+use crate::core::engine::spawner::Spawner;
+use crate::core::engine::symbolic::Scalar;
+use crate::core::engine::table::record_players;
+use crate::core::engine::view::View;
+use crate::core::mechanics::entity_pool::{EntityPool, fly_projectiles, revive, spawn_pool};
+use crate::core::mechanics::steer::{STEER_ACTIONS, STEER_DIRECTIONS, move_steered, steer_players};
+use crate::core::mechanics::timers::Countdown;
 use crate::core::{Body, EnvId, EnvTable, Kind, Live, Outcome, Player, Position, Projectile, Steered, Velocity};
-use crate::game::{GameDef, Spawner};
 
 /// Reward for reaching the target size.
 const WIN_REWARD: f32 = 10.0;
@@ -119,16 +121,16 @@ fn spawn(level: &Level, spawner: &mut Spawner) {
                 let clock =
                     Countdown::between(release.every, release.every.saturating_add(release.every / 2), release.every);
                 let shoal = Shoal { release, clock };
-                spawner.spawn((pos, vel, body_of(START_SIZE), Kind(s.kind, 0), Player, SWIM, growth, shoal))
+                spawner.spawn((pos, vel, body_of(START_SIZE), Kind::new(s.kind, 0), Player, SWIM, growth, shoal))
             }
             // Checked levels hold only the agent and fish of known classes.
             _ => {
                 let body = body_of(FISH_SIZES[s.variant as usize]);
-                spawner.spawn((pos, vel, body, Kind(s.kind, s.variant), Live(true), swimming))
+                spawner.spawn((pos, vel, body, Kind::new(s.kind, s.variant), Live(true), swimming))
             }
         };
     }
-    spawn_pool(spawner, Kind(SpawnKind::Fish, 0), body_of(FISH_SIZES[0]), POOL, swimming);
+    spawn_pool(spawner, Kind::new(SpawnKind::Fish, 0), body_of(FISH_SIZES[0]), POOL, swimming);
 }
 
 fn systems(schedule: &mut Schedule) {
@@ -177,7 +179,7 @@ fn eat_or_be_eaten(
         if !live.0 || !overlaps(player.pos, player.body, *pos, *body) {
             continue;
         }
-        if FISH_SIZES[kind.1 as usize] < sizes[e] {
+        if FISH_SIZES[kind.variant as usize] < sizes[e] {
             live.0 = false;
             eaten[e] += 1;
             table.bonus[e] += EAT_REWARD;
@@ -228,7 +230,7 @@ fn room_for(level: &Level, pos: Position, body: Body) -> Position {
 /// swimming inward, sized for the player's current size (see [`Release::draw_class`]).
 fn release_fish(
     mut players: Query<(&EnvId, &Growth, &mut Shoal), With<Player>>,
-    mut pool: Pool,
+    mut pool: EntityPool,
     mut bodies: Query<&mut Body, Without<Player>>,
     mut table: ResMut<EnvTable>,
 ) {

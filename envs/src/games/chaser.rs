@@ -8,15 +8,17 @@ use bevy_ecs::prelude::*;
 use ludica_procgen::chaser::{self, Knobs};
 use ludica_procgen::{Level, SpawnKind, Tile};
 
-use crate::core::grid::{
-    Den, GRID_ACTIONS, GRID_MOVES, GridChaser, Pickups, cell_of, move_chasers, pick_up_at, return_to_dens, walk_on_grid,
+use crate::core::engine::game::GameDef;
+use crate::core::engine::geometry::tile_of;
+use crate::core::engine::render::{Rgb, Shape, Sprite, Style, bevel, blend};
+use crate::core::engine::spawner::Spawner;
+use crate::core::engine::symbolic::Scalar;
+use crate::core::engine::table::record_players;
+use crate::core::engine::view::View;
+use crate::core::mechanics::grid::{
+    Den, GRID_ACTIONS, GRID_MOVES, GridChaser, Pickups, move_chasers, pick_up_at, return_to_dens, walk_on_grid,
 };
-use crate::core::render::{Rgb, Shape, Sprite, Style, bevel, blend};
-use crate::core::symbolic::Scalar;
-use crate::core::systems::record_players;
-use crate::core::view::View;
 use crate::core::{Body, EnvId, EnvTable, Kind, Live, Outcome, Player, Position};
-use crate::game::{GameDef, Spawner};
 
 /// Reward for each orb and power orb.
 const ORB_REWARD: f32 = 0.1;
@@ -102,15 +104,15 @@ fn spawn(level: &Level, spawner: &mut Spawner) {
         match s.kind {
             SpawnKind::Agent => {
                 let appetite = Appetite { orbs_left: orbs as u16, power_left: 0 };
-                spawner.spawn((pos, Body::square(0.8), Kind(s.kind, 0), Player, appetite))
+                spawner.spawn((pos, Body::square(0.8), Kind::new(s.kind, 0), Player, appetite))
             }
             SpawnKind::Enemy => {
                 let chaser = GridChaser::new(knobs.enemy_speed, knobs.flee_speed, knobs.aim);
-                let den = Den { cell: cell_of(pos), delay: DEN_DELAY, wait: 0, clearance: DEN_CLEARANCE };
-                spawner.spawn((pos, Body::square(0.8), Kind(s.kind, HUNTING), Live(true), chaser, den))
+                let den = Den { cell: tile_of(pos), delay: DEN_DELAY, wait: 0, clearance: DEN_CLEARANCE };
+                spawner.spawn((pos, Body::square(0.8), Kind::new(s.kind, HUNTING), Live(true), chaser, den))
             }
             // Checked levels hold only the agent, enemies and power orbs.
-            _ => spawner.spawn((pos, Body::square(0.9), Kind(s.kind, 0), Live(true))),
+            _ => spawner.spawn((pos, Body::square(0.9), Kind::new(s.kind, 0), Live(true))),
         };
     }
 }
@@ -137,7 +139,7 @@ fn systems(schedule: &mut Schedule) {
 /// The player eats the orb of its cell.
 fn eat_orbs(mut players: Query<(&EnvId, &Position, &mut Appetite)>, mut table: ResMut<EnvTable>) {
     for (env, pos, mut appetite) in &mut players {
-        let (e, (x, y)) = (env.0 as usize, cell_of(*pos));
+        let (e, (x, y)) = (env.0 as usize, tile_of(*pos));
         if table.levels[e].tile(x, y) == Tile::Gem {
             table.set_tile(e, x, y, Tile::Empty);
             table.bonus[e] += ORB_REWARD;
@@ -156,7 +158,7 @@ fn eat_power_orbs(
 ) {
     for (env, pos, mut appetite) in &mut players {
         let e = env.0 as usize;
-        if pick_up_at(&table.entities[e], &mut items, SpawnKind::PowerOrb, cell_of(*pos)).is_none() {
+        if pick_up_at(&table.entities[e], &mut items, SpawnKind::PowerOrb, tile_of(*pos)).is_none() {
             continue;
         }
         table.bonus[e] += ORB_REWARD;
@@ -190,7 +192,7 @@ fn meet_enemies(
 ) {
     for (env, pos, mut chaser, mut live, mut den) in &mut enemies {
         let e = env.0 as usize;
-        if !live.0 || cell_of(*pos) != cell_of(table.players[e].pos) {
+        if !live.0 || tile_of(*pos) != tile_of(table.players[e].pos) {
             continue;
         }
         if chaser.flee {
@@ -230,6 +232,6 @@ fn wear_off_power(
 /// Enemies look like what they do: variant 1 while fleeing.
 fn show_fear(mut enemies: Query<(&GridChaser, &mut Kind)>) {
     for (chaser, mut kind) in &mut enemies {
-        kind.1 = if chaser.flee { FLEEING } else { HUNTING };
+        kind.variant = if chaser.flee { FLEEING } else { HUNTING };
     }
 }

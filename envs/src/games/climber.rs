@@ -9,17 +9,19 @@ use ludica_procgen::physics::PLATFORMER;
 use ludica_procgen::solver::ACTION_INPUTS;
 use ludica_procgen::{Level, SpawnKind, Tile, climber};
 
-use crate::core::physics::{Platformer, apply_platform_input, fall_out_of_level, move_platformers};
-use crate::core::pickups::{Pickup, collect_pickups};
-use crate::core::pool::{Projectile, fly_projectiles, spawn_pool};
-use crate::core::render::{Rgb, Shape, Sprite, Style, bevel, blend};
-use crate::core::symbolic::Scalar;
-use crate::core::systems::{record_players, resolve_touches};
-use crate::core::timers::{Anchor, Countdown, Emitter, emit_on_timer};
-use crate::core::view::View;
-use crate::core::walkers::{Walker, walk_platforms};
+use crate::core::engine::game::GameDef;
+use crate::core::engine::render::{Rgb, Shape, Sprite, Style, bevel, blend};
+use crate::core::engine::spawner::Spawner;
+use crate::core::engine::symbolic::Scalar;
+use crate::core::engine::table::record_players;
+use crate::core::engine::view::View;
+use crate::core::mechanics::entity_pool::{Projectile, fly_projectiles, spawn_pool};
+use crate::core::mechanics::physics::{Platformer, apply_platform_input, fall_out_of_level, move_platformers};
+use crate::core::mechanics::pickups::{Pickup, collect_pickups};
+use crate::core::mechanics::rules::resolve_touches;
+use crate::core::mechanics::timers::{Anchor, Countdown, Emitter, emit_on_timer};
+use crate::core::mechanics::walkers::{Walker, walk_platforms};
 use crate::core::{Body, Kind, Live, Player, Position, Touch, Velocity};
-use crate::game::{GameDef, Spawner};
 
 /// Steps before an episode is truncated (Procgen's limit).
 const MAX_STEPS: u32 = 1000;
@@ -93,7 +95,7 @@ fn spawn(level: &Level, spawner: &mut Spawner) {
     let square = |half: f32| Body::square(2.0 * half);
     for s in &level.spawns {
         let (pos, vel) = (Position { x: s.x, y: s.y }, Velocity { x: s.vx, y: s.vy });
-        let kind = Kind(s.kind, s.variant);
+        let kind = Kind::new(s.kind, s.variant);
         match s.kind {
             SpawnKind::Agent => {
                 let body = square(climber::PLAYER_HALF);
@@ -106,7 +108,7 @@ fn spawn(level: &Level, spawner: &mut Spawner) {
             SpawnKind::Enemy => spawner.spawn((pos, vel, square(climber::ENEMY_HALF), kind, Walker, Touch::Hazard)),
             // Checked levels hold at most one rock spawn: the source of the falling rocks.
             _ => {
-                let rock = Kind(SpawnKind::Rock, 0);
+                let rock = Kind::new(SpawnKind::Rock, 0);
                 let falling = (Projectile { through_walls: false }, Touch::Hazard);
                 spawn_pool(spawner, rock, square(climber::ROCK_HALF), ROCK_POOL, falling);
                 spawner.spawn(Emitter {

@@ -8,17 +8,21 @@ use bevy_ecs::prelude::*;
 use ludica_procgen::seeds::mix;
 use ludica_procgen::{Level, SpawnKind, Tile, dodgeball};
 
-use crate::core::approach::{Approach, approach_player};
-use crate::core::pool::{Pool, count_live, fly_projectiles, spawn_pool};
-use crate::core::render::{Rgb, Shape, Sprite, Style, bevel, blend};
-use crate::core::shooting::{Aim, Facing, Gun, face_steering, fire_guns, shots_hit};
-use crate::core::steer::{STEER_FIRE, STEER_FIRE_ACTIONS, STEER_FIRE_DIRECTIONS, Steered, move_steered, steer_players};
-use crate::core::symbolic::Scalar;
-use crate::core::systems::{open_exits_when_cleared, record_players, resolve_touches};
-use crate::core::timers::Countdown;
-use crate::core::view::View;
+use crate::core::engine::game::GameDef;
+use crate::core::engine::render::{Rgb, Shape, Sprite, Style, bevel, blend};
+use crate::core::engine::spawner::Spawner;
+use crate::core::engine::symbolic::Scalar;
+use crate::core::engine::table::record_players;
+use crate::core::engine::view::View;
+use crate::core::mechanics::approach::{Approach, approach_player};
+use crate::core::mechanics::entity_pool::{EntityPool, count_live, fly_projectiles, spawn_pool};
+use crate::core::mechanics::rules::{open_exits_when_cleared, resolve_touches};
+use crate::core::mechanics::shooting::{Aim, Facing, Gun, face_steering, fire_guns, shots_hit};
+use crate::core::mechanics::steer::{
+    STEER_FIRE, STEER_FIRE_ACTIONS, STEER_FIRE_DIRECTIONS, Steered, move_steered, steer_players,
+};
+use crate::core::mechanics::timers::Countdown;
 use crate::core::{Body, EnvId, EnvTable, Kind, Live, Player, Position, Projectile, Status, Touch, Velocity};
-use crate::game::{GameDef, Spawner};
 
 /// Reward for reaching the open exit.
 const EXIT_REWARD: f32 = 10.0;
@@ -111,7 +115,7 @@ fn spawn(level: &Level, spawner: &mut Spawner) {
         Steered { accel: dodgeball::enemy_speed(d) / 4.0, max_speed: dodgeball::enemy_speed(d), drag: 0.8 };
     let (reload_min, reload_max) = dodgeball::throw_interval(d);
     for (i, s) in level.spawns.iter().enumerate() {
-        let (pos, kind) = (Position { x: s.x, y: s.y }, Kind(s.kind, s.variant));
+        let (pos, kind) = (Position { x: s.x, y: s.y }, Kind::new(s.kind, s.variant));
         match s.kind {
             SpawnKind::Agent => {
                 let facing = if s.x < level.width as f32 / 2.0 { FACINGS[0] } else { FACINGS[4] };
@@ -125,7 +129,7 @@ fn spawn(level: &Level, spawner: &mut Spawner) {
                 };
                 let status = Status([enemies as u8, facing_index(facing), 0, 0]);
                 let player = (pos, Velocity::default(), body, kind, Player, PLAYER_STEER);
-                spawner.spawn((player, Facing(facing.0, facing.1), gun, status))
+                spawner.spawn((player, Facing { dx: facing.0, dy: facing.1 }, gun, status))
             }
             SpawnKind::Enemy => {
                 // Enemies' first throws are spread over one reload after the safe start.
@@ -148,9 +152,9 @@ fn spawn(level: &Level, spawner: &mut Spawner) {
     }
     let ball = Body::square(BALL_SIDE);
     let flying = Projectile { through_walls: false };
-    spawn_pool(spawner, Kind(SpawnKind::Shot, 0), ball, PLAYER_BALLS, flying);
-    spawn_pool(spawner, Kind(SpawnKind::EnemyShot, 0), ball, BALLS_PER_ENEMY * enemies, (flying, Touch::Hazard));
-    spawn_pool(spawner, Kind(SpawnKind::Goal, 0), body, 1, Touch::Goal);
+    spawn_pool(spawner, Kind::new(SpawnKind::Shot, 0), ball, PLAYER_BALLS, flying);
+    spawn_pool(spawner, Kind::new(SpawnKind::EnemyShot, 0), ball, BALLS_PER_ENEMY * enemies, (flying, Touch::Hazard));
+    spawn_pool(spawner, Kind::new(SpawnKind::Goal, 0), body, 1, Touch::Goal);
 }
 
 fn systems(schedule: &mut Schedule) {
@@ -178,13 +182,13 @@ fn facing_index(dir: (i8, i8)) -> u8 {
 }
 
 /// Publishes enemies left, the player's facing and its reload in the status scalars.
-fn record_status(players: Query<(&EnvId, &Facing, &Gun), With<Player>>, pool: Pool, mut table: ResMut<EnvTable>) {
+fn record_status(players: Query<(&EnvId, &Facing, &Gun), With<Player>>, pool: EntityPool, mut table: ResMut<EnvTable>) {
     for (env, facing, gun) in &players {
         let e = env.0 as usize;
         let left = count_live(&table.entities[e], &pool, SpawnKind::Enemy) as u8;
         let status = &mut table.players[e].status;
         status[ENEMIES_LEFT] = left;
-        status[FACING] = facing_index((facing.0, facing.1));
+        status[FACING] = facing_index((facing.dx, facing.dy));
         status[RELOAD] = gun.reload.left.min(u8::MAX as u16) as u8;
     }
 }

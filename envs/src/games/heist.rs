@@ -7,13 +7,16 @@ use bevy_ecs::prelude::*;
 use ludica_procgen::heist::{self, door_colour};
 use ludica_procgen::{Level, SpawnKind, Tile};
 
-use crate::core::grid::{GRID_ACTIONS, GRID_MOVES, Pickups, aimed_cell, cell_of, pick_up_at, walk_on_grid};
-use crate::core::render::{Rgb, Shape, Sprite, Style, bevel, blend};
-use crate::core::symbolic::Scalar;
-use crate::core::systems::{record_players, resolve_touches};
-use crate::core::view::View;
+use crate::core::engine::game::GameDef;
+use crate::core::engine::geometry::tile_of;
+use crate::core::engine::render::{Rgb, Shape, Sprite, Style, bevel, blend};
+use crate::core::engine::spawner::Spawner;
+use crate::core::engine::symbolic::Scalar;
+use crate::core::engine::table::record_players;
+use crate::core::engine::view::View;
+use crate::core::mechanics::grid::{GRID_ACTIONS, GRID_MOVES, Pickups, aimed_cell, pick_up_at, walk_on_grid};
+use crate::core::mechanics::rules::resolve_touches;
 use crate::core::{Body, EnvId, EnvTable, Kind, Live, Player, Position, Touch};
-use crate::game::{GameDef, Spawner};
 
 /// Reward for stealing the gem.
 const GEM_REWARD: f32 = 10.0;
@@ -78,7 +81,7 @@ fn sprite(kind: SpawnKind, variant: u8) -> Sprite {
 
 fn spawn(level: &Level, spawner: &mut Spawner) {
     for s in &level.spawns {
-        let kind = Kind(s.kind, s.variant);
+        let kind = Kind::new(s.kind, s.variant);
         let pos = Position { x: s.x, y: s.y };
         match s.kind {
             SpawnKind::Agent => spawner.spawn((pos, Body::square(0.8), kind, Player, Keys::default())),
@@ -114,7 +117,7 @@ fn unlock_doors(mut players: Query<(&EnvId, &Position, &mut Keys)>, mut table: R
 fn pick_up_keys(mut players: Query<(&EnvId, &Position, &mut Keys)>, mut items: Pickups, mut table: ResMut<EnvTable>) {
     for (env, pos, mut keys) in &mut players {
         let e = env.0 as usize;
-        if let Some(c) = pick_up_at(&table.entities[e], &mut items, SpawnKind::Key, cell_of(*pos)) {
+        if let Some(c) = pick_up_at(&table.entities[e], &mut items, SpawnKind::Key, tile_of(*pos)) {
             keys.0 |= 1 << c;
             table.players[e].status[c as usize] = 1;
         }

@@ -4,13 +4,15 @@
 use bevy_ecs::schedule::{IntoScheduleConfigs, Schedule};
 use ludica_procgen::{Level, SpawnKind, Tile, maze};
 
-use crate::core::grid::{GRID_ACTIONS, GRID_MOVES, walk_on_grid};
-use crate::core::render::{Rgb, Shape, Sprite, Style, bevel};
-use crate::core::state::StateRegistry;
-use crate::core::systems::{record_players, resolve_touches};
-use crate::core::view::View;
+use crate::core::engine::game::GameDef;
+use crate::core::engine::render::{Rgb, Shape, Sprite, Style, bevel};
+use crate::core::engine::spawner::Spawner;
+use crate::core::engine::state::StateRegistry;
+use crate::core::engine::table::record_players;
+use crate::core::engine::view::View;
+use crate::core::mechanics::grid::{GRID_ACTIONS, GRID_MOVES, walk_on_grid};
+use crate::core::mechanics::rules::resolve_touches;
 use crate::core::{Body, Kind, Player, Position, Touch};
-use crate::game::{GameDef, Spawner};
 
 /// Steps before an episode is truncated.
 const MAX_STEPS: u32 = 500;
@@ -62,9 +64,9 @@ fn spawn(level: &Level, spawner: &mut Spawner) {
     for s in &level.spawns {
         let pos = Position { x: s.x, y: s.y };
         match s.kind {
-            SpawnKind::Agent => spawner.spawn((pos, Body::square(0.8), Kind(s.kind, s.variant), Player)),
+            SpawnKind::Agent => spawner.spawn((pos, Body::square(0.8), Kind::new(s.kind, s.variant), Player)),
             // Checked levels hold only the agent and the goal.
-            _ => spawner.spawn((pos, Body::square(0.6), Kind(s.kind, s.variant), Touch::Goal)),
+            _ => spawner.spawn((pos, Body::square(0.6), Kind::new(s.kind, s.variant), Touch::Goal)),
         };
     }
 }

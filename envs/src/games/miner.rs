@@ -8,15 +8,18 @@ use bevy_ecs::prelude::*;
 use ludica_procgen::gravity::Motion;
 use ludica_procgen::{Level, SpawnKind, Tile, miner};
 
-use crate::core::gravity_tiles::{FallingTiles, drop_tiles};
-use crate::core::grid::{GRID_ACTIONS, GRID_MOVES, aimed_cell, cell_centre, cell_of};
-use crate::core::pool::{Pool, spawn_pool};
-use crate::core::render::{Rgb, Shape, Sprite, Style, bevel, blend};
-use crate::core::symbolic::Scalar;
-use crate::core::systems::{open_exits, record_players, resolve_touches};
-use crate::core::view::View;
+use crate::core::engine::game::GameDef;
+use crate::core::engine::geometry::tile_of;
+use crate::core::engine::render::{Rgb, Shape, Sprite, Style, bevel, blend};
+use crate::core::engine::spawner::Spawner;
+use crate::core::engine::symbolic::Scalar;
+use crate::core::engine::table::record_players;
+use crate::core::engine::view::View;
+use crate::core::mechanics::entity_pool::{EntityPool, spawn_pool};
+use crate::core::mechanics::gravity_tiles::{FallingTiles, drop_tiles};
+use crate::core::mechanics::grid::{GRID_ACTIONS, GRID_MOVES, aimed_cell, cell_centre};
+use crate::core::mechanics::rules::{open_exits, resolve_touches};
 use crate::core::{Body, EnvId, EnvTable, Kind, Live, Player, Position, Status, Touch, Velocity};
-use crate::game::{GameDef, Spawner};
 
 /// Steps before an episode is truncated.
 const MAX_STEPS: u32 = 1000;
@@ -94,15 +97,15 @@ fn spawn(level: &Level, spawner: &mut Spawner) {
         let body = Body::square(0.8);
         match s.kind {
             SpawnKind::Agent => spawner.spawn((
-                (pos, body, Kind(s.kind, s.variant), Player),
+                (pos, body, Kind::new(s.kind, s.variant), Player),
                 Status([gems, 0, 0, 0]),
                 FallingTiles(Motion::new(level.width, level.height, &exits)),
             )),
             // Checked levels hold only the agent and the exit: closed, and (below) its open twin.
-            _ => spawner.spawn((pos, body, Velocity::default(), Kind(SpawnKind::Exit, 0), Live(true))),
+            _ => spawner.spawn((pos, body, Velocity::default(), Kind::new(SpawnKind::Exit, 0), Live(true))),
         };
     }
-    spawn_pool(spawner, Kind(SpawnKind::Goal, 0), Body::square(0.8), 1, Touch::Goal);
+    spawn_pool(spawner, Kind::new(SpawnKind::Goal, 0), Body::square(0.8), 1, Touch::Goal);
 }
 
 fn systems(schedule: &mut Schedule) {
@@ -119,7 +122,7 @@ fn dig_walk_and_push(
     for (env, mut pos, mut status, falling) in &mut players {
         let e = env.0 as usize;
         let Some((tx, ty)) = aimed_cell(*pos, &GRID_MOVES, table.actions[e]) else { continue };
-        let dx = tx - cell_of(*pos).0;
+        let dx = tx - tile_of(*pos).0;
         let moves = match table.levels[e].tile(tx, ty) {
             Tile::Empty => true,
             Tile::Dirt => {
@@ -153,7 +156,7 @@ fn dig_walk_and_push(
 }
 
 /// Opens the exit of every env with no gem left (the core's [`open_exits`]).
-fn open_exit(players: Query<(&EnvId, &Status), With<Player>>, mut pool: Pool, table: Res<EnvTable>) {
+fn open_exit(players: Query<(&EnvId, &Status), With<Player>>, mut pool: EntityPool, table: Res<EnvTable>) {
     for (env, status) in &players {
         if status.0[GEMS_LEFT] == 0 {
             open_exits(&table.entities[env.0 as usize], &mut pool);

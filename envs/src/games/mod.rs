@@ -1,7 +1,6 @@
 //! The registry: every game, one line each. Adding a game is a file plus a line here.
 
-use crate::game::GameDef;
-use crate::vec_env::VecEnvError;
+use crate::core::engine::game::GameDef;
 
 pub mod bigfish;
 pub mod chaser;
@@ -26,9 +25,19 @@ pub const GAMES: &[&GameDef] = &[
     &climber::GAME,
 ];
 
+/// A game name the registry does not hold.
+#[derive(Debug, thiserror::Error, PartialEq)]
+#[error("unknown game '{name}': available games are {available}")]
+pub struct UnknownGame {
+    /// The name asked for.
+    pub name: String,
+    /// The registered names.
+    pub available: String,
+}
+
 /// The game called `name`, or an error listing the available ones.
-pub fn find(name: &str) -> Result<&'static GameDef, VecEnvError> {
-    GAMES.iter().copied().find(|g| g.name == name).ok_or_else(|| VecEnvError::UnknownGame {
+pub fn find(name: &str) -> Result<&'static GameDef, UnknownGame> {
+    GAMES.iter().copied().find(|g| g.name == name).ok_or_else(|| UnknownGame {
         name: name.to_string(),
         available: GAMES.iter().map(|g| g.name).collect::<Vec<_>>().join(", "),
     })

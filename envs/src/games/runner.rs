@@ -6,13 +6,15 @@ use bevy_ecs::prelude::*;
 use ludica_procgen::physics::PLATFORMER;
 use ludica_procgen::{Level, SpawnKind, Tile, runner};
 
-use crate::core::physics::{Platformer, apply_platform_input, fall_out_of_level, move_platformers};
-use crate::core::render::{Rgb, Shape, Sprite, Style, blend};
-use crate::core::symbolic::Scalar;
-use crate::core::systems::{burn_in_lava, move_patrols, record_players, resolve_touches};
-use crate::core::view::View;
+use crate::core::engine::game::GameDef;
+use crate::core::engine::render::{Rgb, Shape, Sprite, Style, blend};
+use crate::core::engine::spawner::Spawner;
+use crate::core::engine::symbolic::Scalar;
+use crate::core::engine::table::record_players;
+use crate::core::engine::view::View;
+use crate::core::mechanics::physics::{Platformer, apply_platform_input, fall_out_of_level, move_platformers};
+use crate::core::mechanics::rules::{burn_in_lava, move_patrols, resolve_touches};
 use crate::core::{Body, Kind, Patrol, Player, Position, Touch, Velocity};
-use crate::game::{GameDef, Spawner};
 
 /// Steps before an episode is truncated (Procgen's limit).
 const MAX_STEPS: u32 = 1000;
@@ -78,7 +80,7 @@ fn sprite(kind: SpawnKind, _variant: u8) -> Sprite {
 fn spawn(level: &Level, spawner: &mut Spawner) {
     for s in &level.spawns {
         let (pos, vel) = (Position { x: s.x, y: s.y }, Velocity { x: s.vx, y: s.vy });
-        let kind = Kind(s.kind, s.variant);
+        let kind = Kind::new(s.kind, s.variant);
         match s.kind {
             SpawnKind::Agent => {
                 let body = Body::square(2.0 * runner::PLAYER_HALF);

@@ -9,17 +9,19 @@ use bevy_ecs::prelude::*;
 use ludica_procgen::starpilot::{self, ENEMY_HALF, FLYER, HEIGHT, SCROLL, SHIP_HALF, STEER_MAX};
 use ludica_procgen::{Level, SpawnKind, Tile};
 
-use crate::core::flight::{Scroll, crash_into_walls, fly_scrolling, steer_scrolling_players};
-use crate::core::pool::{fly_projectiles, spawn_pool};
-use crate::core::render::{Rgb, Shape, Sprite, Style, bevel, blend};
-use crate::core::shooting::{Aim, Gun, fire_guns, shots_hit};
-use crate::core::steer::{STEER_FIRE, STEER_FIRE_ACTIONS, STEER_FIRE_DIRECTIONS};
-use crate::core::symbolic::Scalar;
-use crate::core::systems::{record_players, resolve_touches};
-use crate::core::timers::{Countdown, Lifetime, burn_lifetimes};
-use crate::core::view::View;
+use crate::core::engine::game::GameDef;
+use crate::core::engine::render::{Rgb, Shape, Sprite, Style, bevel, blend};
+use crate::core::engine::spawner::Spawner;
+use crate::core::engine::symbolic::Scalar;
+use crate::core::engine::table::record_players;
+use crate::core::engine::view::View;
+use crate::core::mechanics::entity_pool::{fly_projectiles, spawn_pool};
+use crate::core::mechanics::flight::{Scroll, crash_into_walls, fly_scrolling, steer_scrolling_players};
+use crate::core::mechanics::rules::resolve_touches;
+use crate::core::mechanics::shooting::{Aim, Gun, fire_guns, shots_hit};
+use crate::core::mechanics::steer::{STEER_FIRE, STEER_FIRE_ACTIONS, STEER_FIRE_DIRECTIONS};
+use crate::core::mechanics::timers::{Countdown, Lifetime, burn_lifetimes};
 use crate::core::{Body, EnvId, EnvTable, Kind, Live, Player, Position, Projectile, Steered, Touch, Velocity};
-use crate::game::{GameDef, Spawner};
 
 /// Reward for crossing the goal line.
 const WIN_REWARD: f32 = 10.0;
@@ -107,7 +109,7 @@ fn spawn(level: &Level, spawner: &mut Spawner) {
     let period = starpilot::fire_period(level).expect("levels are checked before they are played");
     for s in &level.spawns {
         let pos = Position { x: s.x, y: s.y };
-        let kind = Kind(s.kind, s.variant);
+        let kind = Kind::new(s.kind, s.variant);
         match s.kind {
             SpawnKind::Agent => {
                 let body = Body { half_w: SHIP_HALF.0, half_h: SHIP_HALF.1 };
@@ -140,9 +142,9 @@ fn spawn(level: &Level, spawner: &mut Spawner) {
         };
     }
     let shot = Body { half_w: 0.4, half_h: 0.2 };
-    spawn_pool(spawner, Kind(SpawnKind::Shot, 0), shot, SHOTS, (Projectile { through_walls: false }, Lifetime(0)));
+    spawn_pool(spawner, Kind::new(SpawnKind::Shot, 0), shot, SHOTS, (Projectile { through_walls: false }, Lifetime(0)));
     let enemy_shot = (Projectile { through_walls: false }, Lifetime(0), Touch::Hazard);
-    spawn_pool(spawner, Kind(SpawnKind::EnemyShot, 0), Body::square(0.7), ENEMY_SHOTS, enemy_shot);
+    spawn_pool(spawner, Kind::new(SpawnKind::EnemyShot, 0), Body::square(0.7), ENEMY_SHOTS, enemy_shot);
 }
 
 fn systems(schedule: &mut Schedule) {

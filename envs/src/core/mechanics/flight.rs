@@ -5,10 +5,11 @@
 use bevy_ecs::prelude::*;
 use ludica_procgen::Tile;
 
-use super::components::{Body, EnvId, Player, Position, Velocity};
+use crate::core::engine::components::{Body, EnvId, Player, Position, Velocity};
 use super::steer::{Steered, accelerate};
-use super::systems::any_tile_under;
-use super::table::{EnvTable, Outcome};
+use crate::core::engine::geometry::any_tile_under;
+use crate::core::engine::table::{EnvTable, Outcome};
+use crate::core::engine::state::StateRegistry;
 
 /// The forward speed a steered craft keeps, in tiles per step along x: its velocity is this
 /// plus its own steering (limited by its [`Steered`]).
@@ -66,6 +67,11 @@ pub fn crash_into_walls(mut table: ResMut<EnvTable>) {
             table.settle(e, Outcome::Failure);
         }
     }
+}
+
+/// Registers this module's components for save/load.
+pub(crate) fn register_saved(registry: &mut StateRegistry) {
+    registry.add::<Scroll>();
 }
 
 #[cfg(test)]

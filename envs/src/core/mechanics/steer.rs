@@ -4,9 +4,11 @@
 
 use bevy_ecs::prelude::*;
 
-use super::components::{EnvId, Player, Position, Velocity};
-use super::systems::{Movers, any_tile_under};
-use super::table::EnvTable;
+use crate::core::engine::components::{EnvId, Player, Position, Velocity};
+use crate::core::engine::components::Movers;
+use crate::core::engine::geometry::any_tile_under;
+use crate::core::engine::table::EnvTable;
+use crate::core::engine::state::StateRegistry;
 
 /// Action names of an eight-way steering game, in id order.
 pub const STEER_ACTIONS: [&str; 9] =
@@ -86,6 +88,11 @@ pub fn move_steered(mut bodies: Movers<With<Steered>>, table: Res<EnvTable>) {
         let moved_y = Position { x: pos.x, y: pos.y + vel.y };
         if fits(moved_y) { pos.y = moved_y.y } else { vel.y = 0.0 }
     }
+}
+
+/// Registers this module's components for save/load.
+pub(crate) fn register_saved(registry: &mut StateRegistry) {
+    registry.add::<Steered>();
 }
 
 #[cfg(test)]

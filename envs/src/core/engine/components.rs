@@ -2,6 +2,7 @@
 //! kinematics, what touching it does, and the markers the core systems select on.
 
 use bevy_ecs::component::Component;
+use bevy_ecs::system::Query;
 use ludica_procgen::SpawnKind;
 
 /// The env (index inside its shard) an entity belongs to.
@@ -45,35 +46,42 @@ impl Body {
 /// What an entity is, and which sort of it (a key's colour, a fish's size class): selects
 /// its sprite and its id in symbolic observations.
 #[derive(Component, Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Kind(pub SpawnKind, pub u8);
+pub struct Kind {
+    /// What it is.
+    pub kind: SpawnKind,
+    /// Which sort of it.
+    pub variant: u8,
+}
+
+impl Kind {
+    /// A `kind` of sort `variant`.
+    pub const fn new(kind: SpawnKind, variant: u8) -> Kind {
+        Kind { kind, variant }
+    }
+}
 
 /// The entity the actions drive. One per env.
 #[derive(Component, Clone, Copy, Debug, Default)]
 pub struct Player;
 
 /// Game state bytes of the player the agent must know but cannot see (gems left, keys held,
-/// power time): copied into [`super::PlayerView::status`] at reset and by
-/// [`super::systems::record_players`] each step, so [`crate::core::symbolic::Scalar::Status`]
+/// power time): copied into [`super::table::PlayerView::status`] at reset and by
+/// [`super::table::record_players`] each step, so [`super::symbolic::Scalar::Status`]
 /// scalars show them from the first observation. Optional: games may write
 /// `PlayerView::status` directly instead.
 #[derive(Component, Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub struct Status(pub [u8; 4]);
 
-/// What happens to the player when its body overlaps this entity's.
-#[derive(Component, Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Touch {
-    /// The episode ends with success.
-    Goal,
-    /// The episode ends with failure.
-    Hazard,
-}
-
 /// Whether a pooled entity is in play. Games spawn a fixed pool of entities that come and go
-/// (shots, spawned creatures) at reset and revive dead ones ([`super::pool`]); dead ones are
+/// (shots, spawned creatures) at reset and revive dead ones ([`crate::core::mechanics::entity_pool`]); dead ones are
 /// not drawn, not touched and not moved by core systems. Entities without it are always live.
 #[derive(Component, Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub struct Live(pub bool);
 
-/// Moves by its [`Velocity`] and reverses it on meeting a solid tile.
-#[derive(Component, Clone, Copy, Debug, Default)]
-pub struct Patrol;
+/// Moving bodies selected by `F`: their env, kinematics, box, and whether they are in play.
+pub type Movers<'w, 's, F> = Query<
+    'w,
+    's,
+    (&'static EnvId, &'static mut Position, &'static mut Velocity, &'static Body, Option<&'static Live>),
+    F,
+>;

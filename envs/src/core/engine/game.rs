@@ -1,20 +1,17 @@
-//! What a game is to the core: a `GameDef` of plain data and functions (actions, view, look,
-//! generator, spawning, systems), plus the observation kinds and the per-env spawner.
+//! What a game is to the engine: a `GameDef` of plain data and functions (actions, view, look,
+//! generator, spawning, systems), plus the observation kinds.
 
 use std::fmt;
 use std::str::FromStr;
 
-use bevy_ecs::bundle::Bundle;
-use bevy_ecs::entity::Entity;
 use bevy_ecs::schedule::Schedule;
-use bevy_ecs::world::World;
 use ludica_procgen::{Difficulty, Level, SpawnKind, Tile};
 
-use crate::core::components::EnvId;
-use crate::core::render::{RGB_LEN, Style};
-use crate::core::state::StateRegistry;
-use crate::core::symbolic::{Scalar, symbolic_len};
-use crate::core::view::{OBS_SIDE, View};
+use super::render::{RGB_LEN, Style};
+use super::spawner::Spawner;
+use super::state::StateRegistry;
+use super::symbolic::{Scalar, symbolic_len};
+use super::view::{OBS_SIDE, View};
 
 /// A game, as the registry lists it. Games are `const` values; see `games/maze.rs`.
 pub struct GameDef {
@@ -133,30 +130,5 @@ impl fmt::Display for ObsKind {
             ObsKind::Rgb => "rgb",
             ObsKind::Symbolic => "symbolic",
         })
-    }
-}
-
-/// Spawns the entities of one env, tagging each with the env's id and recording it in spawn
-/// order (the order rendering and order-dependent systems follow).
-pub struct Spawner<'w> {
-    world: &'w mut World,
-    env: EnvId,
-    spawned: Vec<Entity>,
-}
-
-impl<'w> Spawner<'w> {
-    pub(crate) fn new(world: &'w mut World, env: EnvId, spawned: Vec<Entity>) -> Self {
-        Spawner { world, env, spawned }
-    }
-
-    /// Spawns an entity of this env with `bundle`.
-    pub fn spawn(&mut self, bundle: impl Bundle) -> Entity {
-        let entity = self.world.spawn((self.env, bundle)).id();
-        self.spawned.push(entity);
-        entity
-    }
-
-    pub(crate) fn finish(self) -> Vec<Entity> {
-        self.spawned
     }
 }

@@ -3,9 +3,10 @@
 
 use bevy_ecs::prelude::*;
 
-use super::components::{Body, EnvId, Live, Player, Position};
-use super::systems::overlaps;
-use super::table::EnvTable;
+use crate::core::engine::components::{Body, EnvId, Live, Player, Position};
+use crate::core::engine::geometry::overlaps;
+use crate::core::engine::table::EnvTable;
+use crate::core::engine::state::StateRegistry;
 
 /// Collected on touch for `reward`. Needs [`Live`], [`Position`] and [`Body`].
 #[derive(Component, Clone, Copy, Debug, PartialEq)]
@@ -27,4 +28,9 @@ pub fn collect_pickups(
             table.bonus[e] += pickup.reward;
         }
     }
+}
+
+/// Registers this module's components for save/load.
+pub(crate) fn register_saved(registry: &mut StateRegistry) {
+    registry.add::<Pickup>();
 }

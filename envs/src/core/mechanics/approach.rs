@@ -7,10 +7,11 @@ use bevy_ecs::prelude::*;
 use ludica_procgen::Rng;
 use rand::RngExt;
 
-use super::components::{Live, Position, Velocity};
+use crate::core::engine::components::{Live, Position, Velocity};
 use super::steer::{Steered, accelerate};
-use super::table::EnvTable;
+use crate::core::engine::table::EnvTable;
 use super::timers::Countdown;
+use crate::core::engine::state::StateRegistry;
 
 /// The eight headings and standing still, which a wander picks among.
 const HEADINGS: [(i8, i8); 9] = [(0, 0), (-1, 0), (1, 0), (0, -1), (0, 1), (-1, -1), (1, -1), (-1, 1), (1, 1)];
@@ -93,6 +94,11 @@ pub fn approach_player(mut movers: Approachers, mut table: ResMut<EnvTable>) {
             *vel = accelerate(*vel, steered, (hx as f32, hy as f32));
         }
     }
+}
+
+/// Registers this module's components for save/load.
+pub(crate) fn register_saved(registry: &mut StateRegistry) {
+    registry.add::<Approach>();
 }
 
 #[cfg(test)]

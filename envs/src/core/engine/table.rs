@@ -1,11 +1,13 @@
 //! `EnvTable`: the per-env dense data of one shard (actions in, outcomes out, current level,
-//! behaviour RNG, the player's body, the env's entities in spawn order), indexed by env id.
+//! behaviour RNG, the player's body, the env's entities in spawn order), indexed by env id,
+//! and `record_players`, the system that keeps the players' bodies in it current.
 
 use bevy_ecs::entity::Entity;
+use bevy_ecs::prelude::{Query, ResMut, With};
 use bevy_ecs::resource::Resource;
 use ludica_procgen::{Level, Rng, Tile};
 
-use super::components::{Body, Position, Velocity};
+use super::components::{Body, EnvId, Player, Position, Status, Velocity};
 
 /// How an env's episode stands after a step. Ordered: when two things happen in one step,
 /// the larger wins (a death on the goal is a death), whatever order systems saw them in.
@@ -48,7 +50,7 @@ impl Default for PlayerView {
     }
 }
 
-/// Dense per-env data of a shard. Index = [`super::EnvId`].
+/// Dense per-env data of a shard. Index = [`super::components::EnvId`].
 #[derive(Resource)]
 pub struct EnvTable {
     /// This step's action per env.
@@ -100,5 +102,27 @@ impl EnvTable {
     /// Records an outcome for `env`, keeping the more severe of this and any earlier one.
     pub fn settle(&mut self, env: usize, outcome: Outcome) {
         self.outcome[env] = self.outcome[env].max(outcome);
+    }
+}
+
+/// Each env's player: its env, body, and optional velocity and status.
+type PlayerBodies<'w, 's> = Query<
+    'w,
+    's,
+    (&'static EnvId, &'static Position, Option<&'static Velocity>, &'static Body, Option<&'static Status>),
+    With<Player>,
+>;
+
+/// Copies each env's player body (and [`Status`], if it has one) into [`EnvTable::players`]
+/// for the systems that follow.
+pub fn record_players(players: PlayerBodies, mut table: ResMut<EnvTable>) {
+    for (env, pos, vel, body, status) in &players {
+        let view = &mut table.players[env.0 as usize];
+        view.pos = *pos;
+        view.vel = vel.copied().unwrap_or_default();
+        view.body = *body;
+        if let Some(status) = status {
+            view.status = status.0;
+        }
     }
 }

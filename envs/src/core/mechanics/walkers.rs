@@ -5,9 +5,11 @@
 use bevy_ecs::prelude::*;
 use ludica_procgen::physics::{EDGE, floor_i32};
 
-use super::components::Position;
-use super::systems::{Movers, any_tile_under};
-use super::table::EnvTable;
+use crate::core::engine::components::Position;
+use crate::core::engine::components::Movers;
+use crate::core::engine::geometry::any_tile_under;
+use crate::core::engine::table::EnvTable;
+use crate::core::engine::state::StateRegistry;
 
 /// Paces along its platform at its horizontal [`super::Velocity`]. Needs [`Position`] and
 /// [`super::Body`].
@@ -31,4 +33,9 @@ pub fn walk_platforms(mut walkers: Movers<With<Walker>>, table: Res<EnvTable>) {
             *pos = moved;
         }
     }
+}
+
+/// Registers this module's components for save/load.
+pub(crate) fn register_saved(registry: &mut StateRegistry) {
+    registry.add::<Walker>();
 }

@@ -91,7 +91,7 @@ pub fn paint_tiles(level: &Level, view: View, origin: (i32, i32), grid: &mut [u8
 
 /// The grid cell (inside a `side` grid whose top-left tile is `origin`) holding world point
 /// (`x`, `y`), if it is in view.
-pub fn cell_of(side: usize, origin: (i32, i32), x: f32, y: f32) -> Option<usize> {
+pub fn grid_index(side: usize, origin: (i32, i32), x: f32, y: f32) -> Option<usize> {
     let gx = x.floor() as i32 - origin.0;
     let gy = y.floor() as i32 - origin.1;
     (gx >= 0 && gy >= 0 && (gx as usize) < side && (gy as usize) < side).then(|| gy as usize * side + gx as usize)
@@ -111,7 +111,7 @@ const _: () = assert!(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::components::{Position, Velocity};
+    use crate::core::engine::components::{Position, Velocity};
 
     #[test]
     fn scalars_quantize_into_bytes() {
@@ -149,8 +149,8 @@ mod tests {
 
     #[test]
     fn cells_outside_the_grid_are_none() {
-        assert_eq!(cell_of(5, (0, 0), 4.5, 4.5), Some(24));
-        assert_eq!(cell_of(5, (0, 0), 5.5, 0.5), None);
-        assert_eq!(cell_of(5, (-2, -2), 0.5, 0.5), Some(2 * 5 + 2));
+        assert_eq!(grid_index(5, (0, 0), 4.5, 4.5), Some(24));
+        assert_eq!(grid_index(5, (0, 0), 5.5, 0.5), None);
+        assert_eq!(grid_index(5, (-2, -2), 0.5, 0.5), Some(2 * 5 + 2));
     }
 }

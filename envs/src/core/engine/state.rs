@@ -9,20 +9,9 @@ use bevy_ecs::component::Component;
 use bevy_ecs::world::{EntityRef, EntityWorldMut};
 use ludica_procgen::{Level, Rng};
 
-use super::approach::Approach;
-use super::components::{Body, Kind, Live, Patrol, Player, Position, Status, Touch, Velocity};
-use super::flight::Scroll;
-use super::gravity_tiles::FallingTiles;
-use super::grid::{Den, GridChaser};
-use super::physics::Platformer;
-use super::pickups::Pickup;
-use super::pool::Projectile;
-use super::shooting::{Facing, Gun};
-use super::steer::Steered;
+use super::components::{Body, Kind, Live, Player, Position, Status, Velocity};
+use super::level_distribution::LevelPicker;
 use super::table::PlayerView;
-use super::timers::{Emitter, Lifetime};
-use super::walkers::Walker;
-use crate::levels::LevelPicker;
 
 type Value = Arc<dyn Any + Send + Sync>;
 
@@ -41,7 +30,8 @@ fn load_part<C: Component + Clone>(entity: &mut EntityWorldMut, value: &Value) {
     entity.insert(c.clone());
 }
 
-/// The component types snapshots carry: the core's, then each game's own.
+/// The component types snapshots carry: the engine's (`default`), then the mechanics' (each
+/// registers its own) and each game's.
 pub struct StateRegistry {
     parts: Vec<Part>,
 }
@@ -54,24 +44,8 @@ impl Default for StateRegistry {
         r.add::<Body>();
         r.add::<Kind>();
         r.add::<Player>();
-        r.add::<Touch>();
-        r.add::<Patrol>();
-        r.add::<Platformer>();
         r.add::<Live>();
-        r.add::<Projectile>();
-        r.add::<Steered>();
-        r.add::<GridChaser>();
-        r.add::<Den>();
         r.add::<Status>();
-        r.add::<FallingTiles>();
-        r.add::<Pickup>();
-        r.add::<Emitter>();
-        r.add::<Gun>();
-        r.add::<Facing>();
-        r.add::<Lifetime>();
-        r.add::<Scroll>();
-        r.add::<Approach>();
-        r.add::<Walker>();
         r
     }
 }

@@ -6,8 +6,9 @@
 use bevy_ecs::prelude::*;
 use ludica_procgen::physics::{self, Input, Mover, Physics};
 
-use super::components::{Body, EnvId, Player, Position, Velocity};
-use super::table::{EnvTable, Outcome};
+use crate::core::engine::components::{Body, EnvId, Player, Position, Velocity};
+use crate::core::engine::table::{EnvTable, Outcome};
+use crate::core::engine::state::StateRegistry;
 
 /// A body moved by platform physics: its constants, this step's input and whether it stood
 /// on solid ground after its last move. Needs [`Position`], [`Velocity`] and [`Body`].
@@ -81,4 +82,9 @@ pub fn fall_out_of_level(mut table: ResMut<EnvTable>) {
             table.settle(e, Outcome::Failure);
         }
     }
+}
+
+/// Registers this module's components for save/load.
+pub(crate) fn register_saved(registry: &mut StateRegistry) {
+    registry.add::<Platformer>();
 }

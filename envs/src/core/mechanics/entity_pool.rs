@@ -7,10 +7,11 @@
 use bevy_ecs::prelude::*;
 use ludica_procgen::SpawnKind;
 
-use super::components::{Body, EnvId, Kind, Live, Player, Position, Velocity};
-use super::systems::any_tile_under;
-use super::table::EnvTable;
-use crate::game::Spawner;
+use crate::core::engine::components::{Body, EnvId, Kind, Live, Player, Position, Velocity};
+use crate::core::engine::geometry::any_tile_under;
+use crate::core::engine::table::EnvTable;
+use crate::core::engine::spawner::Spawner;
+use crate::core::engine::state::StateRegistry;
 
 /// A pooled mover flying at its [`Velocity`]: it dies on leaving the level and, unless
 /// `through_walls`, on meeting a solid tile.
@@ -21,7 +22,7 @@ pub struct Projectile {
 }
 
 /// The pooled entities [`revive`] can bring into play (any entity but the player).
-pub type Pool<'w, 's> = Query<
+pub type EntityPool<'w, 's> = Query<
     'w,
     's,
     (&'static mut Kind, &'static mut Live, &'static mut Position, &'static mut Velocity),
@@ -41,7 +42,7 @@ pub fn spawn_pool(spawner: &mut Spawner, kind: Kind, body: Body, n: usize, bundl
 /// one is in play (the pool's size bounds how many can be).
 pub fn revive(
     entities: &[Entity],
-    pool: &mut Pool,
+    pool: &mut EntityPool,
     kind: SpawnKind,
     variant: u8,
     pos: Position,
@@ -49,8 +50,8 @@ pub fn revive(
 ) -> Option<Entity> {
     for &e in entities {
         let Ok((mut k, mut live, mut p, mut v)) = pool.get_mut(e) else { continue };
-        if k.0 == kind && !live.0 {
-            k.1 = variant;
+        if k.kind == kind && !live.0 {
+            k.variant = variant;
             live.0 = true;
             *p = pos;
             *v = vel;
@@ -61,8 +62,8 @@ pub fn revive(
 }
 
 /// Counts the live entities of `kind` among `entities`.
-pub fn count_live(entities: &[Entity], pool: &Pool, kind: SpawnKind) -> usize {
-    entities.iter().filter(|&&e| pool.get(e).is_ok_and(|(k, live, _, _)| k.0 == kind && live.0)).count()
+pub fn count_live(entities: &[Entity], pool: &EntityPool, kind: SpawnKind) -> usize {
+    entities.iter().filter(|&&e| pool.get(e).is_ok_and(|(k, live, _, _)| k.kind == kind && live.0)).count()
 }
 
 /// Moves every live [`Projectile`] by its velocity; kills those that left the level or, unless
@@ -87,4 +88,9 @@ pub fn fly_projectiles(
             live.0 = false;
         }
     }
+}
+
+/// Registers this module's components for save/load.
+pub(crate) fn register_saved(registry: &mut StateRegistry) {
+    registry.add::<Projectile>();
 }

@@ -8,8 +8,10 @@ use bevy_ecs::prelude::*;
 use ludica_procgen::{Level, Rng, SpawnKind};
 use rand::RngExt;
 
-use super::components::{EnvId, Kind, Live, Player, Position};
-use super::table::EnvTable;
+use crate::core::engine::components::{EnvId, Kind, Live, Player, Position};
+use crate::core::engine::geometry::tile_of;
+use crate::core::engine::table::EnvTable;
+use crate::core::engine::state::StateRegistry;
 
 /// The four ways out of a cell: left, right, up, down.
 pub const DIRS: [(i32, i32); 4] = [(-1, 0), (1, 0), (0, -1), (0, 1)];
@@ -20,11 +22,6 @@ pub const GRID_ACTIONS: [&str; 5] = ["noop", "left", "right", "up", "down"];
 /// The cell step of each action of [`GRID_ACTIONS`].
 pub const GRID_MOVES: [(i8, i8); 5] = [(0, 0), (-1, 0), (1, 0), (0, -1), (0, 1)];
 
-/// The cell holding `pos`.
-pub fn cell_of(pos: Position) -> (i32, i32) {
-    (pos.x.floor() as i32, pos.y.floor() as i32)
-}
-
 /// The centre of cell (`x`, `y`).
 pub fn cell_centre((x, y): (i32, i32)) -> Position {
     Position { x: x as f32 + 0.5, y: y as f32 + 0.5 }
@@ -34,7 +31,7 @@ pub fn cell_centre((x, y): (i32, i32)) -> Position {
 /// action.
 pub fn aimed_cell(pos: Position, moves: &[(i8, i8)], action: u8) -> Option<(i32, i32)> {
     let (dx, dy) = moves.get(action as usize).copied().unwrap_or((0, 0));
-    let (x, y) = cell_of(pos);
+    let (x, y) = tile_of(pos);
     ((dx, dy) != (0, 0)).then_some((x + dx as i32, y + dy as i32))
 }
 
@@ -145,7 +142,7 @@ type Chasers<'w, 's> =
 pub fn move_chasers(mut chasers: Chasers, mut table: ResMut<EnvTable>) {
     let table = &mut *table;
     for (e, entities) in table.entities.iter().enumerate() {
-        let target = cell_of(table.players[e].pos);
+        let target = tile_of(table.players[e].pos);
         for &entity in entities {
             let Ok((mut pos, mut chaser, live)) = chasers.get_mut(entity) else { continue };
             if live.is_some_and(|l| !l.0) {
@@ -156,7 +153,7 @@ pub fn move_chasers(mut chasers: Chasers, mut table: ResMut<EnvTable>) {
                 continue;
             }
             chaser.progress -= 1.0;
-            let cell = cell_of(*pos);
+            let cell = tile_of(*pos);
             let way = choose_direction(
                 &table.levels[e],
                 cell,
@@ -203,7 +200,7 @@ pub fn return_to_dens(
             den.wait -= 1;
             continue;
         }
-        let (px, py) = cell_of(table.players[env.0 as usize].pos);
+        let (px, py) = tile_of(table.players[env.0 as usize].pos);
         if (px - den.cell.0).abs() + (py - den.cell.1).abs() > den.clearance {
             live.0 = true;
             *pos = cell_centre(den.cell);
@@ -221,12 +218,18 @@ pub type Pickups<'w, 's> =
 pub fn pick_up_at(entities: &[Entity], items: &mut Pickups, kind: SpawnKind, cell: (i32, i32)) -> Option<u8> {
     for &entity in entities {
         let Ok((k, pos, mut live)) = items.get_mut(entity) else { continue };
-        if k.0 == kind && live.0 && cell_of(*pos) == cell {
+        if k.kind == kind && live.0 && tile_of(*pos) == cell {
             live.0 = false;
-            return Some(k.1);
+            return Some(k.variant);
         }
     }
     None
+}
+
+/// Registers this module's components for save/load.
+pub(crate) fn register_saved(registry: &mut StateRegistry) {
+    registry.add::<GridChaser>();
+    registry.add::<Den>();
 }
 
 #[cfg(test)]

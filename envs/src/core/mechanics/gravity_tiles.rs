@@ -7,9 +7,10 @@ use bevy_ecs::prelude::*;
 use ludica_procgen::Tile;
 use ludica_procgen::gravity::{self, Grid, Motion};
 
-use super::components::{EnvId, Player, Position};
-use super::grid::cell_of;
-use super::table::{EnvTable, Outcome};
+use crate::core::engine::components::{EnvId, Player, Position};
+use crate::core::engine::geometry::tile_of;
+use crate::core::engine::table::{EnvTable, Outcome};
+use crate::core::engine::state::StateRegistry;
 
 /// On the player of a game whose tiles fall: which tiles are falling (only those crush) and
 /// the cells nothing falls into (an exit). Saved with snapshots by the core.
@@ -45,9 +46,14 @@ pub fn drop_tiles(
 ) {
     for (env, pos, mut falling) in &mut players {
         let e = env.0 as usize;
-        let fall = gravity::fall_step(&mut EnvGrid { table: &mut table, env: e }, &mut falling.0, cell_of(*pos));
+        let fall = gravity::fall_step(&mut EnvGrid { table: &mut table, env: e }, &mut falling.0, tile_of(*pos));
         if fall.crushed {
             table.settle(e, Outcome::Failure);
         }
     }
+}
+
+/// Registers this module's components for save/load.
+pub(crate) fn register_saved(registry: &mut StateRegistry) {
+    registry.add::<FallingTiles>();
 }

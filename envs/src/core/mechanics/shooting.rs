@@ -3,7 +3,7 @@
 //! reload ([`Countdown`]) is out and it is triggered — a player's by its fire action, any
 //! other's by the player coming within range — aimed ahead, along the player's [`Facing`], at
 //! the player or leading it ([`Aim`]); and shots kill targets they overlap ([`shots_hit`]).
-//! Flight is [`super::pool::fly_projectiles`]'s job, burning out [`super::timers::Lifetime`]'s;
+//! Flight is [`super::entity_pool::fly_projectiles`]'s job, burning out [`super::timers::Lifetime`]'s;
 //! shots that kill the player carry [`super::Touch::Hazard`]. Kinds are parameters, so one
 //! game's shots and targets are another's. Every system here is order-independent across
 //! entities.
@@ -11,11 +11,12 @@
 use bevy_ecs::prelude::*;
 use ludica_procgen::SpawnKind;
 
-use super::components::{Body, EnvId, Kind, Live, Player, Position, Velocity};
-use super::pool::{Pool, revive};
-use super::systems::overlaps;
-use super::table::{EnvTable, PlayerView};
+use crate::core::engine::components::{Body, EnvId, Kind, Live, Player, Position, Velocity};
+use super::entity_pool::{EntityPool, revive};
+use crate::core::engine::geometry::overlaps;
+use crate::core::engine::table::{EnvTable, PlayerView};
 use super::timers::{Countdown, Lifetime};
+use crate::core::engine::state::StateRegistry;
 
 /// Rounds of refining where a leading gun aims.
 const LEAD_ROUNDS: usize = 2;
@@ -36,7 +37,12 @@ pub enum Aim {
 
 /// The direction an entity aims along [`Aim::Facing`]: each axis -1, 0 or 1.
 #[derive(Component, Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Facing(pub i8, pub i8);
+pub struct Facing {
+    /// Horizontal: -1 left, 1 right.
+    pub dx: i8,
+    /// Vertical: -1 up, 1 down.
+    pub dy: i8,
+}
 
 /// A gun on an entity: fires a pooled shot of kind `shot` from the entity's centre when its
 /// reload is out and it is triggered. A gun on the player is triggered by the fire actions;
@@ -64,7 +70,7 @@ impl Gun {
     pub fn shot_velocity(&self, from: Position, facing: Option<Facing>, player: &PlayerView) -> Option<Velocity> {
         let (dx, dy) = match self.aim {
             Aim::Ahead(dx, dy) => (dx, dy),
-            Aim::Facing => facing.map_or((0.0, 0.0), |f| (f.0 as f32, f.1 as f32)),
+            Aim::Facing => facing.map_or((0.0, 0.0), |f| (f.dx as f32, f.dy as f32)),
             Aim::AtPlayer => (player.pos.x - from.x, player.pos.y - from.y),
             Aim::LeadPlayer => {
                 // Two rounds of "where will it be when the shot arrives" settle the lead.
@@ -91,7 +97,7 @@ pub fn face_steering(directions: &'static [(i8, i8)]) -> impl FnMut(FacingPlayer
         for (env, mut facing) in &mut players {
             let dir = directions.get(table.actions[env.0 as usize] as usize).copied().unwrap_or((0, 0));
             if dir != (0, 0) {
-                *facing = Facing(dir.0, dir.1);
+                *facing = Facing { dx: dir.0, dy: dir.1 };
             }
         }
     }
@@ -130,7 +136,7 @@ struct Shot {
 #[expect(clippy::type_complexity, reason = "a system signature; its parts are named type aliases")]
 pub fn fire_guns(
     fire_actions: &'static [u8],
-) -> impl FnMut(ParamSet<'_, '_, (Guns<'_, '_>, Pool<'_, '_>)>, Query<'_, '_, &mut Lifetime>, ResMut<'_, EnvTable>) {
+) -> impl FnMut(ParamSet<'_, '_, (Guns<'_, '_>, EntityPool<'_, '_>)>, Query<'_, '_, &mut Lifetime>, ResMut<'_, EnvTable>) {
     let mut due: Vec<bool> = Vec::new();
     move |mut set, mut lifetimes, mut table| {
         let EnvTable { entities, rng, players, actions, .. } = &mut *table;
@@ -188,27 +194,33 @@ pub fn shots_hit(shot: SpawnKind, target: SpawnKind, reward: f32) -> impl FnMut(
             buckets.iter_mut().for_each(Vec::clear);
         }
         for (env, kind, pos, body, live) in &things {
-            if live.0 && kind.0 == shot {
+            if live.0 && kind.kind == shot {
                 shots[env.0 as usize].push((*pos, *body));
-            } else if live.0 && kind.0 == target {
+            } else if live.0 && kind.kind == target {
                 targets[env.0 as usize].push((*pos, *body));
             }
         }
         for (env, kind, pos, body, mut live) in &mut things {
             let e = env.0 as usize;
-            let others = match kind.0 {
+            let others = match kind.kind {
                 k if k == shot => &targets[e],
                 k if k == target => &shots[e],
                 _ => continue,
             };
             if live.0 && others.iter().any(|&(p, b)| overlaps(*pos, *body, p, b)) {
                 live.0 = false;
-                if kind.0 == target {
+                if kind.kind == target {
                     table.bonus[e] += reward;
                 }
             }
         }
     }
+}
+
+/// Registers this module's components for save/load.
+pub(crate) fn register_saved(registry: &mut StateRegistry) {
+    registry.add::<Gun>();
+    registry.add::<Facing>();
 }
 
 #[cfg(test)]
@@ -232,7 +244,7 @@ mod tests {
         let ahead = Gun { aim: Aim::Ahead(-1.0, 0.0), ..gun };
         assert_eq!(ahead.shot_velocity(from, None, &still), Some(Velocity { x: -0.5, y: 0.0 }));
         let facing = Gun { aim: Aim::Facing, ..gun };
-        let v = facing.shot_velocity(from, Some(Facing(1, 1)), &still).unwrap();
+        let v = facing.shot_velocity(from, Some(Facing { dx: 1, dy: 1 }), &still).unwrap();
         assert!((v.x - 0.5 / 2f32.sqrt()).abs() < 1e-6 && v.x == v.y, "diagonals are normalised: {v:?}");
         assert_eq!(facing.shot_velocity(from, None, &still), None, "no facing, no shot");
         // A player crossing in front is led: the shot aims ahead of it; aimed at, it is not.

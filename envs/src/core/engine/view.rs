@@ -63,7 +63,7 @@ fn fit_margin(world: usize, extent: usize) -> f32 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::components::Position;
+    use crate::core::engine::components::Position;
     use ludica_procgen::{Difficulty, Tile};
 
     fn player_at(x: f32, y: f32) -> PlayerView {

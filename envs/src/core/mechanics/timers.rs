@@ -8,9 +8,10 @@ use bevy_ecs::prelude::*;
 use ludica_procgen::{Rng, SpawnKind};
 use rand::RngExt;
 
-use super::components::{Live, Position, Velocity};
-use super::pool::{Pool, revive};
-use super::table::EnvTable;
+use crate::core::engine::components::{Live, Position, Velocity};
+use super::entity_pool::{EntityPool, revive};
+use crate::core::engine::table::EnvTable;
+use crate::core::engine::state::StateRegistry;
 
 /// A countdown in steps: runs down by one each [`Countdown::tick`] and, once out, stays ready
 /// until restarted. Each run lasts between `period.0` and `period.1` steps (inclusive), drawn
@@ -89,7 +90,7 @@ pub enum Anchor {
 /// [`Position`] when anchored at itself.
 #[derive(Component, Clone, Copy, Debug, PartialEq)]
 pub struct Emitter {
-    /// What it emits (the pool [`super::pool::spawn_pool`] made).
+    /// What it emits (the pool [`super::entity_pool::spawn_pool`] made).
     pub kind: SpawnKind,
     /// The variant emitted.
     pub variant: u8,
@@ -117,7 +118,7 @@ pub struct Due {
 /// entity). Emissions are clamped inside the level.
 #[expect(clippy::type_complexity, reason = "a ParamSet of the emitters and the pools they revive from")]
 pub fn emit_on_timer(
-    mut emitters: ParamSet<(Query<(&mut Emitter, Option<&Position>)>, Pool)>,
+    mut emitters: ParamSet<(Query<(&mut Emitter, Option<&Position>)>, EntityPool)>,
     mut table: ResMut<EnvTable>,
     mut due: Local<Vec<Due>>,
 ) {
@@ -151,6 +152,12 @@ pub fn emit_on_timer(
     for d in due.iter() {
         revive(&table.entities[d.env], &mut pool, d.kind, d.variant, d.pos, d.vel);
     }
+}
+
+/// Registers this module's components for save/load.
+pub(crate) fn register_saved(registry: &mut StateRegistry) {
+    registry.add::<Emitter>();
+    registry.add::<Lifetime>();
 }
 
 #[cfg(test)]

@@ -11,13 +11,14 @@ use ludica_procgen::seeds::{Stream, stream};
 use ludica_procgen::{Level, Tile};
 
 use super::components::{Body, EnvId, Kind, Live, Player, Position, Status, Velocity};
+use super::game::{GameDef, ObsKind};
+use super::level_distribution::{LevelPicker, LevelSpec};
 use super::render::{Background, RGB_LEN, Sprite, Style, draw_sprite};
+use super::spawner::Spawner;
 use super::state::{EnvState, StateRegistry};
-use super::symbolic::{cell_of, entity_id, grid_origin, paint_tiles};
+use super::symbolic::{entity_id, grid_index, grid_origin, paint_tiles};
 use super::table::{EnvTable, Outcome, PlayerView};
 use super::view::{OBS_SIDE, View};
-use crate::game::{GameDef, ObsKind, Spawner};
-use crate::levels::{LevelPicker, LevelSpec};
 use crate::vec_env::{AutoReset, StepInfo};
 
 /// Level sets of at most this many levels are generated once per shard and kept.
@@ -38,7 +39,7 @@ pub(crate) struct SpriteAt {
 impl SpriteAt {
     /// Its sprite in `style`.
     pub fn look(&self, style: &Style) -> Sprite {
-        (style.sprite)(self.kind.0, self.kind.1)
+        (style.sprite)(self.kind.kind, self.kind.variant)
     }
 }
 
@@ -111,10 +112,15 @@ pub struct Shard {
 }
 
 impl Shard {
-    /// A shard of `n` envs whose global indices start at `first_env`; call a reset before
-    /// stepping it.
+    /// A shard of `n` envs whose global indices start at `first_env`, whose snapshots carry
+    /// the components of `registry`; call a reset before stepping it.
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "a shard is its game, layout and level stream; a struct of them would be built once, here"
+    )]
     pub fn new(
         game: &'static GameDef,
+        registry: StateRegistry,
         obs: ObsKind,
         autoreset: AutoReset,
         spec: LevelSpec,
@@ -127,8 +133,6 @@ impl Shard {
         world.insert_resource(EnvTable::new(n, &placeholder));
         let mut schedule = Schedule::new(StepSchedule);
         (game.systems)(&mut schedule);
-        let mut registry = StateRegistry::default();
-        (game.saved_components)(&mut registry);
         Shard {
             game,
             obs,
@@ -322,7 +326,7 @@ impl Shard {
                     }
                     (ObsKind::Symbolic, view @ View::Fit { .. }) => {
                         let origin = grid_origin(view.origin(level, &PlayerView::default()));
-                        if let Some(cell) = cell_of(view.grid_side(), origin, x as f32, y as f32) {
+                        if let Some(cell) = grid_index(view.grid_side(), origin, x as f32, y as f32) {
                             self.fitted_grids[i][cell] = level.tile(x, y) as u8;
                         }
                     }
@@ -349,8 +353,8 @@ impl Shard {
                     View::Follow { .. } => paint_tiles(level, view, origin, grid),
                 }
                 visit_sprites(&self.world, &table.entities[i], |s| {
-                    if let Some(cell) = cell_of(side, origin, s.pos.x, s.pos.y) {
-                        grid[cell] = entity_id(s.kind.0, s.kind.1);
+                    if let Some(cell) = grid_index(side, origin, s.pos.x, s.pos.y) {
+                        grid[cell] = entity_id(s.kind.kind, s.kind.variant);
                     }
                 });
                 for (byte, scalar) in scalars.iter_mut().zip(self.game.scalars) {
