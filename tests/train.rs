@@ -6,6 +6,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
+mod common;
+use common::TINY;
+
 fn ludica(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_ludica")).args(args).output().expect("the ludica binary runs")
 }
@@ -16,25 +19,6 @@ fn scratch(name: &str) -> PathBuf {
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }
-
-/// Flags of a run that takes a second or two.
-const TINY: &[&str] = &[
-    "--obs",
-    "symbolic",
-    "--num-envs",
-    "4",
-    "--num-steps",
-    "16",
-    "--num-minibatches",
-    "2",
-    "--update-epochs",
-    "1",
-    "--hidden",
-    "16",
-    "--num-levels",
-    "10",
-    "--quiet",
-];
 
 /// Trains a tiny run into `dir`; flags in `extra` replace those of [`TINY`].
 fn train_tiny(dir: &Path, extra: &[&str]) -> Output {
@@ -212,7 +196,7 @@ fn bad_input_is_one_line_and_leaves_no_run_directory() {
 
     let weights = std::fs::read(&model).unwrap();
     std::fs::write(&model, &weights[..weights.len() / 3]).unwrap();
-    one_line_error(&ludica(&["eval", "--run", r]), "corrupt");
+    one_line_error(&ludica(&["eval", "--run", r]), "does not match its SHA-256");
     std::fs::remove_file(&model).unwrap();
     one_line_error(&ludica(&["eval", "--run", r]), "missing");
 
@@ -222,6 +206,11 @@ fn bad_input_is_one_line_and_leaves_no_run_directory() {
     let rgb_ckpt: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(rgb.join("checkpoint.json")).unwrap()).unwrap();
     std::fs::copy(rgb.join(rgb_ckpt["model_file"].as_str().unwrap()), &model).unwrap();
+    one_line_error(&ludica(&["eval", "--run", r]), "does not match its SHA-256");
+    // With its checksum made to match, the shapes are what refuse it.
+    let mut rehashed = ckpt.clone();
+    rehashed["model_sha256"] = rgb_ckpt["model_sha256"].clone();
+    std::fs::write(run.join("checkpoint.json"), serde_json::to_string(&rehashed).unwrap()).unwrap();
     one_line_error(&ludica(&["eval", "--run", r]), "another network");
 
     // A sidecar whose observation shape this build's game does not have.

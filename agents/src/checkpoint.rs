@@ -1,27 +1,39 @@
 //! Checkpoints: the network's VarStore file and the Adam moments (safetensors), committed by a
-//! JSON sidecar `checkpoint.json` that names them and holds everything else a run needs to
-//! continue exactly (config, game, level spec, version, counters, RNG, reward statistics, env
-//! cursors). Every file is written to a temporary name and renamed; the sidecar is renamed
-//! last, so a crash at any point leaves the previous checkpoint whole.
+//! JSON sidecar `checkpoint.json` that names them, holds their SHA-256 and that of the run's
+//! metrics up to the checkpoint, and everything else a run needs to continue exactly (config,
+//! game, level spec, version, counters, RNG, reward statistics, env cursors). Every file is
+//! written whole by [`crate::output`]; the sidecar is renamed last, so a crash at any point
+//! leaves the previous checkpoint whole. Loading checks every field against its bounds and
+//! every file against its checksum, so a damaged checkpoint is refused with the fault named.
+//!
+//! Format 1 (before checksums) is still read: its files cannot be verified, which
+//! [`Checkpoint::warning`] says.
 
 use std::fs;
-use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use ludica_envs::{LevelSpec, ObsKind};
+use safetensors::SafeTensors;
+use safetensors::tensor::{Dtype, TensorView};
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 use tch::Tensor;
 
 use crate::config::TrainConfig;
 use crate::envs::EnvCursor;
 use crate::error::AgentError;
 use crate::normalize::RewardNormalizer;
+use crate::output::write_file;
 use crate::policy::Agent;
 
 /// The sidecar's file name inside a run directory.
 pub const CHECKPOINT_FILE: &str = "checkpoint.json";
 /// Version of the checkpoint layout; bumped when it changes incompatibly.
-pub const FORMAT: u32 = 1;
+pub const FORMAT: u32 = 2;
+/// The format before checksums, still read (with a warning).
+const FORMAT_UNCHECKED: u32 = 1;
+/// How often a reader retries when a checkpoint is replaced while it reads it.
+const READ_ATTEMPTS: usize = 10;
 
 /// The sidecar: everything about a checkpoint except the tensors.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -63,51 +75,90 @@ pub struct Checkpoint {
     pub envs: Vec<EnvCursor>,
     /// Length of `metrics.jsonl` at this checkpoint (later lines are dropped on resume).
     pub metrics_bytes: u64,
+    /// SHA-256 (hex) of the model file; absent in format 1.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model_sha256: Option<String>,
+    /// SHA-256 (hex) of the optimizer file; absent in format 1.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub optimizer_sha256: Option<String>,
+    /// SHA-256 (hex) of the first `metrics_bytes` bytes of `metrics.jsonl`; absent in format 1.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub metrics_sha256: Option<String>,
 }
 
-/// Writes `bytes` to `path` atomically (temporary file in the same directory, then rename).
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), AgentError> {
-    let tmp = tmp_path(path);
-    let result = (|| {
-        let mut f = fs::File::create(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-        fs::rename(&tmp, path)
-    })();
-    result.map_err(|e| {
-        let _ = fs::remove_file(&tmp);
-        AgentError::io("write", path, e)
-    })
+/// The SHA-256 of `bytes` in lowercase hex, as `sha256sum` prints it.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    hex(Sha256::digest(bytes).as_slice())
 }
 
-fn tmp_path(path: &Path) -> PathBuf {
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    path.with_file_name(format!(".{name}.tmp"))
+/// A finished running hash in lowercase hex.
+pub fn hasher_hex(hasher: &Sha256) -> String {
+    hex(hasher.clone().finalize().as_slice())
 }
 
-/// Writes named tensors as safetensors atomically (moved to the CPU first).
-fn write_tensors(path: &Path, tensors: &[(String, Tensor)]) -> Result<(), AgentError> {
-    let tmp = tmp_path(path);
-    let cpu: Vec<(String, Tensor)> =
-        tensors.iter().map(|(n, t)| (n.clone(), t.to_device(tch::Device::Cpu).contiguous())).collect();
-    Tensor::write_safetensors(&cpu, &tmp)?;
-    fs::rename(&tmp, path).map_err(|e| AgentError::io("write", path, e))
+fn is_sha256(text: &str) -> bool {
+    text.len() == 64 && text.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
+fn hex(digest: &[u8]) -> String {
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Named tensors as the bytes of a safetensors file (moved to the CPU first).
+fn tensor_bytes(tensors: &[(String, Tensor)]) -> Result<Vec<u8>, AgentError> {
+    let mut parts = Vec::with_capacity(tensors.len());
+    for (name, tensor) in tensors {
+        let cpu = tensor.to_device(tch::Device::Cpu).contiguous();
+        let numel = cpu.numel();
+        let mut data = vec![0u8; numel * cpu.kind().elt_size_in_bytes()];
+        cpu.f_copy_data_u8(&mut data, numel)?;
+        let shape: Vec<usize> = cpu.size().iter().map(|&d| d as usize).collect();
+        parts.push((name.as_str(), Dtype::try_from(cpu.kind())?, shape, data));
+    }
+    let views = parts
+        .iter()
+        .map(|(name, dtype, shape, data)| TensorView::new(*dtype, shape.clone(), data).map(|v| (*name, v)))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| AgentError::Checkpoint(format!("cannot serialize tensors: {e:?}")))?;
+    safetensors::tensor::serialize(views, &None)
+        .map_err(|e| AgentError::Checkpoint(format!("cannot serialize tensors: {e:?}")))
 }
 
 /// Saves a checkpoint into `dir`: the tensors under names of this update, then the sidecar,
-/// then removes the files of older checkpoints.
+/// then removes the files of older checkpoints. If any write fails, the files this call
+/// created are removed and the previous checkpoint stays the committed one.
 pub fn save(
     dir: &Path,
     mut ckpt: Checkpoint,
     model: &[(String, Tensor)],
     optimizer: &[(String, Tensor)],
 ) -> Result<(), AgentError> {
+    ckpt.format = FORMAT;
     ckpt.model_file = format!("model-{:08}.safetensors", ckpt.update);
     ckpt.optimizer_file = format!("optimizer-{:08}.safetensors", ckpt.update);
-    write_tensors(&dir.join(&ckpt.model_file), model)?;
-    write_tensors(&dir.join(&ckpt.optimizer_file), optimizer)?;
+    let model = tensor_bytes(model)?;
+    let optimizer = tensor_bytes(optimizer)?;
+    ckpt.model_sha256 = Some(sha256_hex(&model));
+    ckpt.optimizer_sha256 = Some(sha256_hex(&optimizer));
     let json = serde_json::to_vec_pretty(&ckpt).expect("a checkpoint serializes");
-    write_atomic(&dir.join(CHECKPOINT_FILE), &json)?;
+    let mut created = Vec::new();
+    let mut write_all = || -> Result<(), AgentError> {
+        for (file, bytes) in [(&ckpt.model_file, &model), (&ckpt.optimizer_file, &optimizer)] {
+            let path = dir.join(file);
+            if !path.exists() {
+                created.push(path.clone());
+            }
+            write_file(&path, bytes)?;
+        }
+        Ok(write_file(&dir.join(CHECKPOINT_FILE), &json)?)
+    };
+    if let Err(e) = write_all() {
+        for path in created {
+            // Best effort: an orphan that cannot be removed is removed by the next save.
+            let _ = fs::remove_file(path);
+        }
+        return Err(e);
+    }
     let entries = fs::read_dir(dir).map_err(|e| AgentError::io("list", dir, e))?;
     for entry in entries.flatten() {
         let name = entry.file_name().to_string_lossy().into_owned();
@@ -122,7 +173,8 @@ pub fn save(
     Ok(())
 }
 
-/// Reads the sidecar of the run in `dir`, with a one-line error if it is missing or corrupt.
+/// Reads the sidecar of the run in `dir` and checks every field against its bounds, with a
+/// one-line error naming the fault if it is missing, corrupt or out of range.
 pub fn load(dir: &Path) -> Result<Checkpoint, AgentError> {
     if !dir.is_dir() {
         return Err(AgentError::Checkpoint(format!("run directory {} does not exist", dir.display())));
@@ -133,30 +185,150 @@ pub fn load(dir: &Path) -> Result<Checkpoint, AgentError> {
     })?;
     let ckpt: Checkpoint = serde_json::from_slice(&text)
         .map_err(|e| AgentError::Checkpoint(format!("checkpoint {} is corrupt: {e}", path.display())))?;
-    if ckpt.format != FORMAT {
+    if ckpt.format != FORMAT && ckpt.format != FORMAT_UNCHECKED {
         return Err(AgentError::Checkpoint(format!(
-            "checkpoint {} has format {}, this ludica reads format {FORMAT}",
+            "checkpoint {} has format {}, this ludica reads formats {FORMAT_UNCHECKED} and {FORMAT}",
             path.display(),
             ckpt.format
         )));
     }
+    ckpt.check_fields()
+        .map_err(|why| AgentError::Checkpoint(format!("checkpoint {} is corrupt: {why}", path.display())))?;
     // Checked as a new run's config is, before anything is built from it.
     ckpt.config.validate().map_err(|e| AgentError::Checkpoint(format!("checkpoint {}: config {e}", path.display())))?;
     Ok(ckpt)
 }
 
-/// Reads a safetensors file of the checkpoint, naming the file if it is missing or corrupt.
-pub fn read_tensors(dir: &Path, file: &str) -> Result<Vec<(String, Tensor)>, AgentError> {
-    let path = dir.join(file);
-    if file.contains('/') || file.contains("..") || !path.is_file() {
-        return Err(AgentError::Checkpoint(format!("checkpoint file {} is missing", path.display())));
+/// The run's last committed checkpoint and its agent on `device`. A run still training may
+/// commit a newer checkpoint (and remove the older files) while this reads: it then reads the
+/// newer one, so it never mixes two checkpoints nor fails on a file just removed.
+pub fn load_latest(dir: &Path, device: tch::Device) -> Result<(Checkpoint, Agent), AgentError> {
+    let mut attempt = 1;
+    loop {
+        let ckpt = load(dir)?;
+        match ckpt.load_agent(dir, device) {
+            Err(_) if attempt < READ_ATTEMPTS && load(dir).is_ok_and(|newer| newer != ckpt) => attempt += 1,
+            result => return result.map(|agent| (ckpt, agent)),
+        }
     }
-    Tensor::read_safetensors(&path).map_err(|_| {
-        AgentError::Checkpoint(format!("checkpoint file {} is corrupt: not a safetensors file", path.display()))
-    })
+}
+
+/// Reads a safetensors file of the checkpoint, naming the file if it is missing, corrupt or
+/// does not match its checksum (`sha256`, when the checkpoint has one).
+pub fn read_tensors(dir: &Path, file: &str, sha256: Option<&str>) -> Result<Vec<(String, Tensor)>, AgentError> {
+    let path = dir.join(file);
+    let bytes = match fs::read(&path) {
+        Ok(bytes) => bytes,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Err(AgentError::Checkpoint(format!("checkpoint file {} is missing", path.display())));
+        }
+        Err(e) => return Err(AgentError::io("read", &path, e)),
+    };
+    if let Some(expected) = sha256
+        && sha256_hex(&bytes) != expected
+    {
+        return Err(AgentError::Checkpoint(format!(
+            "checkpoint file {} does not match its SHA-256 in {CHECKPOINT_FILE}: it was changed or damaged after it was saved",
+            path.display()
+        )));
+    }
+    let corrupt = |why: String| AgentError::Checkpoint(format!("checkpoint file {} is corrupt: {why}", path.display()));
+    let tensors = SafeTensors::deserialize(&bytes).map_err(|e| corrupt(format!("not a safetensors file ({e:?})")))?;
+    tensors
+        .tensors()
+        .into_iter()
+        .map(|(name, view)| Ok((name, Tensor::try_from(view).map_err(|e| corrupt(e.to_string()))?)))
+        .collect()
 }
 
 impl Checkpoint {
+    /// What a user should know before relying on this checkpoint (format 1 has no checksums).
+    pub fn warning(&self) -> Option<&'static str> {
+        (self.format == FORMAT_UNCHECKED).then_some(
+            "this checkpoint predates checksums (format 1): its files cannot be verified; the next checkpoint of the run adds them",
+        )
+    }
+
+    /// Checks every field against its bounds and against the others (not the files, which
+    /// are checked when read). The error names the field.
+    fn check_fields(&self) -> Result<(), String> {
+        let sums = [&self.model_sha256, &self.optimizer_sha256, &self.metrics_sha256];
+        if self.format == FORMAT && sums.iter().any(|s| s.as_ref().is_none_or(|s| !is_sha256(s))) {
+            return Err("model_sha256, optimizer_sha256 and metrics_sha256 must each be 64 hex digits".into());
+        }
+        if self.format == FORMAT_UNCHECKED && sums.iter().any(|s| s.is_some()) {
+            return Err("format 1 has no checksums, yet it holds some".into());
+        }
+        let cfg = &self.config;
+        cfg.validate().map_err(|e| format!("its config: {e}"))?;
+        if self.game != cfg.game {
+            return Err(format!("game = {:?} is not its config's {:?}", self.game, cfg.game));
+        }
+        if self.obs != cfg.obs || self.levels != cfg.levels() {
+            return Err("obs and levels disagree with its config".into());
+        }
+        if self.update > cfg.num_updates() {
+            return Err(format!("update = {} is beyond the run's {} updates", self.update, cfg.num_updates()));
+        }
+        if Some(self.global_step) != self.update.checked_mul(cfg.batch_size() as u64) {
+            return Err(format!(
+                "global_step = {} is not update x num_envs x num_steps = {} x {}",
+                self.global_step,
+                self.update,
+                cfg.batch_size()
+            ));
+        }
+        if !(self.time_s.is_finite() && self.time_s >= 0.0) {
+            return Err(format!("time_s = {} is not a duration", self.time_s));
+        }
+        let adam_steps = self.update.saturating_mul((cfg.update_epochs * cfg.num_minibatches) as u64);
+        if self.adam_step > adam_steps {
+            return Err(format!(
+                "adam_step = {} exceeds the {adam_steps} steps of {} updates",
+                self.adam_step, self.update
+            ));
+        }
+        for (file, kind) in [(&self.model_file, "model"), (&self.optimizer_file, "optimizer")] {
+            if *file != format!("{kind}-{:08}.safetensors", self.update) {
+                return Err(format!("{kind}_file = {file:?} is not {kind}-{:08}.safetensors", self.update));
+            }
+        }
+        if self.envs.len() != cfg.num_envs {
+            return Err(format!("it holds {} env cursors for num_envs = {}", self.envs.len(), cfg.num_envs));
+        }
+        self.reward_normalizer.check(cfg.num_envs, cfg.gamma).map_err(|why| format!("reward_normalizer: {why}"))?;
+        let game = ludica_envs::games::find(&cfg.game).map_err(|e| e.to_string())?;
+        // Each env starts at most one level per step: this bound keeps a resume's replay of
+        // the level streams as short as the training it stands for.
+        let steps_per_env = self.global_step / cfg.num_envs as u64;
+        for (i, env) in self.envs.iter().enumerate() {
+            if env.levels_drawn == 0 || env.levels_drawn > steps_per_env + 1 {
+                return Err(format!(
+                    "env {i} has levels_drawn = {}: allowed 1 to {} after {steps_per_env} steps per env",
+                    env.levels_drawn,
+                    steps_per_env + 1
+                ));
+            }
+            if env.actions.len() as u64 > steps_per_env {
+                return Err(format!(
+                    "env {i} holds {} actions, more than its {steps_per_env} steps",
+                    env.actions.len()
+                ));
+            }
+            if let Some(a) = env.actions.iter().find(|&&a| usize::from(a) >= game.actions.len()) {
+                return Err(format!(
+                    "env {i} holds action {a}: {} has actions 0 to {}",
+                    game.name,
+                    game.actions.len() - 1
+                ));
+            }
+            if !env.episode_return.is_finite() {
+                return Err(format!("env {i} has episode_return = {}", env.episode_return));
+            }
+        }
+        Ok(())
+    }
+
     /// Checks that this build can play the checkpoint's game with the observation shape its
     /// network was trained on.
     pub fn check_game(&self) -> Result<&'static ludica_envs::GameDef, AgentError> {
@@ -187,7 +359,7 @@ impl Checkpoint {
     pub fn load_agent(&self, dir: &Path, device: tch::Device) -> Result<Agent, AgentError> {
         let game = self.check_game()?;
         let mut agent = Agent::new(game, self.obs, self.config.hidden, device);
-        let saved = read_tensors(dir, &self.model_file)?;
+        let saved = read_tensors(dir, &self.model_file, self.model_sha256.as_deref())?;
         copy_weights(&mut agent, &saved, &dir.join(&self.model_file))?;
         Ok(agent)
     }

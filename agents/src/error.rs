@@ -34,6 +34,9 @@ pub enum AgentError {
         /// The cause.
         source: std::io::Error,
     },
+    /// A file the user asked for (or a checkpoint file) could not be written.
+    #[error(transparent)]
+    Output(#[from] crate::output::OutputError),
     /// libtorch failed (only the first line of its message: the rest is a C++ backtrace).
     #[error("libtorch: {}", .0.to_string().lines().next().unwrap_or_default())]
     Torch(#[from] tch::TchError),

@@ -339,8 +339,7 @@ pub fn read_levels_file(path: &Path) -> Result<Vec<Level>, AgentError> {
 
 /// Evaluates the run in `dir` on its training levels and on held-out ones.
 pub fn evaluate(dir: &Path, opts: &EvalOptions) -> Result<EvalReport, AgentError> {
-    let ckpt = checkpoint::load(dir)?;
-    let agent = ckpt.load_agent(dir, opts.device)?;
+    let (ckpt, agent) = checkpoint::load_latest(dir, opts.device)?;
     let train_spec = ckpt.levels;
     let test_spec = match &opts.test {
         TestLevels::From(start) => LevelSpec { num_levels: 0, start_level: *start, ..train_spec },

@@ -24,10 +24,12 @@ pub mod metrics;
 pub mod net;
 pub mod normalize;
 pub mod optim;
+pub mod output;
 pub mod plot;
 pub mod policy;
 pub mod ppo;
 pub mod rollout;
+pub mod run_lock;
 pub mod train;
 
 pub use config::{DeviceChoice, TrainConfig};

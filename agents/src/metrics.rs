@@ -1,7 +1,7 @@
 //! What a run logs: one `UpdateRecord` per update as a JSON line in `metrics.jsonl` (field
 //! names are stable: plots and tools read them), and the `Summary` written at the end.
 
-use std::io::{BufRead, BufReader};
+use std::io::BufRead;
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
@@ -97,9 +97,15 @@ impl Summary {
 
 /// Reads a run's metrics file; a line that does not parse is an error naming it.
 pub fn read_metrics(path: &Path) -> Result<Vec<UpdateRecord>, AgentError> {
-    let file = std::fs::File::open(path).map_err(|e| AgentError::io("read metrics", path, e))?;
+    let bytes = std::fs::read(path).map_err(|e| AgentError::io("read metrics", path, e))?;
+    parse_metrics(&bytes, path)
+}
+
+/// The records of metrics-file bytes (read from `path`); a line that does not parse is an
+/// error naming it.
+pub fn parse_metrics(bytes: &[u8], path: &Path) -> Result<Vec<UpdateRecord>, AgentError> {
     let mut records = Vec::new();
-    for (n, line) in BufReader::new(file).lines().enumerate() {
+    for (n, line) in bytes.lines().enumerate() {
         let line = line.map_err(|e| AgentError::io("read metrics", path, e))?;
         if line.trim().is_empty() {
             continue;

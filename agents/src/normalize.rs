@@ -75,9 +75,25 @@ impl RewardNormalizer {
         }
     }
 
-    /// Envs this normalizer tracks.
-    pub fn num_envs(&self) -> usize {
-        self.returns.len()
+    /// Checks saved statistics: one return per env, `gamma` as configured, finite values, a
+    /// variance of at least 0 and a positive count. The error names the bad field.
+    pub fn check(&self, num_envs: usize, gamma: f64) -> Result<(), String> {
+        if self.returns.len() != num_envs {
+            return Err(format!("returns holds {} values for num_envs = {num_envs}", self.returns.len()));
+        }
+        if self.gamma != gamma {
+            return Err(format!("gamma = {} is not the config's {gamma}", self.gamma));
+        }
+        if let Some(r) = self.returns.iter().find(|r| !r.is_finite()) {
+            return Err(format!("returns holds {r}: returns are finite"));
+        }
+        let RunningMeanStd { mean, var, count } = self.stats;
+        if !(mean.is_finite() && var.is_finite() && var >= 0.0 && count.is_finite() && count > 0.0) {
+            return Err(format!(
+                "stats mean = {mean}, var = {var}, count = {count}: need finite values, var >= 0, count > 0"
+            ));
+        }
+        Ok(())
     }
 }
 

@@ -201,7 +201,7 @@ pub fn write_png(path: &Path, pic: &Picture) -> Result<(), AgentError> {
         let mut writer = encoder.write_header().map_err(|e| AgentError::Config(format!("png: {e}")))?;
         writer.write_image_data(&pic.pixels).map_err(|e| AgentError::Config(format!("png: {e}")))?;
     }
-    crate::checkpoint::write_atomic(path, &bytes)
+    Ok(crate::output::write_file(path, &bytes)?)
 }
 
 #[cfg(test)]

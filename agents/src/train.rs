@@ -3,7 +3,7 @@
 //! creating a run directory and resuming one exactly where its last checkpoint left it.
 
 use std::fs::{self, File, OpenOptions};
-use std::io::Write;
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
@@ -11,6 +11,7 @@ use std::time::Instant;
 use ludica_envs::StepInfo;
 use ludica_procgen::Rng;
 use ludica_procgen::seeds::mix;
+use sha2::{Digest, Sha256};
 
 use crate::checkpoint::{self, Checkpoint};
 use crate::config::TrainConfig;
@@ -19,9 +20,11 @@ use crate::error::AgentError;
 use crate::metrics::{METRICS_FILE, SUMMARY_FILE, Summary, UpdateRecord, read_metrics};
 use crate::normalize::RewardNormalizer;
 use crate::optim::Adam;
+use crate::output::{is_temp_name, write_file};
 use crate::policy::Agent;
 use crate::ppo::{self, Batch};
 use crate::rollout::{Rollout, gae};
+use crate::run_lock::RunLock;
 
 /// How a call to [`Trainer::run`] ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -69,6 +72,10 @@ pub struct Trainer {
     time_before: f64,
     metrics: File,
     metrics_bytes: u64,
+    /// SHA-256 of the metrics file so far, for the checkpoint to record.
+    metrics_hash: Sha256,
+    /// Held for the trainer's life: no other trainer may write the run directory.
+    _lock: RunLock,
 }
 
 /// The stream of the trainer's own RNG (actions and minibatches), apart from level streams.
@@ -100,11 +107,18 @@ impl Trainer {
         let staging = parent.join(format!(".{name}.partial-{}", std::process::id()));
         let _ = fs::remove_dir_all(&staging);
         fs::create_dir(&staging).map_err(|e| AgentError::io("create", &staging, e))?;
-        let metrics = match File::create(staging.join(METRICS_FILE)) {
-            Ok(f) => f,
+        let opened = RunLock::acquire(&staging).and_then(|lock| {
+            Ok((
+                lock,
+                File::create(staging.join(METRICS_FILE))
+                    .map_err(|e| AgentError::io("create", &staging.join(METRICS_FILE), e))?,
+            ))
+        });
+        let (lock, metrics) = match opened {
+            Ok(opened) => opened,
             Err(e) => {
                 let _ = fs::remove_dir_all(&staging);
-                return Err(AgentError::io("create", &staging.join(METRICS_FILE), e));
+                return Err(e);
             }
         };
         let mut trainer = Trainer {
@@ -120,6 +134,8 @@ impl Trainer {
             time_before: 0.0,
             metrics,
             metrics_bytes: 0,
+            metrics_hash: Sha256::new(),
+            _lock: lock,
         };
         let committed = trainer.save_checkpoint(0.0, None).and_then(|()| {
             fs::rename(&staging, dir)
@@ -137,6 +153,13 @@ impl Trainer {
     /// learning-rate schedule, reward statistics, RNG and every env's state, so that it
     /// continues exactly as if it had never stopped.
     pub fn resume(dir: &Path, options: &ResumeOptions) -> Result<Trainer, AgentError> {
+        let lock = RunLock::acquire(dir).map_err(|e| match e {
+            AgentError::Io { .. } if !dir.is_dir() => {
+                AgentError::Checkpoint(format!("run directory {} does not exist", dir.display()))
+            }
+            e => e,
+        })?;
+        remove_temp_files(dir);
         let ckpt = checkpoint::load(dir)?;
         let mut cfg = ckpt.config.clone();
         cfg.device = options.device.unwrap_or(cfg.device);
@@ -145,38 +168,18 @@ impl Trainer {
         cfg.checkpoint_every = options.checkpoint_every.unwrap_or(cfg.checkpoint_every);
         cfg.validate().map_err(|e| AgentError::Checkpoint(format!("checkpoint config: {e}")))?;
         cfg.check_memory()?;
-        if ckpt.envs.len() != cfg.num_envs || ckpt.reward_normalizer.num_envs() != cfg.num_envs {
-            return Err(AgentError::Checkpoint(format!(
-                "checkpoint {} is corrupt: it holds {} envs, its config {}",
-                dir.join(checkpoint::CHECKPOINT_FILE).display(),
-                ckpt.envs.len(),
-                cfg.num_envs
-            )));
-        }
+        let (metrics, metrics_hash) = open_metrics(dir, &ckpt)?;
         let device = cfg.device.resolve()?;
         tch::set_num_threads(cfg.torch_threads as i32);
         let agent = ckpt.load_agent(dir, device)?;
         let mut adam = Adam::new(agent.named_variables(), cfg.adam_eps);
-        let moments = checkpoint::read_tensors(dir, &ckpt.optimizer_file)?;
+        let moments = checkpoint::read_tensors(dir, &ckpt.optimizer_file, ckpt.optimizer_sha256.as_deref())?;
         adam.load_state(ckpt.adam_step, &moments).map_err(|e| {
             AgentError::Checkpoint(format!("checkpoint file {} {e}", dir.join(&ckpt.optimizer_file).display()))
         })?;
         let envs = TrainEnvs::restore(&cfg, &ckpt.envs)?;
-
-        let metrics_path = dir.join(METRICS_FILE);
-        let metrics = OpenOptions::new()
-            .append(true)
-            .open(&metrics_path)
-            .map_err(|e| AgentError::io("open", &metrics_path, e))?;
-        let len = metrics.metadata().map_err(|e| AgentError::io("read", &metrics_path, e))?.len();
-        if len < ckpt.metrics_bytes {
-            return Err(AgentError::Checkpoint(format!(
-                "{} is shorter than its checkpoint says ({len} < {} bytes): it was truncated",
-                metrics_path.display(),
-                ckpt.metrics_bytes
-            )));
-        }
         // Lines logged after the checkpoint are redone by this session.
+        let metrics_path = dir.join(METRICS_FILE);
         metrics.set_len(ckpt.metrics_bytes).map_err(|e| AgentError::io("truncate", &metrics_path, e))?;
         Ok(Trainer {
             cfg,
@@ -191,6 +194,8 @@ impl Trainer {
             time_before: ckpt.time_s,
             metrics,
             metrics_bytes: ckpt.metrics_bytes,
+            metrics_hash,
+            _lock: lock,
         })
     }
 
@@ -338,6 +343,7 @@ impl Trainer {
         self.metrics.write_all(line.as_bytes()).map_err(|e| AgentError::io("write", &path, e))?;
         self.metrics.flush().map_err(|e| AgentError::io("write", &path, e))?;
         self.metrics_bytes += line.len() as u64;
+        self.metrics_hash.update(line.as_bytes());
         Ok(())
     }
 
@@ -369,6 +375,9 @@ impl Trainer {
             reward_normalizer: state.normalizer,
             envs: state.cursors,
             metrics_bytes: self.metrics_bytes,
+            model_sha256: None,
+            optimizer_sha256: None,
+            metrics_sha256: Some(checkpoint::hasher_hex(&self.metrics_hash)),
         };
         self.metrics.sync_data().map_err(|e| AgentError::io("write", &self.dir.join(METRICS_FILE), e))?;
         checkpoint::save(&self.dir, ckpt, &self.agent.named_variables(), &self.adam.state())
@@ -384,6 +393,52 @@ impl Trainer {
         let records = read_metrics(&self.dir.join(METRICS_FILE))?;
         let summary = Summary::from_records(&self.cfg.game, &self.cfg.obs.to_string(), &records, finished);
         let json = serde_json::to_vec_pretty(&summary).expect("a summary serializes");
-        checkpoint::write_atomic(&self.dir.join(SUMMARY_FILE), &json)
+        Ok(write_file(&self.dir.join(SUMMARY_FILE), &json)?)
+    }
+}
+
+/// Opens the run's metrics file for appending after checking that its first `metrics_bytes`
+/// bytes are the ones the checkpoint recorded (by checksum; for a format-1 checkpoint, by
+/// parsing every line). Returns it with the running hash of those bytes.
+fn open_metrics(dir: &Path, ckpt: &Checkpoint) -> Result<(File, Sha256), AgentError> {
+    let path = dir.join(METRICS_FILE);
+    let mut metrics =
+        OpenOptions::new().read(true).append(true).open(&path).map_err(|e| AgentError::io("open", &path, e))?;
+    let len = metrics.metadata().map_err(|e| AgentError::io("read", &path, e))?.len();
+    if len < ckpt.metrics_bytes {
+        return Err(AgentError::Checkpoint(format!(
+            "{} is shorter than its checkpoint says ({len} < {} bytes): it was truncated",
+            path.display(),
+            ckpt.metrics_bytes
+        )));
+    }
+    let mut committed = Vec::new();
+    (&mut metrics)
+        .take(ckpt.metrics_bytes)
+        .read_to_end(&mut committed)
+        .map_err(|e| AgentError::io("read", &path, e))?;
+    let hash = Sha256::new_with_prefix(&committed);
+    let changed = match &ckpt.metrics_sha256 {
+        Some(expected) => checkpoint::hasher_hex(&hash) != *expected,
+        None => crate::metrics::parse_metrics(&committed, &path).is_err(),
+    };
+    if changed {
+        return Err(AgentError::Checkpoint(format!(
+            "{} does not match its checkpoint: its first {} bytes (update {} and before) were changed or damaged",
+            path.display(),
+            ckpt.metrics_bytes,
+            ckpt.update
+        )));
+    }
+    Ok((metrics, hash))
+}
+
+/// Removes temporary files a killed trainer left in its run directory (the caller holds the
+/// run's lock, so no live writer owns them).
+fn remove_temp_files(dir: &Path) {
+    for entry in fs::read_dir(dir).into_iter().flatten().flatten() {
+        if entry.file_name().to_str().is_some_and(is_temp_name) {
+            let _ = fs::remove_file(entry.path());
+        }
     }
 }

@@ -49,7 +49,7 @@ fn outcome(dir: &Path) -> (Vec<String>, Vec<(String, Vec<f32>)>) {
     let ckpt = checkpoint::load(dir).unwrap();
     let mut tensors = Vec::new();
     for file in [&ckpt.model_file, &ckpt.optimizer_file] {
-        for (name, t) in checkpoint::read_tensors(dir, file).unwrap() {
+        for (name, t) in checkpoint::read_tensors(dir, file, None).unwrap() {
             tensors.push((name, Vec::<f32>::try_from(t.flatten(0, -1)).unwrap()));
         }
     }

@@ -66,6 +66,9 @@ pub fn run(args: EvalArgs) -> anyhow::Result<()> {
         bail!("--out {} must name a .png file", out.display());
     }
     let device = args.device.resolve()?;
+    if let Some(warning) = checkpoint::load(&args.run)?.warning() {
+        eprintln!("warning: {warning}");
+    }
     let test = match &args.levels {
         Some(file) => TestLevels::Levels(eval::read_levels_file(file)?),
         None => TestLevels::From(args.test_start_level),
@@ -84,15 +87,14 @@ pub fn run(args: EvalArgs) -> anyhow::Result<()> {
         Some(path) if path.as_os_str() == "-" => println!("{}", serde_json::to_string_pretty(&report)?),
         Some(path) => {
             let json = serde_json::to_vec_pretty(&report)?;
-            checkpoint::write_atomic(path, &json)?;
+            super::output::write_file(path, &json)?;
             print!("{}", report.table());
         }
         None => print!("{}", report.table()),
     }
 
     if let (Some(count), Some(out)) = (args.render, &args.out) {
-        let ckpt = checkpoint::load(&args.run)?;
-        let agent = ckpt.load_agent(&args.run, device)?;
+        let (ckpt, agent) = checkpoint::load_latest(&args.run, device)?;
         let spec = LevelSpec { num_levels: 0, start_level: args.test_start_level, ..ckpt.levels };
         let levels = match &test {
             TestLevels::Levels(list) => Levels::List(list, ckpt.levels),

@@ -18,6 +18,7 @@ use std::str::FromStr;
 
 use anyhow::{Context, bail};
 use clap::error::ErrorKind;
+use ludica_agents::output::OutputError;
 use ludica_envs::{GameDef, SEED_LIMIT, games as registry};
 use ludica_procgen::Level;
 
@@ -78,9 +79,36 @@ pub fn finish(result: anyhow::Result<()>) -> ExitCode {
     if is_broken_pipe(&err) {
         return ExitCode::SUCCESS;
     }
-    eprintln!("error: {}", format!("{err:#}").replace(['\n', '\r'], " "));
+    eprintln!("error: {}", one_message(&err).replace(['\n', '\r'], " "));
+    let stopped = err.chain().find_map(|e| match e.downcast_ref::<OutputError>() {
+        Some(OutputError::Interrupted { signal, .. }) => u8::try_from(128 + signal).ok(),
+        _ => None,
+    });
     let code = if err.chain().any(|e| e.is::<Fault>()) { EXIT_FAULT } else { EXIT_BAD_INPUT };
-    ExitCode::from(code)
+    ExitCode::from(stopped.unwrap_or(code))
+}
+
+/// `err` and its causes joined by ": ", each said once: a cause whose text the message
+/// already holds (an error that prints its source, as thiserror's `{source}` does) is skipped.
+fn one_message(err: &anyhow::Error) -> String {
+    let mut message = String::new();
+    for cause in err.chain() {
+        let text = match cause.downcast_ref::<Fault>() {
+            Some(fault) => one_message(&fault.0),
+            None => cause.to_string(),
+        };
+        if message.contains(&text) {
+            continue;
+        }
+        if !message.is_empty() {
+            message.push_str(": ");
+        }
+        message.push_str(&text);
+        if cause.is::<Fault>() {
+            break;
+        }
+    }
+    message
 }
 
 /// Whether `err` comes from writing to a closed pipe, directly or inside a [`Fault`].
@@ -126,7 +154,7 @@ impl SeedRange {
 impl FromStr for SeedRange {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let allowed = "use A..B with whole numbers A < B (B excluded), e.g. 0..200";
+        let allowed = "use A..B with whole numbers A < B <= 2^63 (B excluded), e.g. 0..200";
         let parsed =
             s.split_once("..").and_then(|(a, b)| Some((a.trim().parse::<u64>().ok()?, b.trim().parse().ok()?)));
         let Some((start, end)) = parsed else {
@@ -198,6 +226,15 @@ mod tests {
             let err = parse_seed(bad).unwrap_err();
             assert!(err.contains(&format!("'{bad}'")) && err.contains("9223372036854775807"), "{err}");
         }
+    }
+
+    #[test]
+    fn causes_are_said_once() {
+        let os = || io::Error::from_raw_os_error(2);
+        let err = anyhow::Error::new(ludica_agents::AgentError::io("read", Path::new("x"), os()));
+        assert_eq!(one_message(&err), "cannot read x: No such file or directory (os error 2)");
+        let err = anyhow::Error::new(os()).context("reading y");
+        assert_eq!(one_message(&err), "reading y: No such file or directory (os error 2)");
     }
 
     #[test]

@@ -71,7 +71,11 @@ impl TrainArgs {
 
     /// The options a resumed run may change; any other flag must agree with the saved config.
     fn resume_options(&self, dir: &std::path::Path) -> anyhow::Result<ResumeOptions> {
-        let saved = ludica_agents::checkpoint::load(dir)?.config;
+        let ckpt = ludica_agents::checkpoint::load(dir)?;
+        if let Some(warning) = ckpt.warning() {
+            eprintln!("warning: {warning}");
+        }
+        let saved = ckpt.config;
         let asked = self.overlay(&saved)?;
         let (saved_map, asked_map) = (serde_json::to_value(&saved)?, serde_json::to_value(&asked)?);
         const MAY_CHANGE: [&str; 4] = ["device", "env_threads", "torch_threads", "checkpoint_every"];

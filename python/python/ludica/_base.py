@@ -3,13 +3,30 @@ and starting episodes on reset (seeding, level streams, chosen levels)."""
 
 from __future__ import annotations
 
-from typing import Any
+import functools
+import threading
+from typing import Any, Callable, TypeVar
 
 import numpy as np
 
 from ludica import _args, _levels, _native
 
 RENDER_FPS = 15
+
+Method = TypeVar("Method", bound=Callable[..., Any])
+
+
+def serialized(method: Method) -> Method:
+    """Runs ``method`` holding the env's lock (``self._lock``, a ``threading.RLock``), so that
+    calls from several threads take turns instead of meeting inside Rust, and ``close()`` from
+    another thread waits for a step in progress to end."""
+
+    @functools.wraps(method)
+    def locked(self: Any, *args: Any, **kwargs: Any) -> Any:
+        with self._lock:
+            return method(self, *args, **kwargs)
+
+    return locked  # type: ignore[return-value]
 
 
 def native_env(

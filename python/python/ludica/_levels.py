@@ -27,6 +27,16 @@ def from_native(level_json: str, grid: np.ndarray) -> dict[str, Any]:
     return level
 
 
+def played(level_json: str, grid: np.ndarray) -> dict[str, Any]:
+    """The dict of the level an env plays, marked ``edited``: True when it is not the level its
+    ``seed`` and ``difficulty`` generate (play changed tiles, or it was edited or loaded)."""
+    level = from_native(level_json, grid)
+    difficulty = _args.difficulty(level["difficulty"])
+    generated = json.loads(_native.generate_level(level["game"], level["seed"], difficulty)[0])
+    level["edited"] = any(level[k] != generated[k] for k in ("rows", "spawns"))
+    return level
+
+
 def to_json(level: Any) -> str:
     """The JSON file form of a level dict, with rows rebuilt from its grid if it has one."""
     if not isinstance(level, dict):
@@ -39,9 +49,25 @@ def to_json(level: Any) -> str:
     if "grid" in level:
         data["rows"] = _rows(level["grid"])
     try:
-        return json.dumps(data, default=_plain)
+        return json.dumps(data, default=_plain, allow_nan=False)
     except TypeError as e:
         raise TypeError(f"level dict holds a value that is not plain data: {e}") from None
+    except ValueError:
+        where = _non_finite(data, "level")
+        raise ValueError(f"{where} is not a finite number: level values are finite numbers") from None
+
+
+def _non_finite(value: Any, at: str) -> str:
+    """Where in `value` (named `at`) a NaN or infinity sits, as ``level['meta']['x']``."""
+    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    for key, item in items:
+        if isinstance(item, (float, np.floating)) and not np.isfinite(item):
+            return f"{at}[{key!r}] = {item}"
+        if isinstance(item, (dict, list)):
+            found = _non_finite(item, f"{at}[{key!r}]")
+            if found:
+                return found
+    return ""
 
 
 def _rows(grid: Any) -> list[str]:

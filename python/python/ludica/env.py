@@ -6,6 +6,7 @@ It drives a one-env Rust VecEnv. It does not reset itself: after an episode ends
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 import gymnasium as gym
@@ -14,7 +15,7 @@ from gymnasium import spaces
 from gymnasium.error import ResetNeeded
 
 from ludica import _args, _levels, _native
-from ludica._base import RENDER_FPS, NativeEpisodes, native_env, render_args
+from ludica._base import RENDER_FPS, NativeEpisodes, native_env, render_args, serialized
 
 
 class LudicaEnv(NativeEpisodes, gym.Env[np.ndarray, np.int64]):
@@ -46,6 +47,7 @@ class LudicaEnv(NativeEpisodes, gym.Env[np.ndarray, np.int64]):
         render_mode: str | None = None,
         render_scale: int = 1,
     ) -> None:
+        self._lock = threading.RLock()
         self.render_mode, self.render_scale = render_args(render_mode, render_scale)
         self._native, info = native_env(game, 1, 1, obs, "next_step", num_levels, start_level, sequential, difficulty)
         self.game, self.obs_kind = info["name"], obs
@@ -58,6 +60,7 @@ class LudicaEnv(NativeEpisodes, gym.Env[np.ndarray, np.int64]):
         self._needs_reset = True
         self._stream_started = False
 
+    @serialized
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None) -> tuple[np.ndarray, dict]:
         """Starts an episode on the next level of the env's level stream.
 
@@ -73,6 +76,7 @@ class LudicaEnv(NativeEpisodes, gym.Env[np.ndarray, np.int64]):
         self._needs_reset = False
         return obs[0], {"level_seed": int(level_seed)}
 
+    @serialized
     def step(self, action: Any) -> tuple[np.ndarray, float, bool, bool, dict]:
         """One step; ``info`` holds ``level_seed`` and, when the episode ends,
         ``episode_return``, ``episode_length`` and ``episode_success``."""
@@ -92,6 +96,7 @@ class LudicaEnv(NativeEpisodes, gym.Env[np.ndarray, np.int64]):
         self._needs_reset = any(done)
         return obs, float(reward[0]), done[0], done[1], info
 
+    @serialized
     def render(self) -> np.ndarray | None:
         """The current frame, ``[64 * render_scale, 64 * render_scale, 3]`` uint8, whatever the
         observation kind; None (with a warning) without ``render_mode="rgb_array"``."""
@@ -101,14 +106,18 @@ class LudicaEnv(NativeEpisodes, gym.Env[np.ndarray, np.int64]):
             return None
         return native.render(0, self.render_scale)
 
+    @serialized
     def level(self) -> dict[str, Any]:
-        """The level being played, as a dict (see ``ludica.generate_level``)."""
-        return _levels.from_native(*self._open("level").level(0))
+        """The level being played as it stands now, as a dict (see ``ludica.generate_level``),
+        with ``edited`` True when it is not the level its seed generates (see docs/python.md)."""
+        return _levels.played(*self._open("level").level(0))
 
+    @serialized
     def save_state(self) -> _native.EnvState:
         """An immutable snapshot of the env, for ``load_state`` (search, branching)."""
         return self._open("save_state").save_state(0)
 
+    @serialized
     def load_state(self, state: _native.EnvState) -> np.ndarray:
         """Puts the env back in a snapshot of the same game; returns its observation."""
         native = self._open("load_state")
@@ -119,8 +128,10 @@ class LudicaEnv(NativeEpisodes, gym.Env[np.ndarray, np.int64]):
         self._needs_reset = state.episode_over
         return obs
 
+    @serialized
     def close(self) -> None:
-        """Frees the env; later calls raise ValueError. Calling it again does nothing."""
+        """Frees the env; later calls raise ValueError. Calling it again does nothing. From
+        another thread, it waits for a call in progress to end."""
         self._native.close()
 
     def __getstate__(self) -> None:

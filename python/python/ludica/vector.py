@@ -8,6 +8,7 @@ match a ``SyncVectorEnv`` of ``LudicaEnv``\\ s key for key and dtype for dtype.
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 import gymnasium as gym
@@ -17,7 +18,7 @@ from gymnasium.vector import AutoresetMode, VectorEnv
 from gymnasium.vector.utils import batch_space
 
 from ludica import _args, _levels, _native
-from ludica._base import RENDER_FPS, NativeEpisodes, native_env, render_args
+from ludica._base import RENDER_FPS, NativeEpisodes, native_env, render_args, serialized
 
 
 class LudicaVectorEnv(NativeEpisodes, VectorEnv):
@@ -53,6 +54,7 @@ class LudicaVectorEnv(NativeEpisodes, VectorEnv):
         render_scale: int = 1,
         copy: bool = True,
     ) -> None:
+        self._lock = threading.RLock()
         self.autoreset_mode, rust_mode = _args.autoreset_mode(autoreset_mode)
         self.render_mode, self.render_scale = render_args(render_mode, render_scale)
         self._native, info = native_env(
@@ -74,6 +76,7 @@ class LudicaVectorEnv(NativeEpisodes, VectorEnv):
         self._all_envs = np.ones(self.num_envs, np.bool_)
         self._stream_started = False
 
+    @serialized
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None) -> tuple[np.ndarray, dict]:
         """Starts a new episode in every env on its next level.
 
@@ -89,6 +92,7 @@ class LudicaVectorEnv(NativeEpisodes, VectorEnv):
         level_seeds = self._start_episodes(seed, options, obs)
         return obs, {"level_seed": level_seeds, "_level_seed": self._all_envs.copy()}
 
+    @serialized
     def step(self, actions: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, dict]:
         """Steps every env with ``actions`` (one integer per env; any integer dtype).
 
@@ -125,6 +129,7 @@ class LudicaVectorEnv(NativeEpisodes, VectorEnv):
             final[i] = self._final_obs[i].copy() if self.copy else self._final_obs[i]
         return final
 
+    @serialized
     def render(self) -> tuple[np.ndarray, ...] | None:
         """Each env's current frame (see ``LudicaEnv.render``)."""
         native = self._open("render")
@@ -137,14 +142,17 @@ class LudicaVectorEnv(NativeEpisodes, VectorEnv):
         )
         return tuple(native.render(i, self.render_scale) for i in range(self.num_envs))
 
+    @serialized
     def level(self, index: int) -> dict[str, Any]:
-        """The level env ``index`` plays, as a dict (see ``ludica.generate_level``)."""
-        return _levels.from_native(*self._open("level").level(self._index(index)))
+        """The level env ``index`` plays as it stands now, as a dict (see ``LudicaEnv.level``)."""
+        return _levels.played(*self._open("level").level(self._index(index)))
 
+    @serialized
     def save_state(self, index: int) -> _native.EnvState:
         """An immutable snapshot of env ``index``."""
         return self._open("save_state").save_state(self._index(index))
 
+    @serialized
     def load_state(self, index: int, state: _native.EnvState) -> np.ndarray:
         """Puts env ``index`` in a snapshot (of any env of the same game); returns its
         observation. The next ``step`` continues from there."""
@@ -155,6 +163,7 @@ class LudicaVectorEnv(NativeEpisodes, VectorEnv):
         native.load_state(self._index(index), state, obs)
         return obs
 
+    @serialized
     def close_extras(self, **kwargs: Any) -> None:
         """Stops the Rust worker threads and frees the envs."""
         self._native.close()

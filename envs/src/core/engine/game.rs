@@ -91,6 +91,9 @@ impl GameDef {
         if level.game != self.name {
             return Err(format!("level is for game '{}', not '{}'", level.game, self.name));
         }
+        if level.seed >= crate::SEED_LIMIT {
+            return Err(format!("level seed {} is out of range: level seeds are below 2^63", level.seed));
+        }
         let names =
             |chars: &mut dyn Iterator<Item = char>| chars.map(|c| format!("'{c}'")).collect::<Vec<_>>().join(", ");
         if let Some(tile) = level.tiles.iter().find(|t| !self.tiles.contains(t)) {
