@@ -128,7 +128,7 @@ pub fn parse_game(name: &str) -> Result<&'static GameDef, registry::UnknownGame>
 pub fn parse_seed(text: &str) -> Result<u64, String> {
     match text.trim().parse::<u64>() {
         Ok(seed) if seed < SEED_LIMIT => Ok(seed),
-        _ => Err(format!("seed '{text}' is not allowed: use a whole number from 0 to {}", SEED_LIMIT - 1)),
+        _ => Err(format!("seed '{text}' is not allowed: use a whole number from 0 to {} (2^63 - 1)", SEED_LIMIT - 1)),
     }
 }
 
