@@ -355,11 +355,14 @@ impl Checkpoint {
         (self.config.max_episode_steps > 0).then_some(self.config.max_episode_steps)
     }
 
-    /// Builds the checkpoint's agent on `device` with its saved weights.
+    /// Builds the checkpoint's agent on `device` with its saved weights. The weights are read
+    /// before the network is built, so that a run still training, which removes a checkpoint's
+    /// files once it commits the next, has only the moments between reading the sidecar and
+    /// this file to replace it ([`load_latest`] then reads the newer one).
     pub fn load_agent(&self, dir: &Path, device: tch::Device) -> Result<Agent, AgentError> {
         let game = self.check_game()?;
-        let mut agent = Agent::new(game, self.obs, self.config.hidden, device);
         let saved = read_tensors(dir, &self.model_file, self.model_sha256.as_deref())?;
+        let mut agent = Agent::new(game, self.obs, self.config.hidden, device);
         copy_weights(&mut agent, &saved, &dir.join(&self.model_file))?;
         Ok(agent)
     }
