@@ -191,22 +191,39 @@ pub fn learning_curves(curves: &[Curve], window: usize) -> Picture {
     canvas.pic
 }
 
-/// Writes `pic` as an 8-bit RGB PNG, atomically.
-pub fn write_png(path: &Path, pic: &Picture) -> Result<(), AgentError> {
+/// `pic` encoded as an 8-bit RGB PNG.
+pub fn png_bytes(pic: &Picture) -> Result<Vec<u8>, AgentError> {
+    let png_error = |e: &dyn std::fmt::Display| AgentError::Config(format!("png: {e}"));
+    let side = |v: usize| u32::try_from(v).map_err(|_| png_error(&format!("picture side {v} does not fit a PNG")));
     let mut bytes = Vec::new();
     {
-        let mut encoder = png::Encoder::new(&mut bytes, pic.width as u32, pic.height as u32);
+        let mut encoder = png::Encoder::new(&mut bytes, side(pic.width)?, side(pic.height)?);
         encoder.set_color(png::ColorType::Rgb);
         encoder.set_depth(png::BitDepth::Eight);
-        let mut writer = encoder.write_header().map_err(|e| AgentError::Config(format!("png: {e}")))?;
-        writer.write_image_data(&pic.pixels).map_err(|e| AgentError::Config(format!("png: {e}")))?;
+        let mut writer = encoder.write_header().map_err(|e| png_error(&e))?;
+        writer.write_image_data(&pic.pixels).map_err(|e| png_error(&e))?;
+        writer.finish().map_err(|e| png_error(&e))?;
     }
-    Ok(crate::output::write_file(path, &bytes)?)
+    Ok(bytes)
+}
+
+/// Writes `pic` as an 8-bit RGB PNG, atomically.
+pub fn write_png(path: &Path, pic: &Picture) -> Result<(), AgentError> {
+    Ok(crate::output::write_file(path, &png_bytes(pic)?)?)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn png_has_signature_and_size() {
+        let picture = Picture { width: 3, height: 2, pixels: vec![200; 18] };
+        let bytes = png_bytes(&picture).unwrap();
+        assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n");
+        assert_eq!(u32::from_be_bytes(bytes[16..20].try_into().unwrap()), 3);
+        assert_eq!(u32::from_be_bytes(bytes[20..24].try_into().unwrap()), 2);
+    }
 
     #[test]
     fn smoothing_averages_present_values_in_the_window() {

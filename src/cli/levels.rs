@@ -10,7 +10,7 @@ use clap::builder::RangedU64ValueParser;
 use ludica_envs::{GameDef, Picture, level_picture};
 use ludica_procgen::{Difficulty, Level};
 
-use super::output::{emit, png_bytes, refuse_binary_on_terminal, write_file};
+use super::output::{emit, refuse_binary_on_terminal, write_file};
 use super::{SeedRange, load_levels, parse_game, parse_seed};
 
 /// Most levels one PNG grid may hold.
@@ -100,7 +100,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         Format::Json => emit(out, |w| levels.try_for_each(|(_, l)| writeln!(w, "{}", l.to_json()))),
         Format::Png => {
             let levels: Vec<_> = levels.collect();
-            let png = png_bytes(&picture(&levels, args.scale, args.columns)?)?;
+            let png = ludica_agents::plot::png_bytes(&picture(&levels, args.scale, args.columns)?)?;
             match out {
                 Some(path) => Ok(write_file(path, &png)?),
                 None => emit(None, |w| w.write_all(&png)),

@@ -1,12 +1,11 @@
 //! Writing results: files through [`ludica_agents::output`] (whole or not at all; devices,
-//! FIFOs and symlinks handled there), text to stdout when no file is named, pictures as PNG.
+//! FIFOs and symlinks handled there), text to stdout when no file is named (PNG bytes come from `ludica_agents::plot::png_bytes`).
 
 use std::io::{self, BufWriter, IsTerminal, Write};
 use std::path::Path;
 
-use anyhow::{Context, bail};
+use anyhow::bail;
 use ludica_agents::output::{OutputError, OutputFile};
-use ludica_envs::Picture;
 
 use super::fault;
 
@@ -45,31 +44,4 @@ pub fn refuse_binary_on_terminal(out: Option<&Path>, what: &str) -> anyhow::Resu
         bail!("will not write {what} bytes to a terminal: pass --out FILE.png, or pipe the output");
     }
     Ok(())
-}
-
-/// `picture` encoded as an 8-bit RGB PNG.
-pub fn png_bytes(picture: &Picture) -> anyhow::Result<Vec<u8>> {
-    let mut bytes = Vec::new();
-    let size = |v: usize| u32::try_from(v).context("picture side does not fit a PNG");
-    let mut encoder = png::Encoder::new(&mut bytes, size(picture.width)?, size(picture.height)?);
-    encoder.set_color(png::ColorType::Rgb);
-    encoder.set_depth(png::BitDepth::Eight);
-    let mut writer = encoder.write_header().map_err(fault)?;
-    writer.write_image_data(&picture.pixels).map_err(fault)?;
-    writer.finish().map_err(fault)?;
-    Ok(bytes)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn png_has_signature_and_size() {
-        let picture = Picture { width: 3, height: 2, pixels: vec![200; 18] };
-        let bytes = png_bytes(&picture).unwrap();
-        assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n");
-        assert_eq!(u32::from_be_bytes(bytes[16..20].try_into().unwrap()), 3);
-        assert_eq!(u32::from_be_bytes(bytes[20..24].try_into().unwrap()), 2);
-    }
 }
