@@ -1,5 +1,5 @@
 //! `VecEnv`: many envs of one game split into shards (each a World of several envs), stepped
-//! together on the caller's thread and a rayon pool the VecEnv owns, writing into one set of
+//! together on the caller's thread and the VecEnv's own helper threads (a [`Crew`]), writing into one set of
 //! contiguous buffers the caller reads. The buffers are split into one disjoint part per shard
 //! with `split_at_mut`; threads take shards one at a time from a shared queue, so a thread held
 //! up by a slow reset (or by the OS) leaves the other shards to the others. A panic inside a
@@ -7,7 +7,6 @@
 
 use std::any::Any;
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, OnceLock, PoisonError};
 use std::time::Instant;
 
@@ -20,6 +19,7 @@ use crate::core::engine::shard::Shard;
 use crate::core::engine::state::EnvState;
 use crate::core::engine::step::{AutoReset, ShardOut, StepInfo};
 use crate::core::engine::view::OBS_SIDE;
+use crate::crew::Crew;
 use crate::games;
 use crate::memory::{self, OutOfMemory};
 use crate::picture::Picture;
@@ -198,102 +198,127 @@ pub const SHARDS_PER_THREAD: usize = 4;
 
 /// Fewest envs in a shard when the count is left to the VecEnv: each shard runs the game's
 /// whole schedule once per step, a fixed cost that tiny shards would multiply.
-pub const MIN_SHARD_ENVS: usize = 16;
+pub const MIN_SHARD_ENVS: usize = 32;
 
 /// While one way of stepping (alone or spread) is faster, the other is tried again after this
-/// many steps, a gap that doubles each time it loses, up to [`PROBE_GAP_MAX`].
-const PROBE_GAP_MIN: u64 = 16;
-const PROBE_GAP_MAX: u64 = 1 << 16;
+/// many steps, a gap that doubles each time the other way loses, up to [`TRIAL_GAP_MAX`].
+const TRIAL_GAP_MIN: u64 = 16;
+const TRIAL_GAP_MAX: u64 = 1 << 16;
 
-/// Spins of the caller waiting for shards on other threads before it sleeps.
-const SPINS_BEFORE_SLEEP: u32 = 1 << 10;
+/// Steps in one trial of the slower way. Its first step is not timed: helpers that fell
+/// asleep while the caller stepped alone wake during it, which a steady run of spread steps
+/// does not pay.
+const TRIAL_STEPS: u32 = 8;
 
 /// How a call runs its shards.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum Way {
     /// On the caller's thread alone.
     Alone,
-    /// On the caller's thread and the pool's.
+    /// On the caller's thread and the helpers'.
     Spread,
 }
 
-/// The caller's thread and the pool's, and which way steps run. Spreading a step pays only
+impl Way {
+    fn other(self) -> Way {
+        match self {
+            Way::Alone => Way::Spread,
+            Way::Spread => Way::Alone,
+        }
+    }
+}
+
+/// A run of steps taken the slower way, to see whether it has become the faster.
+struct Trial {
+    way: Way,
+    /// Steps of the trial still to come; time and count of its timed steps.
+    left: u32,
+    total_ns: u64,
+    timed: u64,
+}
+
+/// The caller's thread and the helpers', and which way steps run. Spreading a step pays only
 /// when the other threads get a core promptly and the step is long beside the hand-over; so
 /// the VecEnv times its steps both ways and keeps the faster, trying the other now and then
 /// (small batches, or a machine whose cores are busy with other work, step alone). No result
 /// depends on the way.
 struct Threads {
-    /// `num_threads - 1` workers; `None` on one thread.
-    pool: Option<rayon::ThreadPool>,
-    /// Recent step time each way, in ns (0: not measured yet), indexed by `Way`.
-    step_ns: [u64; 2],
-    /// Steps since the VecEnv was built; the next step that tries the slower way; the gap.
-    steps: u64,
-    next_probe: u64,
-    probe_gap: u64,
+    /// `num_threads - 1` helpers; `None` on one thread.
+    crew: Option<Crew>,
+    /// The way steps run, and its recent mean step time in ns (0: not timed yet).
+    usual: Way,
+    usual_ns: u64,
+    /// The trial under way, if any; steps before the next one; the gap after it.
+    trial: Option<Trial>,
+    until_trial: u64,
+    trial_gap: u64,
 }
 
 impl Threads {
     fn new(threads: usize) -> Result<Threads, VecEnvError> {
-        let pool = if threads > 1 {
-            let built = rayon::ThreadPoolBuilder::new()
-                .num_threads(threads - 1)
-                .thread_name(|k| format!("ludica-env-{}", k + 1))
-                .build()
+        let crew = if threads > 1 {
+            let built = Crew::new(threads - 1, "ludica-env")
                 .map_err(|e| VecEnvError::Threads { threads: threads - 1, reason: e.to_string() })?;
             Some(built)
         } else {
             None
         };
-        Ok(Threads { pool, step_ns: [0; 2], steps: 0, next_probe: PROBE_GAP_MIN, probe_gap: PROBE_GAP_MIN })
+        Ok(Threads {
+            crew,
+            usual: Way::Alone,
+            usual_ns: 0,
+            trial: None,
+            until_trial: u64::from(TRIAL_STEPS),
+            trial_gap: TRIAL_GAP_MIN,
+        })
     }
 
-    /// The way the next step runs: the faster so far (each is measured once first), or, when
-    /// its turn comes, the slower one again.
+    /// The way the next step runs: the usual one, or the other during a trial.
     fn choose(&mut self) -> Way {
-        if self.pool.is_none() {
+        if self.crew.is_none() {
             return Way::Alone;
         }
-        let [alone, spread] = self.step_ns;
-        let faster = if alone == 0 || (spread != 0 && spread < alone) { Way::Spread } else { Way::Alone };
-        let slower = if faster == Way::Spread { Way::Alone } else { Way::Spread };
-        self.steps += 1;
-        if self.steps >= self.next_probe || self.step_ns[slower as usize] == 0 {
-            self.next_probe = self.steps + self.probe_gap;
-            return slower;
+        if self.trial.is_none() {
+            if self.until_trial > 0 {
+                self.until_trial -= 1;
+                return self.usual;
+            }
+            self.trial = Some(Trial { way: self.usual.other(), left: TRIAL_STEPS, total_ns: 0, timed: 0 });
         }
-        faster
+        self.trial.as_ref().map_or(self.usual, |t| t.way)
     }
 
-    /// Records a step that ran `way` in `ns`: a tried slower way replaces its old time (and
-    /// the gap before the next try doubles while it stays slower); the usual way's time is a
-    /// running average.
+    /// Records a step that ran `way` in `ns`. A usual step updates a running mean; the last
+    /// step of a trial compares the trial's mean with it, and the faster way becomes usual
+    /// (the gap before the next trial doubles while the usual way keeps winning).
     fn record(&mut self, way: Way, ns: u64) {
-        let other = self.step_ns[1 - way as usize];
-        let was_slower = self.step_ns[way as usize] != 0 && other != 0 && self.step_ns[way as usize] > other;
-        let time = &mut self.step_ns[way as usize];
-        if *time == 0 || was_slower {
-            *time = ns.max(1);
-            self.probe_gap =
-                if other != 0 && ns > other { (self.probe_gap * 2).min(PROBE_GAP_MAX) } else { PROBE_GAP_MIN };
-        } else {
-            *time = ((*time * 7 + ns) / 8).max(1);
+        let Some(trial) = self.trial.as_mut().filter(|t| t.way == way) else {
+            self.usual_ns = if self.usual_ns == 0 { ns } else { (self.usual_ns * 7 + ns) / 8 };
+            return;
+        };
+        if trial.left < TRIAL_STEPS {
+            trial.total_ns += ns;
+            trial.timed += 1;
         }
+        trial.left -= 1;
+        if trial.left > 0 {
+            return;
+        }
+        let mean = trial.total_ns / trial.timed.max(1);
+        let way = trial.way;
+        self.trial = None;
+        if mean < self.usual_ns {
+            (self.usual, self.usual_ns, self.trial_gap) = (way, mean, TRIAL_GAP_MIN);
+        } else {
+            self.trial_gap = (self.trial_gap * 2).min(TRIAL_GAP_MAX);
+        }
+        self.until_trial = self.trial_gap;
     }
 
     /// Runs `work` on every shard, `way`.
-    fn run(&self, work: &Work<'_>, way: Way) {
-        match &self.pool {
-            Some(pool) if way == Way::Spread && work.shards > 1 => {
-                let helpers = pool.current_num_threads();
-                pool.in_place_scope(|scope| {
-                    for _ in 0..helpers {
-                        scope.spawn(|_| work.help());
-                    }
-                    work.drain();
-                    work.wait_briefly();
-                });
-            }
+    fn run(&mut self, work: &Work<'_>, way: Way) {
+        match &mut self.crew {
+            Some(crew) if way == Way::Spread && work.shards > 1 => crew.run(&|| work.drain()),
             _ => work.drain(),
         }
     }
@@ -316,11 +341,6 @@ struct Work<'a> {
     game: &'static str,
     obs_len: usize,
     shards: usize,
-    /// Shards not finished yet.
-    unfinished: AtomicUsize,
-    /// Helpers that started, and that returned.
-    helpers_in: AtomicUsize,
-    helpers_out: AtomicUsize,
     /// The first panic caught.
     failure: OnceLock<VecEnvError>,
 }
@@ -340,9 +360,6 @@ impl<'a> Work<'a> {
             game: game.name,
             obs_len,
             shards: count,
-            unfinished: AtomicUsize::new(count),
-            helpers_in: AtomicUsize::new(0),
-            helpers_out: AtomicUsize::new(0),
             failure: OnceLock::new(),
         }
     }
@@ -375,28 +392,6 @@ impl<'a> Work<'a> {
                     message: panic_message(&*payload),
                 });
             }
-            self.unfinished.fetch_sub(1, Ordering::Release);
-        }
-    }
-
-    /// [`drain`](Self::drain) on a pool thread.
-    fn help(&self) {
-        self.helpers_in.fetch_add(1, Ordering::AcqRel);
-        self.drain();
-        self.helpers_out.fetch_add(1, Ordering::Release);
-    }
-
-    /// Spins a little while shards or started helpers are still running on other threads,
-    /// since sleeping and being woken costs more than a short shard; then lets the scope
-    /// sleep until they end.
-    fn wait_briefly(&self) {
-        for _ in 0..SPINS_BEFORE_SLEEP {
-            let done = self.unfinished.load(Ordering::Acquire) == 0
-                && self.helpers_out.load(Ordering::Acquire) == self.helpers_in.load(Ordering::Acquire);
-            if done {
-                return;
-            }
-            std::hint::spin_loop();
         }
     }
 }
@@ -913,8 +908,12 @@ mod tests {
         assert_eq!(shards(256, 1, 0), 1, "one thread, one shard");
         assert_eq!(shards(256, 2, 0), 2 * SHARDS_PER_THREAD);
         assert_eq!(shards(64, 2, 0), 64 / MIN_SHARD_ENVS);
-        assert_eq!(shards(31, 2, 0), 1, "a small batch stays in one shard: spreading it would not pay");
-        assert_eq!(shards(32, 4, 0), 2);
+        assert_eq!(
+            shards(2 * MIN_SHARD_ENVS - 1, 2, 0),
+            1,
+            "a small batch stays in one shard: spreading it would not pay"
+        );
+        assert_eq!(shards(4 * MIN_SHARD_ENVS, 8, 0), 4);
         assert_eq!(shards(6, 1, 4), 4, "asked for");
         assert_eq!(shards(6, 2, 50), 6, "capped at one env per shard");
     }

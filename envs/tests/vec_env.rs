@@ -70,9 +70,9 @@ fn same_seed_same_bytes_on_any_thread_count_and_shard_layout() {
 
 #[test]
 fn many_envs_spread_over_threads_play_the_same_bytes_as_on_one() {
-    // Several shards per thread: resets always spread over the pool, and a VecEnv tries its
-    // steps both alone and spread (keeping spreading while it is faster), so this exercises
-    // the hand-over to the pool.
+    // Several shards per thread: resets always spread over the helper threads, and a VecEnv
+    // tries its steps both alone and spread (keeping spreading while it is faster), so this
+    // exercises the hand-over to the helpers.
     for game in GAMES {
         let one = trajectory(sharded(game, 96, 1, 1, ObsKind::Rgb), 40);
         let spread = VecEnv::new(sharded(game, 96, 2, 0, ObsKind::Rgb)).unwrap();
