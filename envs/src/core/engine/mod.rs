@@ -7,6 +7,7 @@ pub mod components;
 pub mod game;
 pub mod geometry;
 pub mod level_distribution;
+mod outline;
 pub mod render;
 pub mod shard;
 pub mod spawner;

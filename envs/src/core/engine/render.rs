@@ -6,6 +6,8 @@
 
 use ludica_procgen::{Level, SpawnKind, Tile};
 
+use super::geometry::round_i32;
+use super::outline::{self, Outline};
 use super::view::{OBS_SIDE, View};
 
 /// Bytes of one rgb observation (64 x 64 x 3, row-major, channels last).
@@ -291,46 +293,6 @@ impl Background {
     }
 }
 
-/// Whether (`u`, `v`) in [-1, 1]² lies inside `shape`, and if so whether on its accent.
-#[inline(always)]
-fn shape_at(shape: Shape, u: f32, v: f32) -> Option<bool> {
-    let r2 = u * u + v * v;
-    match shape {
-        Shape::Block => Some(u.abs() > 0.7 || v.abs() > 0.7),
-        Shape::Disc => (r2 <= 1.0).then_some(r2 <= 0.16),
-        Shape::Diamond => (u.abs() + v.abs() <= 1.0).then_some(u.abs() + v.abs() <= 0.4),
-        Shape::Saw => {
-            let tooth = (u * v > 0.0) != (u.abs() > v.abs());
-            (r2 <= 0.45 || (r2 <= 1.0 && tooth)).then_some(r2 <= 0.1)
-        }
-        Shape::Critter => {
-            let eye = |ex: f32| (u - ex).powi(2) + (v + 0.3).powi(2) <= 0.06;
-            (r2 <= 1.3).then_some(eye(-0.35) || eye(0.35))
-        }
-        Shape::Fish => {
-            let body = ((u - 0.15) / 0.85).powi(2) + (v / 0.6).powi(2) <= 1.0;
-            let tail = u < -0.55 && v.abs() <= (-0.55 - u) * 1.6;
-            let eye = (u - 0.45).powi(2) + (v + 0.15).powi(2) <= 0.02;
-            (body || tail).then_some(eye)
-        }
-        Shape::Ship => (u >= -1.0 && v.abs() <= (1.0 - u) / 2.0).then_some((u + 0.1).powi(2) + v * v <= 0.05),
-        Shape::Key => {
-            let ring = (u + 0.55).powi(2) + v * v;
-            let shaft = u > -0.2 && v.abs() <= 0.15;
-            let teeth = u > 0.35 && v > 0.0 && v <= 0.5 && ((u * 5.0) as i32) % 2 == 0;
-            if (0.06..=0.2).contains(&ring) { Some(true) } else { (shaft || teeth).then_some(false) }
-        }
-        Shape::Star => {
-            // Inside the star when the radius is under a five-lobed bound of the angle.
-            let angle = v.atan2(u) + std::f32::consts::FRAC_PI_2;
-            let lobe = (angle * 5.0 / (2.0 * std::f32::consts::PI)).rem_euclid(1.0);
-            let bound = 0.45 + 0.55 * (1.0 - 2.0 * (lobe - 0.5).abs()).powi(2);
-            (r2.sqrt() <= bound).then_some(r2 <= 0.08)
-        }
-        Shape::Ring => (0.36..=1.0).contains(&r2).then_some(r2 >= 0.7),
-    }
-}
-
 /// Draws `sprite` filling the box centred at pixel `at` with half extents `half` (in pixels),
 /// mirrored left-right if `mirrored`, clipped to `out`, an image `width` pixels wide (3 bytes a
 /// pixel).
@@ -344,24 +306,28 @@ pub fn draw_sprite(out: &mut [u8], width: usize, sprite: &Sprite, at: (f32, f32)
         centre: (cx, cy),
         half: (hw, hh),
         flip: if mirrored { -1.0 } else { 1.0 },
-        xs: (cx - hw).round().clamp(0.0, width as f32) as usize..(cx + hw).round().clamp(0.0, width as f32) as usize,
-        ys: (cy - hh).round().clamp(0.0, height as f32) as usize..(cy + hh).round().clamp(0.0, height as f32) as usize,
+        xs: pixel_edge(cx - hw, width)..pixel_edge(cx + hw, width),
+        ys: pixel_edge(cy - hh, height)..pixel_edge(cy + hh, height),
     };
-    // One loop per shape, so that each shape's test is inlined into it and its row terms are
-    // computed once a row.
+    // One loop per shape, so that each shape's test is inlined into it.
     let colours = (sprite.color, sprite.accent);
     match sprite.shape {
-        Shape::Block => fill(out, width, colours, &area, |u, v| shape_at(Shape::Block, u, v)),
-        Shape::Disc => fill(out, width, colours, &area, |u, v| shape_at(Shape::Disc, u, v)),
-        Shape::Diamond => fill(out, width, colours, &area, |u, v| shape_at(Shape::Diamond, u, v)),
-        Shape::Saw => fill(out, width, colours, &area, |u, v| shape_at(Shape::Saw, u, v)),
-        Shape::Critter => fill(out, width, colours, &area, |u, v| shape_at(Shape::Critter, u, v)),
-        Shape::Fish => fill(out, width, colours, &area, |u, v| shape_at(Shape::Fish, u, v)),
-        Shape::Ship => fill(out, width, colours, &area, |u, v| shape_at(Shape::Ship, u, v)),
-        Shape::Key => fill(out, width, colours, &area, |u, v| shape_at(Shape::Key, u, v)),
-        Shape::Star => fill(out, width, colours, &area, |u, v| shape_at(Shape::Star, u, v)),
-        Shape::Ring => fill(out, width, colours, &area, |u, v| shape_at(Shape::Ring, u, v)),
+        Shape::Block => fill::<outline::Block>(out, width, colours, &area),
+        Shape::Disc => fill::<outline::Disc>(out, width, colours, &area),
+        Shape::Diamond => fill::<outline::Diamond>(out, width, colours, &area),
+        Shape::Saw => fill::<outline::Saw>(out, width, colours, &area),
+        Shape::Critter => fill::<outline::Critter>(out, width, colours, &area),
+        Shape::Fish => fill::<outline::Fish>(out, width, colours, &area),
+        Shape::Ship => fill::<outline::Ship>(out, width, colours, &area),
+        Shape::Key => fill::<outline::Key>(out, width, colours, &area),
+        Shape::Star => fill::<outline::Star>(out, width, colours, &area),
+        Shape::Ring => fill::<outline::Ring>(out, width, colours, &area),
     }
+}
+
+/// The pixel edge nearest to `x`, inside 0..=`extent`.
+fn pixel_edge(x: f32, extent: usize) -> usize {
+    round_i32(x).clamp(0, extent.min(i32::MAX as usize) as i32) as usize
 }
 
 /// Where a sprite is drawn: its centre and half extents in pixels, -1 to mirror it, and the
@@ -374,30 +340,24 @@ struct SpriteArea {
     ys: std::ops::Range<usize>,
 }
 
-/// Paints the pixels of `area` that `inside` puts in the shape with the main or accent colour
-/// of `colours`. Each column's shape coordinate is computed once, not once a pixel.
+/// Paints the pixels of `area` inside outline `O` with the main or accent colour of
+/// `colours`. Each column's terms are computed once a sprite, each row's once a row.
 #[inline(always)]
-fn fill(
-    out: &mut [u8],
-    width: usize,
-    colours: (Rgb, Rgb),
-    area: &SpriteArea,
-    inside: impl Fn(f32, f32) -> Option<bool>,
-) {
+fn fill<O: Outline>(out: &mut [u8], width: usize, colours: (Rgb, Rgb), area: &SpriteArea) {
     const COLUMNS: usize = 64;
     let ((cx, cy), (hw, hh)) = (area.centre, area.half);
-    let mut us = [0.0f32; COLUMNS];
+    let mut columns = [O::Column::default(); COLUMNS];
     for first in area.xs.clone().step_by(COLUMNS) {
         let last = (first + COLUMNS).min(area.xs.end);
-        let us = &mut us[..last - first];
-        for (u, px) in us.iter_mut().zip(first..last) {
-            *u = area.flip * (px as f32 + 0.5 - cx) / hw;
+        let columns = &mut columns[..last - first];
+        for (column, px) in columns.iter_mut().zip(first..last) {
+            *column = O::column(area.flip * (px as f32 + 0.5 - cx) / hw);
         }
         for py in area.ys.clone() {
-            let v = (py as f32 + 0.5 - cy) / hh;
-            let row = &mut out[(py * width + first) * 3..(py * width + last) * 3];
-            for (pixel, &u) in row.chunks_exact_mut(3).zip(us.iter()) {
-                if let Some(accent) = inside(u, v) {
+            let row = O::row((py as f32 + 0.5 - cy) / hh);
+            let pixels = &mut out[(py * width + first) * 3..(py * width + last) * 3];
+            for (pixel, &column) in pixels.chunks_exact_mut(3).zip(columns.iter()) {
+                if let Some(accent) = O::pixel(column, row) {
                     pixel.copy_from_slice(if accent { &colours.1 } else { &colours.0 });
                 }
             }

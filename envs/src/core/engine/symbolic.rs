@@ -3,6 +3,7 @@
 
 use ludica_procgen::{Level, SpawnKind, Tile};
 
+use super::geometry::{floor_i32, round_i32};
 use super::table::PlayerView;
 use super::view::View;
 
@@ -92,14 +93,14 @@ pub fn paint_tiles(level: &Level, view: View, origin: (i32, i32), grid: &mut [u8
 /// The grid cell (inside a `side` grid whose top-left tile is `origin`) holding world point
 /// (`x`, `y`), if it is in view.
 pub fn grid_index(side: usize, origin: (i32, i32), x: f32, y: f32) -> Option<usize> {
-    let gx = x.floor() as i32 - origin.0;
-    let gy = y.floor() as i32 - origin.1;
+    let gx = floor_i32(x) - origin.0;
+    let gy = floor_i32(y) - origin.1;
     (gx >= 0 && gy >= 0 && (gx as usize) < side && (gy as usize) < side).then(|| gy as usize * side + gx as usize)
 }
 
 /// Whole-tile origin of the symbolic grid for a view origin in tiles.
 pub fn grid_origin(origin: (f32, f32)) -> (i32, i32) {
-    (origin.0.round() as i32, origin.1.round() as i32)
+    (round_i32(origin.0), round_i32(origin.1))
 }
 
 const _: () = assert!((Tile::ALL.len() as u8) < ENTITY_ID_BASE, "tile ids must stay below entity ids");

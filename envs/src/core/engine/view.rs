@@ -3,6 +3,7 @@
 
 use ludica_procgen::Level;
 
+use super::geometry::round_i32;
 use super::table::PlayerView;
 
 /// Side of an rgb observation, in pixels.
@@ -61,7 +62,7 @@ impl View {
             View::Fit { .. } => (0, 0),
             View::Follow { .. } => {
                 let (origin, scale) = (self.origin(level, player), self.scale());
-                ((origin.0 * scale).round() as i32, (origin.1 * scale).round() as i32)
+                (round_i32(origin.0 * scale), round_i32(origin.1 * scale))
             }
         }
     }
