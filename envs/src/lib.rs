@@ -17,6 +17,7 @@ mod crew;
 pub mod games;
 pub mod memory;
 mod picture;
+mod snapshot;
 mod vec_env;
 
 pub use core::engine::game::{BadObsKind, GameDef, ObsKind};
@@ -26,4 +27,5 @@ pub use core::engine::state::EnvState;
 pub use core::engine::step::{AutoReset, ShardOut, StepInfo};
 pub use memory::OutOfMemory;
 pub use picture::{Picture, level_picture};
+pub use snapshot::{SNAPSHOT_MAGIC, SNAPSHOT_VERSION, SnapshotError};
 pub use vec_env::{MAX_ENVS, MAX_THREADS, MIN_SHARD_ENVS, SHARDS_PER_THREAD, VecEnv, VecEnvConfig, VecEnvError};

@@ -55,7 +55,7 @@ pub fn half_extents(size: u8) -> (f32, f32) {
 }
 
 /// How the game releases fish during play, as a level's meta holds it.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Release {
     /// The size that wins.
     pub target_size: u8,

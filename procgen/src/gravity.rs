@@ -43,7 +43,7 @@ impl Grid for Level {
 
 /// Which cells hold a tile that moved on the last step (a falling tile), as a bit set, and
 /// the cells nothing may fall into besides the player's (an exit).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Motion {
     width: usize,
     moved_last: Vec<u64>,

@@ -25,7 +25,7 @@ use crate::{Level, Spawn, Tile};
 pub const EDGE: f32 = 1e-4;
 
 /// The constants of one kind of platform physics, in tiles and steps.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Physics {
     /// Added to the downward velocity every step.
     pub gravity: f32,
@@ -48,7 +48,7 @@ pub const PLATFORMER: Physics =
     Physics { gravity: 0.04, max_fall: 0.5, run_speed: 0.25, ground_accel: 0.05, air_accel: 0.025, jump_speed: 0.5 };
 
 /// What the controller asks for this step.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct Input {
     /// Run direction: -1 left, 0 none, 1 right.
     pub run: i8,

@@ -21,6 +21,7 @@ import pathlib
 import statistics
 import subprocess
 import time
+from typing import Any
 
 import gymnasium as gym
 import numpy as np
@@ -30,12 +31,17 @@ import ludica
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 
 
-def measure(envs: gym.vector.VectorEnv, seconds: float) -> float:
-    """Env-steps per second of ``envs.step`` over about ``seconds``."""
+def measure(envs: Any, seconds: float, n_actions: int | None = None) -> float:
+    """Env-steps per second of ``envs.step`` over about ``seconds``: a Gymnasium vector env,
+    or (given ``n_actions``) any vector env with ``reset()`` and ``step(actions)``, such as
+    Stable-Baselines3's."""
     rng = np.random.default_rng(0)
-    n_actions = int(envs.single_action_space.n)
+    if n_actions is None:
+        n_actions = int(envs.single_action_space.n)
+        envs.reset(seed=0)
+    else:
+        envs.reset()
     batches = [rng.integers(0, n_actions, envs.num_envs) for _ in range(64)]
-    envs.reset(seed=0)
     for batch in batches:  # warm-up
         envs.step(batch)
     start, steps = time.perf_counter(), 0

@@ -1,13 +1,14 @@
 //! `NativeVecEnv`: a `ludica_envs::VecEnv` that steps with the GIL released and writes
 //! observations straight into numpy arrays passed in by the caller; the small per-env
 //! results (rewards, flags, level seeds, episode statistics) come back as fresh arrays.
-//! `NativeEnvState` is an opaque, immutable `save_state` snapshot.
+//! `NativeEnvState` is an immutable `save_state` snapshot with a binary form (`bytes(state)`,
+//! `EnvState.from_bytes`, pickle) that can leave the process.
 
 use ludica_envs::{AutoReset, EnvState, LevelSpec, ObsKind, ShardOut, StepInfo, VecEnv, VecEnvConfig};
 use numpy::{Element, PyArray1, PyArray2, PyArray3, PyArrayMethods, PyReadwriteArrayDyn};
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
-use pyo3::types::PyTuple;
+use pyo3::types::{PyBytes, PyTuple, PyType};
 
 /// Largest `render()` scale: a 1024 x 1024 frame.
 pub const MAX_RENDER_SCALE: usize = 16;
@@ -26,8 +27,6 @@ pub struct NativeVecEnv {
     terminated: Vec<bool>,
     truncated: Vec<bool>,
     info: Vec<StepInfo>,
-    /// Per env: its episode ended on the last step and (next-step mode) it restarts on the next.
-    over: Vec<bool>,
 }
 
 impl NativeVecEnv {
@@ -124,7 +123,6 @@ impl NativeVecEnv {
             terminated: vec![false; num_envs],
             truncated: vec![false; num_envs],
             info: vec![StepInfo::default(); num_envs],
-            over: vec![false; num_envs],
         })
     }
 
@@ -152,11 +150,10 @@ impl NativeVecEnv {
     ) -> PyResult<Bound<'py, PyArray1<i64>>> {
         let mut guard = writable_bytes("obs", obs)?;
         let obs = bytes_of("obs", &mut guard)?;
-        let Self { env, reward, terminated, truncated, info, over, .. } = self;
+        let Self { env, reward, terminated, truncated, info, .. } = self;
         let env = env.as_mut().ok_or_else(closed)?;
         let out = ShardOut { obs, final_obs: &mut [], reward, terminated, truncated, info };
         py.detach(|| env.reset_into(seed, out)).map_err(env_error)?;
-        over.fill(false);
         Ok(fresh(py, info.iter().map(|i| i.level_seed as i64)))
     }
 
@@ -174,7 +171,7 @@ impl NativeVecEnv {
         obs: &Bound<'py, PyAny>,
         final_obs: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyTuple>> {
-        let Self { env, actions: action_bytes, reward, terminated, truncated, info, over } = self;
+        let Self { env, actions: action_bytes, reward, terminated, truncated, info } = self;
         let env = env.as_mut().ok_or_else(closed)?;
         let game = env.game();
         crate::convert::actions(actions, game.actions.len(), game.name, action_bytes)?;
@@ -187,11 +184,6 @@ impl NativeVecEnv {
         };
         let out = ShardOut { obs, final_obs, reward, terminated, truncated, info };
         py.detach(|| env.step_into(action_bytes, out)).map_err(env_error)?;
-
-        let next_step = env.config().autoreset == AutoReset::NextStep;
-        for (o, i) in over.iter_mut().zip(info.iter()) {
-            *o = next_step && i.episode_done;
-        }
         let episode = if info.iter().any(|i| i.episode_done) {
             (
                 fresh(py, info.iter().map(|i| i.episode_done)),
@@ -241,7 +233,6 @@ impl NativeVecEnv {
         };
         let seed = level.seed;
         env.reset_env_to_level(index, level).map_err(env_error)?;
-        self.over[index] = false;
         self.copy_obs(index, &mut guard)?;
         Ok(seed)
     }
@@ -270,7 +261,7 @@ impl NativeVecEnv {
     fn save_state(&self, index: usize) -> PyResult<NativeEnvState> {
         let index = self.check_index(index)?;
         let state = self.open_ref()?.save_state(index).map_err(env_error)?;
-        Ok(NativeEnvState { state, episode_over: self.over[index] })
+        Ok(NativeEnvState { state })
     }
 
     /// Puts env `index` in a saved state (of any env of the same game) and writes its
@@ -279,7 +270,6 @@ impl NativeVecEnv {
         let index = self.check_index(index)?;
         let mut guard = self.one_obs(obs)?;
         self.open()?.load_state(index, &state.state).map_err(env_error)?;
-        self.over[index] = state.episode_over;
         self.copy_obs(index, &mut guard)
     }
 
@@ -298,22 +288,51 @@ impl NativeVecEnv {
     }
 }
 
-/// An immutable snapshot of one env (`save_state`), restorable into any env of the same game
-/// in this process.
+/// An immutable snapshot of one env (`save_state`), restorable into any env of the same game;
+/// `bytes(state)` is its binary form (see `ludica_envs::snapshot`), which `EnvState(data)`,
+/// `EnvState.from_bytes(data)` and pickle read back, in this process or another.
 #[pyclass(module = "ludica._native", name = "EnvState", frozen)]
 pub struct NativeEnvState {
     state: EnvState,
-    /// The episode had ended when the snapshot was taken (a reset is due).
-    #[pyo3(get)]
-    episode_over: bool,
+}
+
+impl NativeEnvState {
+    fn read(data: &Bound<'_, PyAny>) -> PyResult<Self> {
+        let bytes = data.cast::<PyBytes>().map_err(|_| {
+            PyTypeError::new_err(format!(
+                "an EnvState is read from bytes (bytes(state)), got {}",
+                data.get_type().name().map_or_else(|_| "an unknown type".into(), |n| n.to_string())
+            ))
+        })?;
+        let state = EnvState::from_bytes(bytes.as_bytes()).map_err(|e| PyValueError::new_err(e.to_string()))?;
+        Ok(NativeEnvState { state })
+    }
 }
 
 #[pymethods]
 impl NativeEnvState {
+    /// Reads a snapshot from its bytes (as `from_bytes`).
+    #[new]
+    fn new(data: &Bound<'_, PyAny>) -> PyResult<Self> {
+        Self::read(data)
+    }
+
+    /// Reads a snapshot from `bytes(state)`'s bytes; ValueError names what is wrong with bytes
+    /// of another game, another format version or damaged bytes.
+    #[classmethod]
+    fn from_bytes(_cls: &Bound<'_, PyType>, data: &Bound<'_, PyAny>) -> PyResult<Self> {
+        Self::read(data)
+    }
+
+    /// The binary form: magic, format version, game, JSON payload, SHA-256.
+    fn __bytes__<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
+        PyBytes::new(py, &self.state.to_bytes())
+    }
+
     /// The game the snapshot belongs to.
     #[getter]
-    fn game(&self) -> String {
-        self.state.level().game.clone()
+    fn game(&self) -> &'static str {
+        self.state.game()
     }
 
     /// The level seed of the snapshot's level.
@@ -328,10 +347,16 @@ impl NativeEnvState {
         self.state.steps()
     }
 
+    /// The episode had ended when the snapshot was taken (a reset is due).
+    #[getter]
+    fn episode_over(&self) -> bool {
+        self.state.reset_pending()
+    }
+
     fn __repr__(&self) -> String {
         format!(
             "EnvState(game='{}', level_seed={}, steps={})",
-            self.state.level().game,
+            self.state.game(),
             self.state.level().seed,
             self.state.steps()
         )
@@ -346,11 +371,10 @@ impl NativeEnvState {
         slf
     }
 
-    fn __reduce__(&self) -> PyResult<()> {
-        Err(PyTypeError::new_err(
-            "ludica EnvState cannot be pickled: it holds live component values of the game's ECS world, \
-             which have no serial form; keep it in this process, or save the level (env.level()) and \
-             replay the actions from reset instead",
-        ))
+    /// Pickles as `EnvState(bytes(state))`.
+    fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyTuple>> {
+        let py = slf.py();
+        let data = slf.get().__bytes__(py);
+        (slf.get_type(), (data,)).into_pyobject(py)
     }
 }

@@ -71,14 +71,14 @@ pub const GAME: GameDef = GameDef {
 };
 
 /// The player's size and the size that wins.
-#[derive(Component, Clone, Copy, Debug, PartialEq)]
+#[derive(Component, Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 struct Growth {
     size: u8,
     target: u8,
 }
 
 /// How and when this env releases fish from the tank's edges.
-#[derive(Component, Clone, Copy, Debug, PartialEq)]
+#[derive(Component, Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 struct Shoal {
     release: Release,
     clock: Countdown,

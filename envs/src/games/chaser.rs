@@ -67,7 +67,7 @@ pub const GAME: GameDef = GameDef {
 };
 
 /// The player's progress: orbs still to eat and steps of power left.
-#[derive(Component, Clone, Copy, Debug, PartialEq)]
+#[derive(Component, Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Appetite {
     /// Orbs and power orbs not yet eaten.
     pub orbs_left: u16,

@@ -54,7 +54,7 @@ pub const GAME: GameDef = GameDef {
 };
 
 /// The keys the player holds: bit `c` for colour `c`.
-#[derive(Component, Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Component, Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Keys(pub u8);
 
 fn paint_tile(tile: Tile, theme: u8, u: f32, v: f32) -> Rgb {

@@ -108,6 +108,18 @@ class NativeEpisodes:
             return values
         return [value] * self.num_envs
 
+    def _state(self, state: Any) -> _native.EnvState:
+        """An ``EnvState``, or one read from its bytes (``bytes(state)``, ``get_state()``)."""
+        if isinstance(state, (bytes, bytearray, memoryview)):
+            state = _native.EnvState.from_bytes(bytes(state))
+        if not isinstance(state, _native.EnvState):
+            raise TypeError(
+                f"load_state takes an EnvState from save_state() or its bytes, got {type(state).__name__}"
+            )
+        if state.game != self.game:
+            raise ValueError(f"this state is of game '{state.game}', but this env plays {self.game}")
+        return state
+
     def _open(self, call: str) -> _native.VecEnv:
         if self._native.closed:
             raise ValueError(f"{call}() called on a closed ludica env: make a new one")

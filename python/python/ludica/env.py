@@ -118,11 +118,11 @@ class LudicaEnv(NativeEpisodes, gym.Env[np.ndarray, np.int64]):
         return self._open("save_state").save_state(0)
 
     @serialized
-    def load_state(self, state: _native.EnvState) -> np.ndarray:
-        """Puts the env back in a snapshot of the same game; returns its observation."""
+    def load_state(self, state: _native.EnvState | bytes) -> np.ndarray:
+        """Puts the env back in a snapshot of the same game (an ``EnvState`` or its bytes);
+        returns its observation."""
         native = self._open("load_state")
-        if not isinstance(state, _native.EnvState):
-            raise TypeError(f"load_state takes an EnvState from save_state(), got {type(state).__name__}")
+        state = self._state(state)
         obs = np.empty(self._obs_shape, np.uint8)
         native.load_state(0, state, obs)
         self._needs_reset = state.episode_over
@@ -139,5 +139,5 @@ class LudicaEnv(NativeEpisodes, gym.Env[np.ndarray, np.int64]):
             "ludica envs cannot be pickled: their state lives in Rust (an ECS world per env) with no serial "
             "form. To build an env in another process, send how to make it, e.g. "
             "functools.partial(gymnasium.make, 'ludica/Maze-v0', num_levels=200), as AsyncVectorEnv does; "
-            "within a process, use save_state()/load_state()."
+            "to move a state, send bytes(env.save_state()) (or the EnvState, which pickles) and load_state() it."
         )

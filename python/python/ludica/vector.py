@@ -153,14 +153,36 @@ class LudicaVectorEnv(NativeEpisodes, VectorEnv):
         return self._open("save_state").save_state(self._index(index))
 
     @serialized
-    def load_state(self, index: int, state: _native.EnvState) -> np.ndarray:
-        """Puts env ``index`` in a snapshot (of any env of the same game); returns its
-        observation. The next ``step`` continues from there."""
+    def load_state(self, index: int, state: _native.EnvState | bytes) -> np.ndarray:
+        """Puts env ``index`` in a snapshot (of any env of the same game; an ``EnvState`` or its
+        bytes); returns its observation. The next ``step`` continues from there."""
         native = self._open("load_state")
-        if not isinstance(state, _native.EnvState):
-            raise TypeError(f"load_state takes an EnvState from save_state(), got {type(state).__name__}")
+        state = self._state(state)
         obs = np.empty(self._single_shape, np.uint8)
         native.load_state(self._index(index), state, obs)
+        return obs
+
+    @serialized
+    def get_state(self) -> list[bytes]:
+        """Every env's snapshot as bytes (``bytes(save_state(i))``), as Procgen's
+        ``get_state()``: send them anywhere, and ``set_state`` them into envs of this game."""
+        native = self._open("get_state")
+        return [bytes(native.save_state(i)) for i in range(self.num_envs)]
+
+    @serialized
+    def set_state(self, states: list[bytes]) -> np.ndarray:
+        """Puts every env in a snapshot: ``states`` holds one per env (bytes from ``get_state``
+        or ``bytes(state)``, or ``EnvState``\\ s). All are read before any env changes.
+        Returns the observations."""
+        native = self._open("set_state")
+        if not isinstance(states, (list, tuple)):
+            raise TypeError(f"set_state takes a list of {self.num_envs} states, got {type(states).__name__}")
+        if len(states) != self.num_envs:
+            raise ValueError(f"set_state takes one state per env: got {len(states)} for {self.num_envs} envs")
+        loaded = [self._state(state) for state in states]
+        obs = np.empty(self._batch_shape, np.uint8)
+        for i, state in enumerate(loaded):
+            native.load_state(i, state, obs[i])
         return obs
 
     @serialized
@@ -178,7 +200,7 @@ class LudicaVectorEnv(NativeEpisodes, VectorEnv):
         raise TypeError(
             "ludica vector envs cannot be pickled: their state lives in Rust worker threads and ECS worlds with "
             "no serial form. Send how to make one instead, e.g. functools.partial(ludica.make_vec, 'maze', "
-            "num_envs=64); within a process, use save_state()/load_state()."
+            "num_envs=64); to move states, send get_state()'s bytes and set_state() them."
         )
 
     def __repr__(self) -> str:

@@ -10,7 +10,7 @@ use ludica_procgen::SpawnKind;
 pub struct EnvId(pub u32);
 
 /// Centre of an entity, in tiles (y grows downwards).
-#[derive(Component, Clone, Copy, Debug, PartialEq, Default)]
+#[derive(Component, Clone, Copy, Debug, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct Position {
     /// Horizontal centre, in tiles.
     pub x: f32,
@@ -19,7 +19,7 @@ pub struct Position {
 }
 
 /// Velocity, in tiles per step.
-#[derive(Component, Clone, Copy, Debug, PartialEq, Default)]
+#[derive(Component, Clone, Copy, Debug, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct Velocity {
     /// Horizontal, positive to the right.
     pub x: f32,
@@ -28,7 +28,7 @@ pub struct Velocity {
 }
 
 /// Half extents of an entity's box, in tiles: used for touches and tile collisions.
-#[derive(Component, Clone, Copy, Debug, PartialEq)]
+#[derive(Component, Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Body {
     /// Half the width.
     pub half_w: f32,
@@ -45,7 +45,7 @@ impl Body {
 
 /// What an entity is, and which sort of it (a key's colour, a fish's size class): selects
 /// its sprite and its id in symbolic observations.
-#[derive(Component, Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Component, Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Kind {
     /// What it is.
     pub kind: SpawnKind,
@@ -61,7 +61,7 @@ impl Kind {
 }
 
 /// The entity the actions drive. One per env.
-#[derive(Component, Clone, Copy, Debug, Default)]
+#[derive(Component, Clone, Copy, Debug, Default, serde::Serialize, serde::Deserialize)]
 pub struct Player;
 
 /// Game state bytes of the player the agent must know but cannot see (gems left, keys held,
@@ -69,13 +69,13 @@ pub struct Player;
 /// [`super::table::record_players`] each step, so [`super::symbolic::Scalar::Status`]
 /// scalars show them from the first observation. Optional: games may write
 /// `PlayerView::status` directly instead.
-#[derive(Component, Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[derive(Component, Clone, Copy, Debug, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct Status(pub [u8; 4]);
 
 /// Whether a pooled entity is in play. Games spawn a fixed pool of entities that come and go
 /// (shots, spawned creatures) at reset and revive dead ones ([`crate::core::mechanics::entity_pool`]); dead ones are
 /// not drawn, not touched and not moved by core systems. Entities without it are always live.
-#[derive(Component, Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[derive(Component, Clone, Copy, Debug, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct Live(pub bool);
 
 /// Moving bodies selected by `F`: their env, kinematics, box, and whether they are in play.

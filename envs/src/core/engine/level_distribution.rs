@@ -59,7 +59,7 @@ impl LevelSpec {
 
 /// One env's source of level seeds: its own stream, derived from the run seed and the env's
 /// global index, so the sequence does not depend on how envs are split over threads.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct LevelPicker {
     spec: LevelSpec,
     rng: Rng,

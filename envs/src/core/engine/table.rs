@@ -23,7 +23,7 @@ pub enum Outcome {
 }
 
 /// The player's body as systems of other entities see it, refreshed each step.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PlayerView {
     /// Centre, in tiles.
     pub pos: Position,

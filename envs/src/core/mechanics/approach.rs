@@ -19,7 +19,7 @@ const HEADINGS: [(i8, i8); 9] = [(0, 0), (-1, 0), (1, 0), (0, -1), (0, 1), (-1, 
 const ALIGNED: f32 = 0.5;
 
 /// Heads for the player now and then. Needs [`Position`], [`Velocity`] and [`Steered`].
-#[derive(Component, Clone, Copy, Debug, PartialEq)]
+#[derive(Component, Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Approach {
     /// Chance that a new heading points at the player; otherwise a random one of eight, or a stop.
     pub chase: f32,

@@ -15,7 +15,7 @@ use crate::core::engine::state::StateRegistry;
 
 /// A pooled mover flying at its [`Velocity`]: it dies on leaving the level and, unless
 /// `through_walls`, on meeting a solid tile.
-#[derive(Component, Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Component, Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Projectile {
     /// Whether it passes through solid tiles.
     pub through_walls: bool,

@@ -13,7 +13,7 @@ use crate::core::engine::state::StateRegistry;
 
 /// The forward speed a steered craft keeps, in tiles per step along x: its velocity is this
 /// plus its own steering (limited by its [`Steered`]).
-#[derive(Component, Clone, Copy, Debug, PartialEq)]
+#[derive(Component, Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Scroll(pub f32);
 
 /// Each scrolling player's velocity, steering and scroll, by env.

@@ -14,7 +14,7 @@ use crate::core::engine::state::StateRegistry;
 
 /// On the player of a game whose tiles fall: which tiles are falling (only those crush) and
 /// the cells nothing falls into (an exit). Saved with snapshots by the core.
-#[derive(Component, Clone, Debug, PartialEq, Eq)]
+#[derive(Component, Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct FallingTiles(pub Motion);
 
 /// One env's level, changed only through [`EnvTable::set_tile`].

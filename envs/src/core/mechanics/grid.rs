@@ -58,7 +58,7 @@ pub fn walk_on_grid(moves: &'static [(i8, i8)]) -> impl FnMut(GridPlayers<'_, '_
 }
 
 /// An enemy that hunts the player through the grid's corridors (or flees it).
-#[derive(Component, Clone, Copy, Debug, PartialEq)]
+#[derive(Component, Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct GridChaser {
     /// Cells per step while hunting (below 1, the player's speed).
     pub speed: f32,
@@ -173,7 +173,7 @@ pub fn move_chasers(mut chasers: Chasers, mut table: ResMut<EnvTable>) {
 }
 
 /// Where a chaser comes back after dying, and when.
-#[derive(Component, Clone, Copy, Debug, PartialEq)]
+#[derive(Component, Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Den {
     /// The den's cell.
     pub cell: (i32, i32),

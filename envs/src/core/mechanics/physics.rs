@@ -12,9 +12,10 @@ use crate::core::engine::state::StateRegistry;
 
 /// A body moved by platform physics: its constants, this step's input and whether it stood
 /// on solid ground after its last move. Needs [`Position`], [`Velocity`] and [`Body`].
-#[derive(Component, Clone, Copy, Debug, PartialEq)]
+#[derive(Component, Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Platformer {
     /// Gravity, running and jumping constants.
+    #[serde(with = "physics_preset")]
     pub physics: &'static Physics,
     /// What the controller asks for this step.
     pub input: Input,
@@ -26,6 +27,28 @@ impl Platformer {
     /// An airborne body under `physics`, with no input yet.
     pub const fn new(physics: &'static Physics) -> Platformer {
         Platformer { physics, input: Input::NONE, grounded: false }
+    }
+}
+
+/// Serde of [`Platformer::physics`]: the constants by value, read back as the preset of this
+/// build they equal, so that a snapshot never brings physics the games do not use.
+mod physics_preset {
+    use ludica_procgen::physics::{PLATFORMER, Physics};
+    use serde::de::Error;
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    const PRESETS: [&Physics; 1] = [&PLATFORMER];
+
+    pub fn serialize<S: Serializer>(physics: &&'static Physics, s: S) -> Result<S::Ok, S::Error> {
+        physics.serialize(s)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<&'static Physics, D::Error> {
+        let physics = Physics::deserialize(d)?;
+        PRESETS
+            .into_iter()
+            .find(|preset| **preset == physics)
+            .ok_or_else(|| D::Error::custom(format!("platform physics {physics:?} match no preset of this build")))
     }
 }
 

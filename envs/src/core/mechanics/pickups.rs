@@ -9,7 +9,7 @@ use crate::core::engine::table::EnvTable;
 use crate::core::engine::state::StateRegistry;
 
 /// Collected on touch for `reward`. Needs [`Live`], [`Position`] and [`Body`].
-#[derive(Component, Clone, Copy, Debug, PartialEq)]
+#[derive(Component, Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Pickup {
     /// Reward paid when collected.
     pub reward: f32,

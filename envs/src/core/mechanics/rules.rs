@@ -12,7 +12,7 @@ use crate::core::engine::state::StateRegistry;
 use crate::core::engine::table::{EnvTable, Outcome};
 
 /// What happens to the player when its body overlaps this entity's.
-#[derive(Component, Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Component, Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Touch {
     /// The episode ends with success.
     Goal,
@@ -21,7 +21,7 @@ pub enum Touch {
 }
 
 /// Moves by its [`Velocity`] and reverses it on meeting a solid tile.
-#[derive(Component, Clone, Copy, Debug, Default)]
+#[derive(Component, Clone, Copy, Debug, Default, serde::Serialize, serde::Deserialize)]
 pub struct Patrol;
 
 /// Registers the rules' components for save/load.

@@ -22,7 +22,7 @@ use crate::core::engine::state::StateRegistry;
 const LEAD_ROUNDS: usize = 2;
 
 /// Where a gun points.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum Aim {
     /// Along a fixed direction (x, y; y downwards).
     Ahead(f32, f32),
@@ -36,7 +36,7 @@ pub enum Aim {
 }
 
 /// The direction an entity aims along [`Aim::Facing`]: each axis -1, 0 or 1.
-#[derive(Component, Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Component, Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Facing {
     /// Horizontal: -1 left, 1 right.
     pub dx: i8,
@@ -47,7 +47,7 @@ pub struct Facing {
 /// A gun on an entity: fires a pooled shot of kind `shot` from the entity's centre when its
 /// reload is out and it is triggered. A gun on the player is triggered by the fire actions;
 /// any other by the player coming within `range`.
-#[derive(Component, Clone, Copy, Debug, PartialEq)]
+#[derive(Component, Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Gun {
     /// The pooled kind it fires (each env needs a pool of them).
     pub shot: SpawnKind,
@@ -58,6 +58,7 @@ pub struct Gun {
     /// Steps until it can fire, and between shots.
     pub reload: Countdown,
     /// Distance to the player (tiles, between centres) within which a non-player gun fires.
+    #[serde(with = "crate::core::engine::state::maybe_infinite")]
     pub range: f32,
     /// Steps a shot lives (its [`Lifetime`], which the shot's pool must carry); `None`: it
     /// flies until it hits something or leaves the level.

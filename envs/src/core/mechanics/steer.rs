@@ -30,7 +30,7 @@ pub const STEER_FIRE_DIRECTIONS: [(i8, i8); 10] =
 pub const STEER_FIRE: [u8; 1] = [9];
 
 /// How a steered body accelerates. Needs [`Position`], [`Velocity`] and [`Body`].
-#[derive(Component, Clone, Copy, Debug, PartialEq)]
+#[derive(Component, Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Steered {
     /// Speed gained per step toward the chosen direction, in tiles/step².
     pub accel: f32,

@@ -16,7 +16,7 @@ use crate::core::engine::state::StateRegistry;
 /// A countdown in steps: runs down by one each [`Countdown::tick`] and, once out, stays ready
 /// until restarted. Each run lasts between `period.0` and `period.1` steps (inclusive), drawn
 /// from the env's behaviour stream when the two differ.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Countdown {
     /// Shortest and longest run, in steps.
     pub period: (u16, u16),
@@ -59,7 +59,7 @@ impl Countdown {
 }
 
 /// Steps a pooled entity stays in play after it is brought in; it dies at 0.
-#[derive(Component, Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[derive(Component, Clone, Copy, Debug, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct Lifetime(pub u16);
 
 /// Counts down every live entity's [`Lifetime`] and kills those whose time is up.
@@ -73,7 +73,7 @@ pub fn burn_lifetimes(mut things: Query<(&mut Lifetime, &mut Live)>) {
 }
 
 /// Where an emitter's entities appear.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum Anchor {
     /// At the emitter entity's own [`Position`] (a boss, a ship).
     Own,
@@ -88,7 +88,7 @@ pub enum Anchor {
 
 /// Brings a dead pooled entity of `kind` into play each time its `clock` runs out. Needs a
 /// [`Position`] when anchored at itself.
-#[derive(Component, Clone, Copy, Debug, PartialEq)]
+#[derive(Component, Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Emitter {
     /// What it emits (the pool [`super::entity_pool::spawn_pool`] made).
     pub kind: SpawnKind,

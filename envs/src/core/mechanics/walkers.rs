@@ -13,7 +13,7 @@ use crate::core::engine::state::StateRegistry;
 
 /// Paces along its platform at its horizontal [`super::Velocity`]. Needs [`Position`] and
 /// [`super::Body`].
-#[derive(Component, Clone, Copy, Debug, Default)]
+#[derive(Component, Clone, Copy, Debug, Default, serde::Serialize, serde::Deserialize)]
 pub struct Walker;
 
 /// Moves every live walker by its horizontal velocity, reversing it instead when the move
