@@ -33,6 +33,8 @@ enum Command {
     Eval(cli::eval::EvalArgs),
     /// Plot learning curves of runs into a PNG.
     Plot(cli::plot::PlotArgs),
+    /// Write a named, hashed level suite, or check one against today's generators.
+    Suite(cli::suite::SuiteArgs),
 }
 
 fn main() -> ExitCode {
@@ -55,6 +57,7 @@ fn main() -> ExitCode {
         }
         Command::Eval(args) => cli::eval::run(args),
         Command::Plot(args) => cli::plot::run(args),
+        Command::Suite(args) => cli::suite::run(args),
     };
     cli::finish(result)
 }
