@@ -35,6 +35,9 @@ enum Command {
     Plot(cli::plot::PlotArgs),
     /// Write a named, hashed level suite, or check one against today's generators.
     Suite(cli::suite::SuiteArgs),
+    /// Run a grid of training runs from a spec on this machine's devices, or report on one.
+    #[command(subcommand)]
+    Experiment(cli::experiment::ExperimentCommand),
 }
 
 fn main() -> ExitCode {
@@ -58,6 +61,7 @@ fn main() -> ExitCode {
         Command::Eval(args) => cli::eval::run(args),
         Command::Plot(args) => cli::plot::run(args),
         Command::Suite(args) => cli::suite::run(args),
+        Command::Experiment(command) => cli::experiment::run(command),
     };
     cli::finish(result)
 }

@@ -3,6 +3,7 @@
 
 pub mod bench;
 pub mod eval;
+pub mod experiment;
 pub mod games;
 pub mod levels;
 pub mod output;
