@@ -33,6 +33,11 @@ enum Command {
     Eval(cli::eval::EvalArgs),
     /// Plot learning curves of runs into a PNG.
     Plot(cli::plot::PlotArgs),
+    /// Write a named, hashed level suite, or check one against today's generators.
+    Suite(cli::suite::SuiteArgs),
+    /// Run a grid of training runs from a spec on this machine's devices, or report on one.
+    #[command(subcommand)]
+    Experiment(cli::experiment::ExperimentCommand),
 }
 
 fn main() -> ExitCode {
@@ -55,6 +60,8 @@ fn main() -> ExitCode {
         }
         Command::Eval(args) => cli::eval::run(args),
         Command::Plot(args) => cli::plot::run(args),
+        Command::Suite(args) => cli::suite::run(args),
+        Command::Experiment(command) => cli::experiment::run(command),
     };
     cli::finish(result)
 }

@@ -352,7 +352,7 @@ impl Checkpoint {
 
     /// The run's episode time limit, if shorter than the game's.
     pub fn time_limit(&self) -> Option<u32> {
-        (self.config.max_episode_steps > 0).then_some(self.config.max_episode_steps)
+        self.config.time_limit()
     }
 
     /// Builds the checkpoint's agent on `device` with its saved weights. The weights are read

@@ -124,6 +124,17 @@ pub struct TrainConfig {
     /// Width of the network's hidden layer(s), 1 to 8192 (the IMPALA-CNN's 256).
     #[arg(long, default_value_t = 256)]
     pub hidden: usize,
+    /// Evaluate every K updates (and after the last) on the training levels and on held-out
+    /// levels, logged in metrics.jsonl; 0 never evaluates.
+    #[arg(long, default_value_t = 0)]
+    pub eval_every: u64,
+    /// Episodes per split in each evaluation, 2 to 1000000.
+    #[arg(long, default_value_t = 100)]
+    pub eval_episodes: usize,
+    /// First seed of the held-out levels (unlimited from there; they must lie above the
+    /// training levels), as in `ludica eval`.
+    #[arg(long, default_value_t = crate::eval::DEFAULT_TEST_START)]
+    pub test_start_level: u64,
 }
 
 /// The defaults are the ones the fields' `arg` attributes declare: the config of an empty
@@ -192,6 +203,16 @@ impl TrainConfig {
         }
     }
 
+    /// The episode time limit, when shorter than the game's own.
+    pub fn time_limit(&self) -> Option<u32> {
+        (self.max_episode_steps > 0).then_some(self.max_episode_steps)
+    }
+
+    /// The held-out level distribution: unlimited levels from `test_start_level`.
+    pub fn test_levels(&self) -> LevelSpec {
+        LevelSpec { num_levels: 0, start_level: self.test_start_level, ..self.levels() }
+    }
+
     /// Checks every value against its allowed range; the error names the first bad one.
     /// Every config goes through it, from flags, files or a checkpoint, before anything is
     /// allocated.
@@ -222,6 +243,27 @@ impl TrainConfig {
                 "num_minibatches",
                 self.num_minibatches.to_string(),
                 &format!("must divide num_envs x num_steps = {}", self.batch_size()),
+            );
+        }
+        if !(2..=crate::eval::MAX_EPISODES).contains(&self.eval_episodes) {
+            return bad(
+                "eval_episodes",
+                self.eval_episodes.to_string(),
+                &format!("must be from 2 to {} (two at least, for confidence intervals)", crate::eval::MAX_EPISODES),
+            );
+        }
+        self.test_levels().validate().map_err(|e| AgentError::Config(format!("test_start_level: {e}")))?;
+        // Checked only when evaluating, so that runs made before this option still resume.
+        let overlap = self.num_levels > 0 && self.test_start_level < self.start_level.saturating_add(self.num_levels);
+        if self.eval_every > 0 && overlap {
+            return bad(
+                "test_start_level",
+                self.test_start_level.to_string(),
+                &format!(
+                    "the held-out levels must lie above the training levels {}..{}",
+                    self.start_level,
+                    self.start_level + self.num_levels
+                ),
             );
         }
         if self.checkpoint_every == 0 {
@@ -332,6 +374,11 @@ pub enum DeviceChoice {
     Cuda(usize),
 }
 
+/// The number of CUDA devices libtorch sees on this machine.
+pub fn cuda_device_count() -> usize {
+    tch::Cuda::device_count().max(0) as usize
+}
+
 impl DeviceChoice {
     /// The tch device, or an error when CUDA was asked for and is not there.
     pub fn resolve(self) -> Result<tch::Device, AgentError> {
@@ -339,7 +386,7 @@ impl DeviceChoice {
             DeviceChoice::Auto => Ok(tch::Device::cuda_if_available()),
             DeviceChoice::Cpu => Ok(tch::Device::Cpu),
             DeviceChoice::Cuda(n) => {
-                let count = tch::Cuda::device_count().max(0) as usize;
+                let count = cuda_device_count();
                 if count == 0 {
                     Err(AgentError::Device(format!(
                         "device '{self}' is not available: libtorch finds no CUDA GPU on this machine; use --device cpu or auto"

@@ -1,6 +1,8 @@
 //! Evaluation: a checkpoint (and, for reference, a uniformly random policy) played on its
 //! training levels and on held-out levels, with means and 95% confidence intervals of
-//! return, success and episode length, the generalization gap, and frames for people.
+//! return, success and episode length, the generalization gap, whether the run's levels are
+//! still the ones it recorded, a leak count of held-out layouts seen in training, and frames
+//! for people.
 
 use std::path::Path;
 
@@ -13,6 +15,7 @@ use serde::{Deserialize, Serialize};
 use crate::checkpoint::{self, Checkpoint};
 use crate::error::AgentError;
 use crate::policy::Agent;
+use crate::suite::{self, HeldOut, Leak, SuiteCheck};
 
 /// Default first seed of the held-out levels: far above any usual training range.
 pub const DEFAULT_TEST_START: u64 = 1_000_000_000;
@@ -106,6 +109,14 @@ pub struct EvalReport {
     pub gap: Gap,
     /// A uniformly random policy on the same two splits, if asked for.
     pub random: Option<[SplitStats; 2]>,
+    /// The run's recorded training and held-out suites against today's generators; `null`
+    /// for a run made before runs recorded them.
+    #[serde(default)]
+    pub suites: Option<[SuiteCheck; 2]>,
+    /// Held-out levels with a training level's layout; `null` when the training levels are
+    /// unlimited or too many to generate.
+    #[serde(default)]
+    pub leak: Option<Leak>,
 }
 
 /// One finished episode.
@@ -337,54 +348,88 @@ pub fn read_levels_file(path: &Path) -> Result<Vec<Level>, AgentError> {
         .collect()
 }
 
+/// The run an evaluation is about: its game, observations, training levels and episode time
+/// limit.
+#[derive(Clone, Copy, Debug)]
+pub struct RunLevels<'a> {
+    /// Game.
+    pub game: &'a str,
+    /// Observation kind.
+    pub obs: ObsKind,
+    /// The training level distribution.
+    pub train: LevelSpec,
+    /// Cut episodes after this many steps, as failures.
+    pub time_limit: Option<u32>,
+}
+
+/// The two splits of an evaluation, each with its description: the training levels, then the
+/// held-out ones. Held-out seeds inside a bounded training range are refused.
+pub fn splits<'a>(train_spec: LevelSpec, test: &'a TestLevels) -> Result<[(Levels<'a>, String); 2], AgentError> {
+    let test_split = match test {
+        TestLevels::From(start)
+            if train_spec.num_levels > 0 && *start < train_spec.start_level + train_spec.num_levels =>
+        {
+            return Err(AgentError::Config(format!(
+                "test levels from seed {start} overlap the training levels {}: pass --test-start-level above them or --levels FILE",
+                describe(&train_spec)
+            )));
+        }
+        TestLevels::From(start) => {
+            let spec = LevelSpec { num_levels: 0, start_level: *start, ..train_spec };
+            let name = if train_spec.num_levels == 0 {
+                format!("{} (not held out)", describe(&spec))
+            } else {
+                describe(&spec)
+            };
+            (Levels::Spec(spec), name)
+        }
+        TestLevels::Levels(list) => (Levels::List(list, train_spec), format!("{} levels from a file", list.len())),
+    };
+    Ok([(Levels::Spec(train_spec), describe(&train_spec)), test_split])
+}
+
+/// Plays `episodes` episodes of `actor` on each split (with seeds `seed` and `seed + 1`).
+pub fn play_splits(
+    run: &RunLevels,
+    splits: &[(Levels, String); 2],
+    actor: &Actor,
+    episodes: usize,
+    num_envs: usize,
+    seed: u64,
+) -> Result<[SplitStats; 2], AgentError> {
+    let mut out = Vec::new();
+    for (k, (levels, name)) in splits.iter().enumerate() {
+        let play = Play {
+            game: run.game,
+            obs: run.obs,
+            levels: levels.clone(),
+            time_limit: run.time_limit,
+            num_envs,
+            seed: seed.wrapping_add(k as u64),
+        };
+        out.push(split_stats(name.clone(), &play_episodes(&play, actor, episodes)?));
+    }
+    Ok([out[0].clone(), out[1].clone()])
+}
+
 /// Evaluates the run in `dir` on its training levels and on held-out ones.
 pub fn evaluate(dir: &Path, opts: &EvalOptions) -> Result<EvalReport, AgentError> {
     let (ckpt, agent) = checkpoint::load_latest(dir, opts.device)?;
-    let train_spec = ckpt.levels;
-    let test_spec = match &opts.test {
-        TestLevels::From(start) => LevelSpec { num_levels: 0, start_level: *start, ..train_spec },
-        TestLevels::Levels(list) => {
-            check_levels(&ckpt, list)?;
-            train_spec
-        }
-    };
-    if let TestLevels::From(start) = opts.test
-        && train_spec.num_levels > 0
-        && start < train_spec.start_level + train_spec.num_levels
-    {
-        return Err(AgentError::Config(format!(
-            "test levels from seed {start} overlap the training levels {}: pass --test-start-level above them or --levels FILE",
-            describe(&train_spec)
-        )));
+    if let TestLevels::Levels(list) = &opts.test {
+        check_levels(&ckpt, list)?;
     }
-    let test_levels = match &opts.test {
-        TestLevels::From(_) => Levels::Spec(test_spec),
-        TestLevels::Levels(list) => Levels::List(list, test_spec),
-    };
-    let test_name = match &opts.test {
-        TestLevels::From(_) if train_spec.num_levels == 0 => format!("{} (not held out)", describe(&test_spec)),
-        TestLevels::From(_) => describe(&test_spec),
-        TestLevels::Levels(list) => format!("{} levels from a file", list.len()),
-    };
-    let splits = [(Levels::Spec(train_spec), describe(&train_spec)), (test_levels, test_name)];
-    let play = |actor: &Actor| -> Result<[SplitStats; 2], AgentError> {
-        let mut out = Vec::new();
-        for (k, (levels, name)) in splits.iter().enumerate() {
-            let play = Play {
-                game: &ckpt.game,
-                obs: ckpt.obs,
-                levels: levels.clone(),
-                time_limit: ckpt.time_limit(),
-                num_envs: opts.num_envs,
-                seed: opts.seed.wrapping_add(k as u64),
-            };
-            out.push(split_stats(name.clone(), &play_episodes(&play, actor, opts.episodes)?));
-        }
-        Ok([out[0].clone(), out[1].clone()])
-    };
+    let splits = splits(ckpt.levels, &opts.test)?;
+    let run = RunLevels { game: &ckpt.game, obs: ckpt.obs, train: ckpt.levels, time_limit: ckpt.time_limit() };
+    let play = |actor: &Actor| play_splits(&run, &splits, actor, opts.episodes, opts.num_envs, opts.seed);
     let [train, test] = play(&Actor::Agent(&agent, opts.greedy))?;
     let random = if opts.random_baseline { Some(play(&Actor::Random)?) } else { None };
+    let held_out = match &opts.test {
+        TestLevels::From(from) => HeldOut::Seeds { from: *from, count: opts.episodes as u64 },
+        TestLevels::Levels(list) => HeldOut::Levels(list),
+    };
     Ok(EvalReport {
+        suites: suite::check_run(dir)?,
+        leak: suite::leak(&ckpt.game, &ckpt.levels, held_out)?,
         run: dir.display().to_string(),
         game: ckpt.game.clone(),
         obs: ckpt.obs,
@@ -431,6 +476,14 @@ impl EvalReport {
         if let Some([train, test]) = &self.random {
             s += &row("random/train", train);
             s += &row("random/test", test);
+        }
+        match &self.suites {
+            Some(checks) => checks.iter().for_each(|c| s += &format!("{}\n", c.line())),
+            None => s += "levels: this run records no suite hashes (it was trained before runs recorded them)\n",
+        }
+        match &self.leak {
+            Some(leak) => s += &format!("{}\n", leak.line()),
+            None => s += "leak check: not run (the training levels are unlimited or too many to generate)\n",
         }
         s
     }

@@ -1,7 +1,8 @@
 //! ludica-agents: PPO (with GAE) on tch for ludica's games — networks (IMPALA-CNN for rgb, an
 //! MLP for symbolic), rollout storage, the losses, an Adam whose state can be saved, the
-//! training loop with exact checkpoint/resume, evaluation on train and held-out levels, and
-//! learning-curve plots. The `ludica train`, `eval` and `plot` commands are thin layers over it.
+//! training loop with exact checkpoint/resume, evaluation on train and held-out levels (also
+//! during training), frozen level suites, and learning-curve plots. The `ludica train`,
+//! `eval`, `plot` and `suite` commands are thin layers over it.
 //!
 //! ```no_run
 //! use std::sync::atomic::AtomicBool;
@@ -20,16 +21,20 @@ pub mod config;
 pub mod envs;
 mod error;
 pub mod eval;
+pub mod experiment;
 pub mod metrics;
 pub mod net;
 pub mod normalize;
 pub mod optim;
 pub mod output;
+pub mod periodic_eval;
 pub mod plot;
 pub mod policy;
 pub mod ppo;
+pub mod report;
 pub mod rollout;
 pub mod run_lock;
+pub mod suite;
 pub mod train;
 
 pub use config::{DeviceChoice, TrainConfig};

@@ -7,6 +7,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use crate::error::AgentError;
+use crate::periodic_eval::EvalPoint;
 use crate::ppo::UpdateStats;
 
 /// File name of the per-update metrics inside a run directory.
@@ -41,6 +42,10 @@ pub struct UpdateRecord {
     /// fields of the record itself.
     #[serde(flatten)]
     pub stats: UpdateStats,
+    /// The evaluation after this update on training and held-out levels (`--eval-every`);
+    /// absent from the line when the update was not evaluated.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub eval: Option<EvalPoint>,
 }
 
 /// The end-of-run summary (`summary.json`).
@@ -66,6 +71,12 @@ pub struct Summary {
     pub final_success_rate: Option<f64>,
     /// Whether the run reached its step budget (false when stopped early by Ctrl-C).
     pub finished: bool,
+    /// Wall seconds spent evaluating (`--eval-every`), included in `time_s`; absent without.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub eval_time_s: Option<f64>,
+    /// `eval_time_s` as a share of `time_s`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub eval_share: Option<f64>,
 }
 
 impl Summary {
@@ -80,6 +91,8 @@ impl Summary {
         };
         let time_s = last.map_or(0.0, |r| r.time_s);
         let global_step = last.map_or(0, |r| r.global_step);
+        let evals: Vec<&EvalPoint> = records.iter().filter_map(|r| r.eval.as_ref()).collect();
+        let eval_time_s = (!evals.is_empty()).then(|| evals.iter().map(|e| e.time_s).sum::<f64>());
         Summary {
             game: game.to_string(),
             obs: obs.to_string(),
@@ -91,6 +104,8 @@ impl Summary {
             final_episode_return_mean: weighted(|r| r.episode_return_mean),
             final_success_rate: weighted(|r| r.success_rate),
             finished,
+            eval_time_s,
+            eval_share: eval_time_s.map(|t| if time_s > 0.0 { t / time_s } else { 0.0 }),
         }
     }
 }
@@ -133,6 +148,7 @@ mod tests {
             episode_length_mean: Some(5.0),
             success_rate: success,
             stats: UpdateStats::default(),
+            eval: None,
         }
     }
 
@@ -161,5 +177,24 @@ mod tests {
         assert_eq!((s.updates, s.global_step, s.final_episodes), (20, 2000, 4));
         assert_eq!(s.final_success_rate, Some(0.25));
         assert_eq!(s.sps, 100.0);
+        assert_eq!((s.eval_time_s, s.eval_share), (None, None), "no evaluation, no cost fields");
+        assert!(!serde_json::to_string(&s).unwrap().contains("eval"));
+    }
+
+    #[test]
+    fn the_summary_reports_the_cost_of_evaluation() {
+        let episode = crate::eval::Episode { episode_return: 1.0, length: 3, success: true };
+        let split = crate::eval::split_stats("l".into(), &[episode, episode]);
+        let mut records: Vec<_> = (1..=4).map(|u| record(u, 1, Some(0.0))).collect();
+        for r in records.iter_mut().skip(1).step_by(2) {
+            r.eval = Some(EvalPoint { train: split.clone(), test: split.clone(), time_s: 0.5 });
+        }
+        let s = Summary::from_records("maze", "symbolic", &records, true);
+        // Evaluations after updates 2 and 4, half a second each, in 4 s of training.
+        assert_eq!((s.eval_time_s, s.eval_share), (Some(1.0), Some(0.25)));
+        let line = serde_json::to_string(&records[1]).unwrap();
+        assert!(line.contains("\"eval\":{\"train\":{") && line.contains("\"time_s\":0.5"), "{line}");
+        assert_eq!(serde_json::from_str::<UpdateRecord>(&line).unwrap(), records[1]);
+        assert!(!serde_json::to_string(&records[0]).unwrap().contains("eval"));
     }
 }

@@ -1,5 +1,7 @@
 //! Learning curves as a PNG: success rate and mean episode return against env steps, one
-//! line per run, from the runs' `metrics.jsonl` (smoothed by a moving average over updates).
+//! colour per run, from the runs' `metrics.jsonl` (smoothed by a moving average over updates),
+//! with the runs' evaluations on training and held-out levels when they made any; and score
+//! panels (an experiment's scores against its numbers of training levels).
 //! Drawn with a tiny rasterizer and the public-domain font8x8 glyphs; no plotting stack.
 
 use std::path::Path;
@@ -7,6 +9,7 @@ use std::path::Path;
 use ludica_envs::Picture;
 
 use crate::error::AgentError;
+use crate::eval::SplitStats;
 use crate::metrics::UpdateRecord;
 
 /// One run's curve data.
@@ -51,6 +54,41 @@ pub fn smooth(values: &[Option<f64>], window: usize) -> Vec<Option<f64>> {
         .collect()
 }
 
+/// How a line is drawn: training episodes solid, evaluation on training levels dotted, on
+/// held-out levels dashed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Stroke {
+    Solid,
+    Dotted,
+    Dashed,
+}
+
+impl Stroke {
+    /// Whether the `k`-th pixel along the line is inked.
+    fn inks(self, k: usize) -> bool {
+        match self {
+            Stroke::Solid => true,
+            Stroke::Dotted => k % 6 < 3,
+            Stroke::Dashed => k % 16 < 10,
+        }
+    }
+}
+
+/// One line of a panel: points (env steps, value) in a colour and a stroke.
+struct Line {
+    colour: [u8; 3],
+    stroke: Stroke,
+    points: Vec<(f64, Option<f64>)>,
+}
+
+/// What a panel shows: a value of the training episodes and the same value of an evaluation split.
+struct Metric {
+    title: &'static str,
+    episodes: fn(&UpdateRecord) -> Option<f64>,
+    split: fn(&SplitStats) -> f64,
+    fixed: Option<(f64, f64)>,
+}
+
 struct Canvas {
     pic: Picture,
 }
@@ -69,14 +107,23 @@ impl Canvas {
         }
     }
 
-    /// A 2-pixel-wide line (Bresenham).
-    fn line(&mut self, (x0, y0): (i64, i64), (x1, y1): (i64, i64), c: [u8; 3]) {
+    /// A solid 2-pixel-wide line.
+    fn line(&mut self, from: (i64, i64), to: (i64, i64), c: [u8; 3]) {
+        self.stroke(from, to, c, Stroke::Solid, &mut 0);
+    }
+
+    /// A 2-pixel-wide line (Bresenham) in `stroke`; `drawn` counts the pixels stepped along
+    /// a polyline so far, so that dashes run on across its segments.
+    fn stroke(&mut self, (x0, y0): (i64, i64), (x1, y1): (i64, i64), c: [u8; 3], stroke: Stroke, drawn: &mut usize) {
         let (dx, dy) = ((x1 - x0).abs(), -(y1 - y0).abs());
         let (sx, sy) = (if x0 < x1 { 1 } else { -1 }, if y0 < y1 { 1 } else { -1 });
         let (mut x, mut y, mut err) = (x0, y0, dx + dy);
         loop {
-            self.set(x, y, c);
-            self.set(x, y + 1, c);
+            if stroke.inks(*drawn) {
+                self.set(x, y, c);
+                self.set(x, y + 1, c);
+            }
+            *drawn += 1;
             if x == x1 && y == y1 {
                 break;
             }
@@ -121,28 +168,41 @@ fn label(v: f64) -> String {
     }
 }
 
+/// The lines of `metric` for every curve: its training episodes (smoothed over `window`
+/// updates) and, for runs that evaluated, the evaluations on training and held-out levels.
+fn lines(curves: &[Curve], metric: &Metric, window: usize) -> Vec<Line> {
+    let mut lines = Vec::new();
+    for (k, c) in curves.iter().enumerate() {
+        let colour = COLOURS[k % COLOURS.len()];
+        let steps = || c.records.iter().map(|r| r.global_step as f64);
+        let ys = smooth(&c.records.iter().map(metric.episodes).collect::<Vec<_>>(), window);
+        lines.push(Line { colour, stroke: Stroke::Solid, points: steps().zip(ys).collect() });
+        let evals = || c.records.iter().filter_map(|r| r.eval.as_ref().map(|e| (r.global_step as f64, e)));
+        if evals().next().is_some() {
+            let split = |e: &SplitStats| Some((metric.split)(e)).filter(|v| v.is_finite());
+            lines.push(Line {
+                colour,
+                stroke: Stroke::Dotted,
+                points: evals().map(|(x, e)| (x, split(&e.train))).collect(),
+            });
+            lines.push(Line {
+                colour,
+                stroke: Stroke::Dashed,
+                points: evals().map(|(x, e)| (x, split(&e.test))).collect(),
+            });
+        }
+    }
+    lines
+}
+
 /// Draws one panel of `metric` against env steps for every curve.
-fn panel(
-    canvas: &mut Canvas,
-    top: usize,
-    title: &str,
-    curves: &[Curve],
-    metric: fn(&UpdateRecord) -> Option<f64>,
-    window: usize,
-    fixed: Option<(f64, f64)>,
-) {
+fn panel(canvas: &mut Canvas, top: usize, curves: &[Curve], metric: &Metric, window: usize) {
     let (x0, x1) = (MARGIN_L as i64, (WIDTH - MARGIN_R) as i64);
     let (y0, y1) = ((top + MARGIN_T) as i64, (top + PANEL_H - MARGIN_B) as i64);
-    let series: Vec<Vec<(f64, Option<f64>)>> = curves
-        .iter()
-        .map(|c| {
-            let ys = smooth(&c.records.iter().map(metric).collect::<Vec<_>>(), window);
-            c.records.iter().map(|r| r.global_step as f64).zip(ys).collect()
-        })
-        .collect();
-    let max_x = series.iter().flatten().map(|p| p.0).fold(1.0, f64::max);
-    let values: Vec<f64> = series.iter().flatten().filter_map(|p| p.1).collect();
-    let (lo, hi) = fixed.unwrap_or_else(|| {
+    let lines = lines(curves, metric, window);
+    let max_x = lines.iter().flat_map(|l| &l.points).map(|p| p.0).fold(1.0, f64::max);
+    let values: Vec<f64> = lines.iter().flat_map(|l| &l.points).filter_map(|p| p.1).collect();
+    let (lo, hi) = metric.fixed.unwrap_or_else(|| {
         let lo = values.iter().copied().fold(f64::INFINITY, f64::min).min(0.0);
         let hi = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
         (lo, if hi > lo { hi } else { lo + 1.0 })
@@ -160,33 +220,121 @@ fn panel(
     }
     canvas.line((x0, y0), (x0, y1), INK);
     canvas.line((x0, y1), (x1, y1), INK);
-    canvas.text(x0, top as i64 + 10, title, INK);
+    canvas.text(x0, top as i64 + 10, &format!("{} (moving average over {window} updates)", metric.title), INK);
     canvas.text(x1 - 8 * 9, y1 + 24, "env steps", INK);
-    for (k, points) in series.iter().enumerate() {
-        let colour = COLOURS[k % COLOURS.len()];
+    for line in &lines {
         let present: Vec<(i64, i64)> =
-            points.iter().filter_map(|(x, y)| y.map(|y| (px(*x), py(y.clamp(lo, hi))))).collect();
+            line.points.iter().filter_map(|(x, y)| y.map(|y| (px(*x), py(y.clamp(lo, hi))))).collect();
+        let mut drawn = 0;
         for pair in present.windows(2) {
-            canvas.line(pair[0], pair[1], colour);
+            canvas.stroke(pair[0], pair[1], line.colour, line.stroke, &mut drawn);
         }
     }
 }
 
 /// The learning-curve figure of `curves`: success rate on top, mean return below, legend last.
+/// Runs that evaluated during training (`--eval-every`) also show their evaluations on the
+/// training levels (dotted) and on held-out levels (dashed), Procgen's train and test curves.
 pub fn learning_curves(curves: &[Curve], window: usize) -> Picture {
-    let legend_h = 20 + 14 * curves.len();
+    let evaluated = curves.iter().any(|c| c.records.iter().any(|r| r.eval.is_some()));
+    let legend_h = 20 + 14 * (curves.len() + usize::from(evaluated));
     let mut canvas = Canvas::new(WIDTH, 2 * PANEL_H + legend_h);
-    let title = format!("success rate (moving average over {window} updates)");
-    panel(&mut canvas, 0, &title, curves, |r| r.success_rate, window, Some((0.0, 1.0)));
-    let title = format!("mean episode return (moving average over {window} updates)");
-    panel(&mut canvas, PANEL_H, &title, curves, |r| r.episode_return_mean, window, None);
+    let success = Metric {
+        title: "success rate",
+        episodes: |r| r.success_rate,
+        split: |s| s.success_rate,
+        fixed: Some((0.0, 1.0)),
+    };
+    let returns = Metric {
+        title: "mean episode return",
+        episodes: |r| r.episode_return_mean,
+        split: |s| s.return_mean,
+        fixed: None,
+    };
+    panel(&mut canvas, 0, curves, &success, window);
+    panel(&mut canvas, PANEL_H, curves, &returns, window);
+    let legend_x = MARGIN_L as i64;
     for (k, c) in curves.iter().enumerate() {
         let y = (2 * PANEL_H + 10 + 14 * k) as i64;
         let colour = COLOURS[k % COLOURS.len()];
         for dy in 2..6 {
-            canvas.line((MARGIN_L as i64, y + dy), (MARGIN_L as i64 + 24, y + dy), colour);
+            canvas.line((legend_x, y + dy), (legend_x + 24, y + dy), colour);
         }
-        canvas.text(MARGIN_L as i64 + 32, y, &c.name, INK);
+        canvas.text(legend_x + 32, y, &c.name, INK);
+    }
+    if evaluated {
+        let y = (2 * PANEL_H + 10 + 14 * curves.len()) as i64 + 4;
+        let mut x = legend_x;
+        for (stroke, name) in [
+            (Stroke::Solid, "training episodes"),
+            (Stroke::Dotted, "evaluation, training levels"),
+            (Stroke::Dashed, "evaluation, held-out levels"),
+        ] {
+            canvas.stroke((x, y), (x + 40, y), INK, stroke, &mut 0);
+            canvas.text(x + 48, y - 4, name, INK);
+            x += 48 + 8 * name.len() as i64 + 32;
+        }
+    }
+    canvas.pic
+}
+
+/// One panel of a score figure: series of points with 95% intervals over categories.
+pub struct ScorePanel {
+    /// Title.
+    pub title: String,
+    /// The categories along the x axis, in order (e.g. numbers of training levels).
+    pub categories: Vec<String>,
+    /// Lines: a name and, per category, a value and its interval `(value, low, high)`, or none.
+    pub series: Vec<(String, Vec<Option<(f64, f64, f64)>>)>,
+}
+
+/// Panels of scores in [0, 1] against categories, stacked: each series a colour (solid,
+/// dashed, dotted in turn) with its intervals as vertical bars, named in each panel's corner.
+pub fn score_figure(panels: &[ScorePanel]) -> Picture {
+    let mut canvas = Canvas::new(WIDTH, PANEL_H * panels.len().max(1));
+    for (k, p) in panels.iter().enumerate() {
+        let top = k * PANEL_H;
+        let (x0, x1) = (MARGIN_L as i64, (WIDTH - MARGIN_R) as i64);
+        let (y0, y1) = ((top + MARGIN_T) as i64, (top + PANEL_H - MARGIN_B) as i64);
+        let n = p.categories.len().max(1) as i64;
+        let px = |i: usize| x0 + (x1 - x0) * (2 * i as i64 + 1) / (2 * n);
+        let py = |y: f64| y1 - ((y.clamp(0.0, 1.0)) * (y1 - y0) as f64).round() as i64;
+        for q in 0..=4 {
+            let y = q as f64 / 4.0;
+            canvas.line((x0, py(y)), (x1, py(y)), GRID);
+            let text = label(y);
+            canvas.text(x0 - 8 - 8 * text.len() as i64, py(y) - 4, &text, INK);
+        }
+        for (i, c) in p.categories.iter().enumerate() {
+            canvas.text(px(i) - 4 * c.len() as i64, y1 + 8, c, INK);
+        }
+        canvas.line((x0, y0), (x0, y1), INK);
+        canvas.line((x0, y1), (x1, y1), INK);
+        canvas.text(x0, top as i64 + 10, &p.title, INK);
+        let strokes = [Stroke::Solid, Stroke::Dashed, Stroke::Dotted];
+        for (j, (name, points)) in p.series.iter().enumerate() {
+            let (colour, stroke) = (COLOURS[j % COLOURS.len()], strokes[j % strokes.len()]);
+            let present: Vec<(usize, f64, f64, f64)> =
+                points.iter().enumerate().filter_map(|(i, v)| v.map(|(m, lo, hi)| (i, m, lo, hi))).collect();
+            let mut drawn = 0;
+            for pair in present.windows(2) {
+                canvas.stroke(
+                    (px(pair[0].0), py(pair[0].1)),
+                    (px(pair[1].0), py(pair[1].1)),
+                    colour,
+                    stroke,
+                    &mut drawn,
+                );
+            }
+            for &(i, m, lo, hi) in &present {
+                let x = px(i) + 3 * j as i64;
+                canvas.line((x, py(lo)), (x, py(hi)), colour);
+                canvas.line((x - 4, py(m)), (x + 4, py(m)), colour);
+            }
+            let ly = top as i64 + 10 + 12 * (j as i64 + 1);
+            canvas.stroke((x1 - 200, ly + 4), (x1 - 170, ly + 4), colour, stroke, &mut 0);
+            canvas.text(x1 - 162, ly, name, INK);
+        }
     }
     canvas.pic
 }
@@ -229,6 +377,65 @@ mod tests {
     fn smoothing_averages_present_values_in_the_window() {
         let s = smooth(&[Some(1.0), None, Some(3.0), Some(5.0)], 3);
         assert_eq!(s, vec![Some(1.0), Some(2.0), Some(4.0), Some(4.0)]);
+    }
+
+    #[test]
+    fn evaluated_runs_add_train_and_test_lines() {
+        let record = |update: u64, eval: Option<f64>| {
+            let stats = |rate: f64| crate::eval::SplitStats {
+                levels: "l".into(),
+                episodes: 10,
+                return_mean: 10.0 * rate,
+                return_ci95: 0.0,
+                success_rate: rate,
+                success_ci95: [rate, rate],
+                length_mean: 5.0,
+                length_ci95: 0.0,
+            };
+            UpdateRecord {
+                update,
+                global_step: 100 * update,
+                time_s: update as f64,
+                sps: 100.0,
+                learning_rate: 1e-3,
+                episodes: 1,
+                episode_return_mean: Some(1.0),
+                episode_length_mean: Some(5.0),
+                success_rate: Some(0.5),
+                stats: Default::default(),
+                eval: eval.map(|rate| crate::periodic_eval::EvalPoint {
+                    train: stats(rate),
+                    test: stats(rate / 2.0),
+                    time_s: 0.1,
+                }),
+            }
+        };
+        let plain = Curve { name: "a".into(), records: vec![record(1, None), record(2, None)] };
+        let evaluated =
+            Curve { name: "b".into(), records: vec![record(1, Some(0.8)), record(2, None), record(3, Some(1.0))] };
+        let metric = Metric { title: "s", episodes: |r| r.success_rate, split: |s| s.success_rate, fixed: None };
+        let drawn = lines(&[plain, evaluated], &metric, 1);
+        let strokes: Vec<Stroke> = drawn.iter().map(|l| l.stroke).collect();
+        assert_eq!(strokes, [Stroke::Solid, Stroke::Solid, Stroke::Dotted, Stroke::Dashed]);
+        assert_eq!(drawn[3].points, [(100.0, Some(0.4)), (300.0, Some(0.5))], "held-out points at evaluated updates");
+        assert_eq!(drawn[2].colour, drawn[1].colour, "one colour per run");
+        let with_legend = learning_curves(&[Curve { name: "b".into(), records: vec![record(1, Some(0.8))] }], 1);
+        assert_eq!(with_legend.height, 2 * PANEL_H + 20 + 28, "a legend row for the strokes");
+    }
+
+    #[test]
+    fn score_figures_stack_one_panel_per_game() {
+        let panel = |t: &str| ScorePanel {
+            title: t.into(),
+            categories: vec!["10".into(), "unlimited".into()],
+            series: vec![
+                ("train".into(), vec![Some((0.9, 0.85, 0.95)), Some((0.5, 0.4, 0.6))]),
+                ("test".into(), vec![None, Some((0.4, 0.3, 0.5))]),
+            ],
+        };
+        let pic = score_figure(&[panel("maze"), panel("heist")]);
+        assert_eq!((pic.width, pic.height), (WIDTH, 2 * PANEL_H));
+        assert!(pic.pixels.chunks(3).any(|p| p == COLOURS[1]), "the second series is drawn");
     }
 
     #[test]

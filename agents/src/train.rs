@@ -1,6 +1,7 @@
 //! The training loop, in the order it runs: collect a rollout from the envs, compute GAE
-//! advantages, do the PPO update, log one metrics line, checkpoint every K updates. Also
-//! creating a run directory and resuming one exactly where its last checkpoint left it.
+//! advantages, do the PPO update, evaluate when due, log one metrics line, checkpoint every K
+//! updates. Also creating a run directory and resuming one exactly where its last checkpoint
+//! left it.
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{Read, Write};
@@ -21,10 +22,12 @@ use crate::metrics::{METRICS_FILE, SUMMARY_FILE, Summary, UpdateRecord, read_met
 use crate::normalize::RewardNormalizer;
 use crate::optim::Adam;
 use crate::output::{is_temp_name, write_file};
+use crate::periodic_eval;
 use crate::policy::Agent;
 use crate::ppo::{self, Batch};
 use crate::rollout::{Rollout, gae};
 use crate::run_lock::RunLock;
+use crate::suite;
 
 /// How a call to [`Trainer::run`] ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -137,10 +140,12 @@ impl Trainer {
             metrics_hash: Sha256::new(),
             _lock: lock,
         };
-        let committed = trainer.save_checkpoint(0.0, None).and_then(|()| {
-            fs::rename(&staging, dir)
-                .map_err(|e| AgentError::RunDir(format!("cannot create run directory {}: {e}", dir.display())))
-        });
+        let committed = suite::record_run(&staging, &trainer.cfg)
+            .and_then(|()| trainer.save_checkpoint(0.0, None))
+            .and_then(|()| {
+                fs::rename(&staging, dir)
+                    .map_err(|e| AgentError::RunDir(format!("cannot create run directory {}: {e}", dir.display())))
+            });
         if let Err(e) = committed {
             let _ = fs::remove_dir_all(&staging);
             return Err(e);
@@ -300,7 +305,11 @@ impl Trainer {
             self.global_step += cfg.batch_size() as u64;
 
             // 4. Log, then checkpoint.
-            let record = self.record(&stats, &finished, lr, update_start, elapsed(self.time_before));
+            let mut record = self.record(&stats, &finished, lr, update_start, elapsed(self.time_before));
+            if periodic_eval::due(&cfg, self.update) {
+                record.eval = Some(periodic_eval::evaluate(&self.agent, &cfg)?);
+                record.time_s = elapsed(self.time_before);
+            }
             self.log(&record)?;
             on_update(&record);
             if self.update.is_multiple_of(cfg.checkpoint_every) || self.update == num_updates {
@@ -333,6 +342,7 @@ impl Trainer {
             episode_length_mean: mean(|e| e.episode_length as f64),
             success_rate: mean(|e| if e.episode_success { 1.0 } else { 0.0 }),
             stats: *stats,
+            eval: None,
         }
     }
 

@@ -3,11 +3,13 @@
 
 pub mod bench;
 pub mod eval;
+pub mod experiment;
 pub mod games;
 pub mod levels;
 pub mod output;
 pub mod play;
 pub mod plot;
+pub mod suite;
 pub mod train;
 
 use std::fmt;

@@ -138,10 +138,14 @@ pub fn run(args: TrainArgs) -> anyhow::Result<()> {
         cfg.batch_size()
     ));
     let show = |v: Option<f64>| v.map_or("-".to_string(), |v| format!("{v:.2}"));
+    let mut last_eval = String::new();
     let end = trainer.run(&stop, &mut |r| {
         bar.set_position(r.global_step);
+        if let Some(e) = &r.eval {
+            last_eval = format!("  held-out success {:.2}", e.test.success_rate);
+        }
         bar.set_message(format!(
-            "{:.0} steps/s  return {}  success {}",
+            "{:.0} steps/s  return {}  success {}{last_eval}",
             r.sps,
             show(r.episode_return_mean),
             show(r.success_rate)
@@ -161,6 +165,9 @@ pub fn run(args: TrainArgs) -> anyhow::Result<()> {
                 show(s.final_success_rate),
                 dir.display()
             );
+            if let (Some(eval_s), Some(share)) = (s.eval_time_s, s.eval_share) {
+                println!("evaluation: {eval_s:.1} s, {:.1}% of the wall time", 100.0 * share);
+            }
             Ok(())
         }
         RunEnd::Interrupted => {
