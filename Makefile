@@ -1,5 +1,5 @@
 # The two commands the README opens with. Both install what they need (scripts/setup.sh).
-.PHONY: demo test setup bench
+.PHONY: demo test setup bench wheel
 
 setup:
 	@bash scripts/setup.sh
@@ -12,3 +12,6 @@ test: setup
 
 bench: setup
 	@bash scripts/bench.sh
+
+wheel: setup
+	@bash scripts/wheel.sh
