@@ -1,7 +1,8 @@
 //! ludica-agents: PPO (with GAE) on tch for ludica's games — networks (IMPALA-CNN for rgb, an
 //! MLP for symbolic), rollout storage, the losses, an Adam whose state can be saved, the
-//! training loop with exact checkpoint/resume, evaluation on train and held-out levels, and
-//! learning-curve plots. The `ludica train`, `eval` and `plot` commands are thin layers over it.
+//! training loop with exact checkpoint/resume, TensorBoard event files, evaluation on train
+//! and held-out levels, and learning-curve plots. The `ludica train`, `eval` and `plot`
+//! commands are thin layers over it.
 //!
 //! ```no_run
 //! use std::sync::atomic::AtomicBool;
@@ -30,6 +31,7 @@ pub mod policy;
 pub mod ppo;
 pub mod rollout;
 pub mod run_lock;
+pub mod tensorboard;
 pub mod train;
 
 pub use config::{DeviceChoice, TrainConfig};
