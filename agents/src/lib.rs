@@ -1,8 +1,8 @@
 //! ludica-agents: PPO (with GAE) on tch for ludica's games — networks (IMPALA-CNN for rgb, an
 //! MLP for symbolic), rollout storage, the losses, an Adam whose state can be saved, the
-//! training loop with exact checkpoint/resume, evaluation on train and held-out levels (also
-//! during training), frozen level suites, and learning-curve plots. The `ludica train`,
-//! `eval`, `plot` and `suite` commands are thin layers over it.
+//! training loop with exact checkpoint/resume, TensorBoard event files, evaluation on train
+//! and held-out levels (also during training), frozen level suites, and learning-curve plots.
+//! The `ludica train`, `eval`, `plot` and `suite` commands are thin layers over it.
 //!
 //! ```no_run
 //! use std::sync::atomic::AtomicBool;
@@ -35,6 +35,7 @@ pub mod report;
 pub mod rollout;
 pub mod run_lock;
 pub mod suite;
+pub mod tensorboard;
 pub mod train;
 
 pub use config::{DeviceChoice, TrainConfig};

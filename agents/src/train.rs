@@ -1,7 +1,7 @@
 //! The training loop, in the order it runs: collect a rollout from the envs, compute GAE
-//! advantages, do the PPO update, evaluate when due, log one metrics line, checkpoint every K
-//! updates. Also creating a run directory and resuming one exactly where its last checkpoint
-//! left it.
+//! advantages, do the PPO update, evaluate when due, log one metrics line (and its
+//! TensorBoard event), checkpoint every K updates. Also creating a run directory and resuming
+//! one exactly where its last checkpoint left it.
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{Read, Write};
@@ -28,6 +28,7 @@ use crate::ppo::{self, Batch};
 use crate::rollout::{Rollout, gae};
 use crate::run_lock::RunLock;
 use crate::suite;
+use crate::tensorboard::EventWriter;
 
 /// How a call to [`Trainer::run`] ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -77,6 +78,8 @@ pub struct Trainer {
     metrics_bytes: u64,
     /// SHA-256 of the metrics file so far, for the checkpoint to record.
     metrics_hash: Sha256,
+    /// This session's TensorBoard event file, opened at its first logged update.
+    events: Option<EventWriter>,
     /// Held for the trainer's life: no other trainer may write the run directory.
     _lock: RunLock,
 }
@@ -138,6 +141,7 @@ impl Trainer {
             metrics,
             metrics_bytes: 0,
             metrics_hash: Sha256::new(),
+            events: None,
             _lock: lock,
         };
         let committed = suite::record_run(&staging, &trainer.cfg)
@@ -200,6 +204,7 @@ impl Trainer {
             metrics,
             metrics_bytes: ckpt.metrics_bytes,
             metrics_hash,
+            events: None,
             _lock: lock,
         })
     }
@@ -354,7 +359,11 @@ impl Trainer {
         self.metrics.flush().map_err(|e| AgentError::io("write", &path, e))?;
         self.metrics_bytes += line.len() as u64;
         self.metrics_hash.update(line.as_bytes());
-        Ok(())
+        let events = match &mut self.events {
+            Some(events) => events,
+            None => self.events.insert(EventWriter::create(&self.dir, record.global_step)?),
+        };
+        events.write_record(record.global_step, "", record)
     }
 
     /// Checkpoints the current state, or `boundary`'s env, RNG and reward state when a rollout

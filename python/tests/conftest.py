@@ -1,8 +1,12 @@
 """Shared helpers for the ludica Python tests: exact comparison of step results (values,
-dtypes and info layout), action ids looked up by name, and seeded random actions."""
+dtypes and info layout), action ids looked up by name, seeded random actions, and the
+`ludica` command-line binary."""
 
 from __future__ import annotations
 
+import os
+import pathlib
+import subprocess
 from typing import Any
 
 import numpy as np
@@ -49,3 +53,27 @@ def assert_same(a: Any, b: Any, where: str = "") -> None:
 @pytest.fixture
 def rng() -> np.random.Generator:
     return np.random.default_rng(1234)
+
+
+def ludica_cli() -> pathlib.Path:
+    """The `ludica` binary that `cargo test --release` built (scripts/test.sh exports its path
+    as LUDICA_BIN). Outside CI a missing binary skips the test that needs it; in CI it fails."""
+    default = pathlib.Path(os.environ.get("CARGO_TARGET_DIR", "target")) / "release" / "ludica"
+    path = pathlib.Path(os.environ.get("LUDICA_BIN", default))
+    if not path.is_file():
+        message = f"no ludica binary at {path}: build it with `cargo build --release` or set LUDICA_BIN"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    return path
+
+
+# Flags of a `ludica train` run that takes a second or two (as tests/common/mod.rs's TINY).
+TINY = ["--obs", "symbolic", "--num-envs", "4", "--num-steps", "16", "--num-minibatches", "2"]
+TINY += ["--update-epochs", "1", "--hidden", "16", "--num-levels", "10", "--quiet", "--device", "cpu"]
+
+
+def train_tiny(run: pathlib.Path, *flags: str) -> None:
+    """Trains a tiny run into `run` with `flags` added."""
+    out = subprocess.run([ludica_cli(), "train", "--out", run, *TINY, *flags], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
