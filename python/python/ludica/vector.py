@@ -185,10 +185,14 @@ class LudicaVectorEnv(NativeEpisodes, VectorEnv):
             native.load_state(i, state, obs[i])
         return obs
 
-    @serialized
     def close_extras(self, **kwargs: Any) -> None:
-        """Stops the Rust worker threads and frees the envs."""
-        self._native.close()
+        """Stops the Rust worker threads and frees the envs, after a call in progress ends.
+        Gymnasium 1.2's ``__del__`` calls it on an env whose construction raised too, which
+        has nothing to free."""
+        if not hasattr(self, "_native"):
+            return
+        with self._lock:
+            self._native.close()
 
     def _new(self, buffer: np.ndarray) -> np.ndarray:
         return np.empty_like(buffer) if self.copy else buffer
