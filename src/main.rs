@@ -33,6 +33,8 @@ enum Command {
     Eval(cli::eval::EvalArgs),
     /// Plot learning curves of runs into a PNG.
     Plot(cli::plot::PlotArgs),
+    /// Record a video (GIF, or MP4 with ffmpeg) of a run's agent playing a few episodes.
+    Record(cli::record::RecordArgs),
 }
 
 fn main() -> ExitCode {
@@ -55,6 +57,7 @@ fn main() -> ExitCode {
         }
         Command::Eval(args) => cli::eval::run(args),
         Command::Plot(args) => cli::plot::run(args),
+        Command::Record(args) => cli::record::run(args),
     };
     cli::finish(result)
 }

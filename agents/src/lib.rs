@@ -1,8 +1,8 @@
 //! ludica-agents: PPO (with GAE) on tch for ludica's games — networks (IMPALA-CNN for rgb, an
 //! MLP for symbolic), rollout storage, the losses, an Adam whose state can be saved, the
 //! training loop with exact checkpoint/resume, TensorBoard event files, evaluation on train
-//! and held-out levels, and learning-curve plots. The `ludica train`, `eval` and `plot`
-//! commands are thin layers over it.
+//! and held-out levels, learning-curve plots and videos of episodes. The `ludica train`,
+//! `eval`, `plot` and `record` commands are thin layers over it.
 //!
 //! ```no_run
 //! use std::sync::atomic::AtomicBool;
@@ -33,6 +33,7 @@ pub mod rollout;
 pub mod run_lock;
 pub mod tensorboard;
 pub mod train;
+pub mod video;
 
 pub use config::{DeviceChoice, TrainConfig};
 pub use error::AgentError;

@@ -8,6 +8,7 @@ pub mod levels;
 pub mod output;
 pub mod play;
 pub mod plot;
+pub mod record;
 pub mod train;
 
 use std::fmt;
