@@ -38,6 +38,8 @@ enum Command {
     /// Run a grid of training runs from a spec on this machine's devices, or report on one.
     #[command(subcommand)]
     Experiment(cli::experiment::ExperimentCommand),
+    /// Record a video (GIF, or MP4 with ffmpeg) of a run's agent playing a few episodes.
+    Record(cli::record::RecordArgs),
 }
 
 fn main() -> ExitCode {
@@ -62,6 +64,7 @@ fn main() -> ExitCode {
         Command::Plot(args) => cli::plot::run(args),
         Command::Suite(args) => cli::suite::run(args),
         Command::Experiment(command) => cli::experiment::run(command),
+        Command::Record(args) => cli::record::run(args),
     };
     cli::finish(result)
 }

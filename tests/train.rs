@@ -1,6 +1,7 @@
-//! The `ludica train`, `eval` and `plot` commands end to end: a tiny run, its evaluation and
-//! plot, Ctrl-C and --resume, and every kind of bad input giving a one-line error that names
-//! the problem and leaves no half-written run directory.
+//! The `ludica train`, `eval`, `plot` and `record` commands end to end: a tiny run, its
+//! evaluation, plot and video (and `play --record`), Ctrl-C and --resume, and every kind of
+//! bad input giving a one-line error that names the problem and leaves no half-written run
+//! directory or file.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -238,5 +239,104 @@ fn bad_input_is_one_line_and_leaves_no_run_directory() {
     one_line_error(&ludica(&["eval", "--run", r, "--levels", levels.to_str().unwrap()]), "coinrun");
     one_line_error(&ludica(&["eval", "--run", r, "--test-start-level", "5"]), "overlap");
     one_line_error(&ludica(&["plot", root.to_str().unwrap(), "--out", "x.png"]), "metrics.jsonl");
+    std::fs::remove_dir_all(&root).unwrap();
+}
+
+/// The frames of a GIF, as RGBA pictures of its size, and that size.
+fn gif_frames(path: &Path) -> ((u16, u16), Vec<Vec<u8>>) {
+    let mut options = gif::DecodeOptions::new();
+    options.set_color_output(gif::ColorOutput::RGBA);
+    let mut decoder = options.read_info(std::fs::File::open(path).unwrap()).unwrap();
+    let size = (decoder.width(), decoder.height());
+    let mut frames = Vec::new();
+    while let Some(frame) = decoder.read_next_frame().unwrap() {
+        assert_eq!((frame.width, frame.height), size, "every frame fills the picture");
+        frames.push(frame.buffer.to_vec());
+    }
+    (size, frames)
+}
+
+/// The (level seed, steps) of each episode `ludica record` lists on stderr.
+fn recorded_episodes(stderr: &str) -> Vec<(u64, usize)> {
+    stderr
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("episode "))
+        .map(|l| {
+            let seed = l.split("level seed ").nth(1).unwrap().split(',').next().unwrap().parse().unwrap();
+            let steps =
+                l.split(", ").find(|p| p.ends_with(" steps")).unwrap().trim_end_matches(" steps").parse().unwrap();
+            (seed, steps)
+        })
+        .collect()
+}
+
+#[test]
+fn record_writes_a_video_of_the_agent_and_play_records_a_person() {
+    let root = scratch("record");
+    let run = root.join("run");
+    assert!(train_tiny(&run, &["--steps", "128"]).status.success());
+    let r = run.to_str().unwrap();
+    let record = |out: &Path, extra: &[&str]| {
+        let mut args = vec!["record", "--run", r, "--out", out.to_str().unwrap(), "--device", "cpu", "--scale", "2"];
+        args.extend_from_slice(extra);
+        ludica(&args)
+    };
+
+    let a = root.join("a.gif");
+    let out = record(&a, &["--episodes", "2"]);
+    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+    assert!(out.status.success(), "{stderr}");
+    assert!(stderr.contains("wrote 2 held-out episodes"), "{stderr}");
+    let episodes = recorded_episodes(&stderr);
+    assert_eq!(episodes.len(), 2, "{stderr}");
+    assert!(episodes.iter().all(|&(seed, _)| seed >= 1_000_000_000), "held-out seeds: {episodes:?}");
+    let (size, frames) = gif_frames(&a);
+    assert_eq!(size, (128, 128 + 22), "64 x 64 frames scaled 2x over a caption strip");
+    let steps: usize = episodes.iter().map(|&(_, steps)| steps + 1).sum();
+    assert_eq!(frames.len(), steps, "every step of both episodes and their first frames");
+    assert!(frames.windows(2).any(|w| w[0] != w[1]), "the agent moves or the caption counts");
+    // The same seed records the same bytes.
+    let b = root.join("b.gif");
+    assert!(record(&b, &["--episodes", "2"]).status.success());
+    assert_eq!(std::fs::read(&a).unwrap(), std::fs::read(&b).unwrap());
+    // Training levels: seeds of the run's 10 levels.
+    let out = record(&b, &["--episodes", "3", "--levels", "train", "--greedy"]);
+    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+    assert!(out.status.success() && stderr.contains("wrote 3 training episodes"), "{stderr}");
+    assert!(recorded_episodes(&stderr).iter().all(|&(seed, _)| seed < 10), "{stderr}");
+
+    // Bad paths and formats: one line, status 2, nothing written.
+    let bad = |out: Output, word: &str| {
+        one_line_error(&out, word);
+        assert_eq!(out.status.code(), Some(2), "{word}");
+    };
+    bad(record(&root.join("v.avi"), &[]), "'.avi' is not a video format");
+    bad(record(&root.join("video"), &[]), "without an extension");
+    bad(record(&root.join("missing/v.gif"), &[]), "missing/v.gif");
+    std::fs::create_dir(root.join("dir.gif")).unwrap();
+    bad(record(&root.join("dir.gif"), &[]), "it is a folder");
+    bad(ludica(&["record", "--run", r, "--out", a.to_str().unwrap(), "--scale", "9"]), "'9'");
+    bad(record(&a, &["--levels", "sideways"]), "sideways");
+    bad(record(&a, &["--test-start-level", "3"]), "overlap");
+    let no_ffmpeg = Command::new(env!("CARGO_BIN_EXE_ludica"))
+        .args(["record", "--run", r, "--out", root.join("v.mp4").to_str().unwrap()])
+        .env("PATH", "/nonexistent")
+        .output()
+        .unwrap();
+    bad(no_ffmpeg, "MP4 needs ffmpeg, which is not on PATH");
+    let left: Vec<String> =
+        std::fs::read_dir(&root).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
+    assert!(left.iter().all(|n| ["run", "a.gif", "b.gif", "dir.gif"].contains(&n.as_str())), "{left:?}");
+
+    // A person's episode: the first frame and one per key played.
+    let played = root.join("played.gif");
+    let p = played.to_str().unwrap();
+    let out = ludica(&["play", "--game", "maze", "--seed", "3", "--keys", "RRDDLU", "--record", p]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stderr.contains("recorded 7 frames"), "{stderr}");
+    let (size, frames) = gif_frames(&played);
+    assert_eq!((size, frames.len()), ((256, 256 + 22), 7));
+    bad(ludica(&["play", "--keys", "R", "--record", root.join("p.webm").to_str().unwrap()]), "'.webm'");
     std::fs::remove_dir_all(&root).unwrap();
 }

@@ -16,6 +16,7 @@ use crate::checkpoint::{self, Checkpoint};
 use crate::error::AgentError;
 use crate::policy::Agent;
 use crate::suite::{self, HeldOut, Leak, SuiteCheck};
+use crate::video::Caption;
 
 /// Default first seed of the held-out levels: far above any usual training range.
 pub const DEFAULT_TEST_START: u64 = 1_000_000_000;
@@ -320,6 +321,18 @@ fn describe(spec: &LevelSpec) -> String {
     format!("seeds {range}, difficulty {}", spec.difficulty)
 }
 
+/// Unlimited held-out levels from seed `start` on, at the training levels' difficulty; an
+/// error if they overlap the training levels.
+pub fn held_out(train: &LevelSpec, start: u64) -> Result<LevelSpec, AgentError> {
+    if train.num_levels > 0 && start < train.start_level + train.num_levels {
+        return Err(AgentError::Config(format!(
+            "test levels from seed {start} overlap the training levels {}: pass --test-start-level above them or --levels FILE",
+            describe(train)
+        )));
+    }
+    Ok(LevelSpec { num_levels: 0, start_level: start, ..*train })
+}
+
 /// Checks a held-out level list against the run: same game, each level playable.
 pub fn check_levels(ckpt: &Checkpoint, levels: &[Level]) -> Result<(), AgentError> {
     if levels.is_empty() {
@@ -366,16 +379,8 @@ pub struct RunLevels<'a> {
 /// held-out ones. Held-out seeds inside a bounded training range are refused.
 pub fn splits<'a>(train_spec: LevelSpec, test: &'a TestLevels) -> Result<[(Levels<'a>, String); 2], AgentError> {
     let test_split = match test {
-        TestLevels::From(start)
-            if train_spec.num_levels > 0 && *start < train_spec.start_level + train_spec.num_levels =>
-        {
-            return Err(AgentError::Config(format!(
-                "test levels from seed {start} overlap the training levels {}: pass --test-start-level above them or --levels FILE",
-                describe(&train_spec)
-            )));
-        }
         TestLevels::From(start) => {
-            let spec = LevelSpec { num_levels: 0, start_level: *start, ..train_spec };
+            let spec = held_out(&train_spec, *start)?;
             let name = if train_spec.num_levels == 0 {
                 format!("{} (not held out)", describe(&spec))
             } else {
@@ -489,6 +494,58 @@ impl EvalReport {
     }
 }
 
+/// One played episode, as [`play_frames`] reports it.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct PlayedEpisode {
+    /// The level it was played on.
+    pub level_seed: u64,
+    /// How it went.
+    pub episode: Episode,
+}
+
+/// Plays `count` episodes of `agent` (sampling, or greedy) on one env of `play` and hands
+/// every frame, the first one included, to `on_frame` with what a caption says of it.
+pub fn play_frames(
+    agent: &Agent,
+    play: &Play,
+    count: usize,
+    greedy: bool,
+    on_frame: &mut dyn FnMut(Picture, &Caption) -> Result<(), AgentError>,
+) -> Result<Vec<PlayedEpisode>, AgentError> {
+    let mut rng = ludica_procgen::Rng::new(mix(play.seed), mix(0xF4A3E));
+    let mut env = play.vec_env(1, AutoReset::NextStep, play.seed)?;
+    let mut restarter = play.restarter(1);
+    let mut played = Vec::with_capacity(count);
+    for _ in 0..count {
+        restarter.start(&mut env, 0, false)?;
+        let mut caption = Caption { level_seed: env.infos()[0].level_seed, step: 0, episode_return: 0.0, ending: None };
+        on_frame(env.render(0)?, &caption)?;
+        let success = loop {
+            let act = agent.act(env.obs(), 1, &mut rng, greedy);
+            env.step(&act.actions)?;
+            caption.step += 1;
+            caption.episode_return += env.reward()[0];
+            let timed_out = play.time_limit.is_some_and(|limit| caption.step >= limit);
+            let ended = env.terminated()[0] || env.truncated()[0] || timed_out;
+            let success = env.terminated()[0] && env.infos()[0].episode_success;
+            if ended {
+                caption.ending = Some(match (success, env.terminated()[0]) {
+                    (true, _) => "success",
+                    (false, true) => "failure",
+                    (false, false) => "time up",
+                });
+            }
+            on_frame(env.render(0)?, &caption)?;
+            if ended {
+                break success;
+            }
+        };
+        let episode = Episode { episode_return: caption.episode_return, length: caption.step, success };
+        played.push(PlayedEpisode { level_seed: caption.level_seed, episode });
+    }
+    Ok(played)
+}
+
 /// Frames of `count` episodes of the agent, one row per episode (at most `max_frames` evenly
 /// spaced frames of each), each frame scaled up `scale` times.
 pub fn episode_frames(
@@ -498,27 +555,23 @@ pub fn episode_frames(
     max_frames: usize,
     scale: usize,
 ) -> Result<Picture, AgentError> {
-    let mut rows = Vec::new();
-    let mut rng = ludica_procgen::Rng::new(mix(play.seed), mix(0xF4A3E));
-    let mut env = play.vec_env(1, AutoReset::NextStep, play.seed)?;
-    let mut restarter = play.restarter(1);
-    for _ in 0..count {
-        restarter.start(&mut env, 0, false)?;
-        let mut frames = vec![env.render(0)?];
-        for step in 1.. {
-            let act = agent.act(env.obs(), 1, &mut rng, false);
-            env.step(&act.actions)?;
-            frames.push(env.render(0)?);
-            let timed_out = play.time_limit.is_some_and(|limit| step >= limit);
-            if env.terminated()[0] || env.truncated()[0] || timed_out {
-                break;
-            }
+    let mut episodes: Vec<Vec<Picture>> = Vec::new();
+    play_frames(agent, play, count, false, &mut |frame, caption| {
+        if caption.step == 0 {
+            episodes.push(Vec::new());
         }
-        let keep = max_frames.max(2).min(frames.len());
-        let picked: Vec<Picture> =
-            (0..keep).map(|i| frames[i * (frames.len() - 1) / (keep - 1).max(1)].upscale(scale)).collect();
-        rows.push(Picture::grid(&picked, max_frames.max(2), 2, [255, 255, 255]));
-    }
+        episodes.last_mut().expect("an episode starts at step 0").push(frame);
+        Ok(())
+    })?;
+    let rows: Vec<Picture> = episodes
+        .iter()
+        .map(|frames| {
+            let keep = max_frames.max(2).min(frames.len());
+            let picked: Vec<Picture> =
+                (0..keep).map(|i| frames[i * (frames.len() - 1) / (keep - 1).max(1)].upscale(scale)).collect();
+            Picture::grid(&picked, max_frames.max(2), 2, [255, 255, 255])
+        })
+        .collect();
     Ok(Picture::grid(&rows, 1, 4, [200, 200, 200]))
 }
 

@@ -101,10 +101,7 @@ impl Canvas {
     }
 
     fn set(&mut self, x: i64, y: i64, c: [u8; 3]) {
-        if x >= 0 && y >= 0 && (x as usize) < self.pic.width && (y as usize) < self.pic.height {
-            let i = (y as usize * self.pic.width + x as usize) * 3;
-            self.pic.pixels[i..i + 3].copy_from_slice(&c);
-        }
+        set_pixel(&mut self.pic, x, y, c);
     }
 
     /// A solid 2-pixel-wide line.
@@ -139,15 +136,27 @@ impl Canvas {
         }
     }
 
-    /// Text in the 8x8 font, top-left at (x, y).
     fn text(&mut self, x: i64, y: i64, s: &str, c: [u8; 3]) {
-        for (k, ch) in s.chars().enumerate() {
-            let glyph = font8x8::legacy::BASIC_LEGACY[(ch as usize).min(127)];
-            for (row, bits) in glyph.iter().enumerate() {
-                for col in 0..8 {
-                    if bits >> col & 1 == 1 {
-                        self.set(x + k as i64 * 8 + col, y + row as i64, c);
-                    }
+        draw_text(&mut self.pic, x, y, s, c);
+    }
+}
+
+/// Colours the pixel at (x, y) of `pic`, if it lies inside.
+fn set_pixel(pic: &mut Picture, x: i64, y: i64, c: [u8; 3]) {
+    if x >= 0 && y >= 0 && (x as usize) < pic.width && (y as usize) < pic.height {
+        let i = (y as usize * pic.width + x as usize) * 3;
+        pic.pixels[i..i + 3].copy_from_slice(&c);
+    }
+}
+
+/// Text in the 8x8 font on `pic`, top-left at (x, y); what falls outside is cut off.
+pub fn draw_text(pic: &mut Picture, x: i64, y: i64, s: &str, c: [u8; 3]) {
+    for (k, ch) in s.chars().enumerate() {
+        let glyph = font8x8::legacy::BASIC_LEGACY[(ch as usize).min(127)];
+        for (row, bits) in glyph.iter().enumerate() {
+            for col in 0..8 {
+                if bits >> col & 1 == 1 {
+                    set_pixel(pic, x + k as i64 * 8 + col, y + row as i64, c);
                 }
             }
         }

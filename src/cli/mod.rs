@@ -9,6 +9,7 @@ pub mod levels;
 pub mod output;
 pub mod play;
 pub mod plot;
+pub mod record;
 pub mod suite;
 pub mod train;
 

@@ -1,5 +1,6 @@
 //! `ludica play`: a person plays a level in the terminal (truecolor half-blocks or text),
-//! or a key script plays it without a terminal and the final frame is printed as text.
+//! or a key script plays it without a terminal and the final frame is printed as text;
+//! `--record` also writes what was played as a video, as `ludica record` does for agents.
 
 use std::io::{self, IsTerminal, Write};
 use std::path::PathBuf;
@@ -12,6 +13,7 @@ use crossterm::event::{self, Event, KeyCode, KeyEvent, KeyEventKind, KeyModifier
 use crossterm::style::{Color, Print, ResetColor, SetBackgroundColor, SetForegroundColor};
 use crossterm::terminal::{self, Clear, ClearType, EnterAlternateScreen, LeaveAlternateScreen};
 use crossterm::{execute, queue};
+use ludica_agents::video::{self, Caption, VideoWriter};
 use ludica_envs::core::PlayerView;
 use ludica_envs::core::engine::symbolic::{entity_of, grid_origin};
 use ludica_envs::core::engine::view::View;
@@ -47,7 +49,17 @@ pub struct Args {
     /// How the level is drawn in the terminal: blocks (truecolor half-blocks) or text.
     #[arg(long, value_enum, default_value_t = Look::Blocks)]
     look: Look,
+    /// Also record every frame played (restarts and next levels included) to a video: .gif,
+    /// or .mp4 when ffmpeg is on PATH; each frame scaled up 4x and captioned with its level
+    /// seed, step and return.
+    #[arg(long, value_name = "FILE")]
+    record: Option<PathBuf>,
 }
+
+/// How much `--record` scales frames up.
+const RECORD_SCALE: usize = 4;
+/// Frames per second of a `--record` video.
+const RECORD_FPS: u32 = 8;
 
 /// How the interactive screen draws the level.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -191,10 +203,17 @@ struct Session {
     episode_return: f32,
     last_reward: f32,
     ending: Option<Ending>,
+    /// The video every frame goes to, with `--record`.
+    recorder: Option<VideoWriter>,
 }
 
 impl Session {
-    fn new(game: &'static GameDef, difficulty: Difficulty, levels: Levels) -> anyhow::Result<Session> {
+    fn new(
+        game: &'static GameDef,
+        difficulty: Difficulty,
+        levels: Levels,
+        recorder: Option<VideoWriter>,
+    ) -> anyhow::Result<Session> {
         let config = VecEnvConfig {
             game: game.name.into(),
             num_envs: 1,
@@ -212,6 +231,7 @@ impl Session {
             episode_return: 0.0,
             last_reward: 0.0,
             ending: None,
+            recorder,
         };
         session.restart()?;
         Ok(session)
@@ -228,7 +248,7 @@ impl Session {
             Levels::File(levels, index) => self.env.reset_env_to_level(0, levels[*index].clone())?,
         }
         (self.steps, self.episode_return, self.last_reward, self.ending) = (0, 0.0, 0.0, None);
-        Ok(())
+        self.record_frame()
     }
 
     /// Moves on to the next seed, or the file's next level (wrapping).
@@ -255,6 +275,33 @@ impl Session {
             (false, true) => Some(Ending::TimeUp),
             (false, false) => None,
         };
+        self.record_frame()
+    }
+
+    /// Adds the current frame to the `--record` video, if there is one.
+    fn record_frame(&mut self) -> anyhow::Result<()> {
+        let Some(recorder) = &mut self.recorder else { return Ok(()) };
+        let caption = Caption {
+            level_seed: self.env.infos()[0].level_seed,
+            step: self.steps,
+            episode_return: self.episode_return,
+            ending: self.ending.map(|e| match e {
+                Ending::Success => "success",
+                Ending::Failure => "failure",
+                Ending::TimeUp => "time up",
+            }),
+        };
+        recorder.push(&video::captioned(&self.env.render(0)?, RECORD_SCALE, &caption))?;
+        Ok(())
+    }
+
+    /// Writes the `--record` video, if there is one, and says so.
+    fn finish_recording(&mut self) -> anyhow::Result<()> {
+        if let Some(recorder) = self.recorder.take() {
+            let (frames, path) = (recorder.frames(), recorder.path().to_path_buf());
+            recorder.finish()?;
+            eprintln!("recorded {frames} frames to {}", path.display());
+        }
         Ok(())
     }
 
@@ -349,11 +396,20 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         }
         None => (args.game, args.difficulty, Levels::Seeds(args.seed)),
     };
-    let mut session = Session::new(game, difficulty, levels)?;
+    // The video file is checked (format, folder, ffmpeg) before the game starts.
+    let recorder = match &args.record {
+        Some(path) => {
+            let (width, height) = video::frame_size(RECORD_SCALE);
+            Some(VideoWriter::create(path, width, height, RECORD_FPS)?)
+        }
+        None => None,
+    };
+    let mut session = Session::new(game, difficulty, levels, recorder)?;
     match &args.keys {
-        Some(script) => play_script(&mut session, script),
-        None => play_in_terminal(&mut session, args.look),
+        Some(script) => play_script(&mut session, script)?,
+        None => play_in_terminal(&mut session, args.look)?,
     }
+    session.finish_recording()
 }
 
 /// Plays `script` until it runs out or the episode ends, then prints the frame and outcome.
@@ -563,7 +619,7 @@ mod tests {
 
     #[test]
     fn the_text_frame_starts_as_the_level_and_shows_the_move() {
-        let mut session = Session::new(&maze::GAME, Difficulty::EASY, Levels::Seeds(3)).unwrap();
+        let mut session = Session::new(&maze::GAME, Difficulty::EASY, Levels::Seeds(3), None).unwrap();
         let level = maze::GAME.level(3, Difficulty::EASY);
         assert_eq!(session.text_frame().unwrap(), level.to_ascii());
         let agent = level.first(SpawnKind::Agent).unwrap().tile();
