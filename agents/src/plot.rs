@@ -293,9 +293,12 @@ pub struct ScorePanel {
     pub title: String,
     /// The categories along the x axis, in order (e.g. numbers of training levels).
     pub categories: Vec<String>,
-    /// Lines: a name and, per category, a value and its interval `(value, low, high)`, or none.
-    pub series: Vec<(String, Vec<Option<(f64, f64, f64)>>)>,
+    /// Lines: a name and, per category, its point or none.
+    pub series: Vec<(String, Vec<Option<ScorePoint>>)>,
 }
+
+/// A value and its interval: `(value, low, high)`.
+pub type ScorePoint = (f64, f64, f64);
 
 /// Panels of scores in [0, 1] against categories, stacked: each series a colour (solid,
 /// dashed, dotted in turn) with its intervals as vertical bars, named in each panel's corner.

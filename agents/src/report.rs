@@ -223,8 +223,8 @@ pub fn report(dir: &Path) -> Result<Report, AgentError> {
         }
         let cfg = &run.config;
         let key = setting_key(&cfg.game, cfg.obs, cfg.difficulty.value());
-        if !random.contains_key(&key) {
-            random.insert(key, random_success(cfg)?);
+        if let std::collections::btree_map::Entry::Vacant(slot) = random.entry(key) {
+            slot.insert(random_success(cfg)?);
         }
         scores.push(RunScore {
             name: run.name.clone(),

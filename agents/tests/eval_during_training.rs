@@ -44,7 +44,7 @@ fn train(cfg: TrainConfig, dir: &Path) -> Vec<UpdateRecord> {
 
 /// The records without wall-clock fields and evaluations, and the final weights' checksum.
 fn training_only(dir: &Path, records: &[UpdateRecord]) -> (Vec<UpdateRecord>, Option<String>) {
-    let lines = records.iter().cloned().map(|r| UpdateRecord { time_s: 0.0, sps: 0.0, eval: None, ..r }).collect();
+    let lines = records.iter().map(|r| UpdateRecord { time_s: 0.0, sps: 0.0, eval: None, ..*r }).collect();
     let ckpt = checkpoint::load(dir).unwrap();
     (lines, ckpt.model_sha256)
 }

@@ -89,7 +89,7 @@ fn parse_devices(text: &str) -> anyhow::Result<Vec<DeviceChoice>> {
         let parts: Vec<&str> = item.split(':').collect();
         let count = |s: &str| s.parse::<usize>().ok().filter(|n| (1..=256).contains(n));
         let (device, n) = match parts.as_slice() {
-            ["cpu", n] => (DeviceChoice::Cpu, count(*n)),
+            ["cpu", n] => (DeviceChoice::Cpu, count(n)),
             ["cuda", k] => (
                 DeviceChoice::Cuda(
                     k.parse().map_err(|_| anyhow::anyhow!("device '{item}' is not allowed: {allowed}"))?,
@@ -100,7 +100,7 @@ fn parse_devices(text: &str) -> anyhow::Result<Vec<DeviceChoice>> {
                 DeviceChoice::Cuda(
                     k.parse().map_err(|_| anyhow::anyhow!("device '{item}' is not allowed: {allowed}"))?,
                 ),
-                count(*n),
+                count(n),
             ),
             _ => bail!("device '{item}' is not allowed: {allowed}"),
         };
@@ -154,7 +154,7 @@ fn spawn(dir: &Path, run: &RunSpec, state: RunState, device: DeviceChoice) -> an
     // on once, so that every run stops at a checkpoint instead of quitting at a second signal.
     std::os::unix::process::CommandExt::process_group(&mut command, 0);
     command.stdin(Stdio::null()).stdout(log.try_clone()?).stderr(log);
-    Ok(command.spawn().context("cannot start a training process")?)
+    command.spawn().context("cannot start a training process")
 }
 
 /// Env steps a run has logged so far (from its metrics file's lines).
