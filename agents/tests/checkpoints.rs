@@ -13,32 +13,15 @@ use std::time::Instant;
 use ludica_agents::checkpoint::{self, CHECKPOINT_FILE};
 use ludica_agents::metrics::METRICS_FILE;
 use ludica_agents::{ResumeOptions, RunEnd, TrainConfig, Trainer};
-use ludica_envs::ObsKind;
-use ludica_procgen::Difficulty;
 use rand::{Rng, RngExt, SeedableRng};
 use serde_json::{Value, json};
 
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("ludica-ckpt-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    dir
-}
+mod common;
+
+use common::{scratch, tiny};
 
 fn config(updates: u64) -> TrainConfig {
-    TrainConfig {
-        obs: ObsKind::Symbolic,
-        num_envs: 4,
-        num_steps: 16,
-        num_minibatches: 2,
-        update_epochs: 1,
-        steps: updates * 4 * 16,
-        hidden: 16,
-        num_levels: 20,
-        difficulty: Difficulty::MIN,
-        checkpoint_every: 1,
-        device: ludica_agents::DeviceChoice::Cpu,
-        ..TrainConfig::default()
-    }
+    TrainConfig { checkpoint_every: 1, ..tiny(updates) }
 }
 
 /// A run of 6 updates stopped after 2, so a resume has work left.

@@ -2,38 +2,19 @@
 //! statistics, the summary reports what they cost, and the run trains bit-identically to one
 //! that never evaluates (evaluation draws from none of training's RNG streams).
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::atomic::AtomicBool;
 
 use ludica_agents::checkpoint;
 use ludica_agents::metrics::{METRICS_FILE, SUMMARY_FILE, Summary, UpdateRecord, read_metrics};
-use ludica_agents::{DeviceChoice, RunEnd, TrainConfig, Trainer};
-use ludica_envs::ObsKind;
-use ludica_procgen::Difficulty;
+use ludica_agents::{RunEnd, TrainConfig, Trainer};
 
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("ludica-evaltrain-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    dir
-}
+mod common;
+
+use common::{scratch, tiny};
 
 fn config(eval_every: u64) -> TrainConfig {
-    TrainConfig {
-        obs: ObsKind::Symbolic,
-        num_envs: 4,
-        num_steps: 16,
-        num_minibatches: 2,
-        update_epochs: 1,
-        steps: 5 * 4 * 16,
-        hidden: 16,
-        num_levels: 10,
-        difficulty: Difficulty::MIN,
-        max_episode_steps: 20,
-        device: DeviceChoice::Cpu,
-        eval_every,
-        eval_episodes: 6,
-        ..TrainConfig::default()
-    }
+    TrainConfig { num_levels: 10, max_episode_steps: 20, eval_every, eval_episodes: 6, ..tiny(5) }
 }
 
 fn train(cfg: TrainConfig, dir: &Path) -> Vec<UpdateRecord> {

@@ -2,7 +2,7 @@
 //! resumed from its run directory ends bit-identical to one that never stopped: same
 //! metrics lines (but wall-clock fields), same weights, same Adam moments.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -10,29 +10,13 @@ use ludica_agents::checkpoint;
 use ludica_agents::metrics::{METRICS_FILE, read_metrics};
 use ludica_agents::{ResumeOptions, RunEnd, TrainConfig, Trainer};
 use ludica_envs::ObsKind;
-use ludica_procgen::Difficulty;
 
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("ludica-resume-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    dir
-}
+mod common;
+
+use common::{scratch, tiny};
 
 fn config(obs: ObsKind) -> TrainConfig {
-    TrainConfig {
-        obs,
-        num_envs: 4,
-        num_steps: 32,
-        num_minibatches: 2,
-        update_epochs: 2,
-        steps: 6 * 4 * 32,
-        hidden: 32,
-        num_levels: 20,
-        difficulty: Difficulty::MIN,
-        checkpoint_every: 1,
-        device: ludica_agents::DeviceChoice::Cpu,
-        ..TrainConfig::default()
-    }
+    TrainConfig { obs, num_steps: 32, update_epochs: 2, steps: 6 * 4 * 32, hidden: 32, checkpoint_every: 1, ..tiny(0) }
 }
 
 /// Metrics without the wall-clock fields, and the final tensors, of the run in `dir`.
