@@ -108,5 +108,5 @@ def test_the_gil_is_released_while_rust_steps():
         counter.join()
     finally:
         sys.setswitchinterval(switch)
-    assert during > 10, f"the other thread ran only {during} times while Rust stepped: is the GIL held?"
+    assert during >= 10, f"the other thread ran only {during} times while Rust stepped: is the GIL held?"
     envs.close()

@@ -5,6 +5,10 @@ wrapper on top."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
+import textwrap
+
 import gymnasium as gym
 import numpy as np
 import pytest
@@ -86,6 +90,29 @@ def test_gymnasium_make_vec_uses_the_rust_vector_env_by_default():
     assert isinstance(sync, SyncVectorEnv)
     envs.close()
     sync.close()
+
+
+def test_a_process_that_never_imported_ludica_makes_envs_from_the_module_id_form():
+    """As RLlib's env runners do: the plain id is unknown there, ``"ludica:<id>"`` imports ludica."""
+    script = textwrap.dedent(
+        """
+        import sys
+        import gymnasium as gym
+        assert "ludica" not in sys.modules
+        try:
+            gym.make("ludica/Maze-v0")
+        except gym.error.NamespaceNotFound:
+            pass
+        else:
+            raise AssertionError("the plain id was found without importing ludica")
+        envs = gym.make_vec("ludica:ludica/Maze-v0", num_envs=2, vectorization_mode="vector_entry_point")
+        env = gym.make("ludica:ludica/Dodgeball-v0", obs_dtype="float32")
+        print(type(envs).__name__, env.observation_space.dtype)
+        """
+    )
+    run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.split() == ["LudicaVectorEnv", "float32"]
 
 
 @pytest.mark.parametrize("mode", [AutoresetMode.NEXT_STEP, AutoresetMode.SAME_STEP])

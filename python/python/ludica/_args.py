@@ -23,6 +23,9 @@ MAX_ENVS: int = _native.MAX_ENVS
 MAX_THREADS: int = _native.MAX_THREADS
 #: Largest render_scale.
 MAX_RENDER_SCALE: int = _native.MAX_RENDER_SCALE
+#: Observation dtypes: the Rust core's uint8, or float32 holding the same values (0 to 255), for
+#: models that take floats only (RLlib's default encoders).
+OBS_DTYPES = ("uint8", "float32")
 #: Options reset() understands.
 RESET_OPTIONS = ("level_seed", "level")
 _AUTORESET_NAMES = {
@@ -55,6 +58,13 @@ def choice(name: str, value: Any, allowed: tuple[str, ...]) -> str:
     if value not in allowed:
         raise ValueError(f"{name} '{value}' is not allowed: use one of {', '.join(allowed)}")
     return value
+
+
+def obs_dtype(value: Any) -> np.dtype:
+    """An observation dtype from ``OBS_DTYPES``, named by a string or given as a numpy dtype."""
+    if isinstance(value, np.dtype) or (isinstance(value, type) and issubclass(value, np.generic)):
+        value = np.dtype(value).name
+    return np.dtype(choice("obs_dtype", value, OBS_DTYPES))
 
 
 def game_name(value: Any) -> str:

@@ -65,12 +65,14 @@ def render_args(render_mode: Any, render_scale: Any) -> tuple[str | None, int]:
 
 
 class NativeEpisodes:
-    """Mixed into both env classes, which set ``_native``, ``game``, ``num_envs`` and
-    ``_stream_started`` (False) and seed Gymnasium's ``np_random`` before ``_start_episodes``."""
+    """Mixed into both env classes, which set ``_native``, ``game``, ``num_envs``,
+    ``obs_dtype`` and ``_stream_started`` (False) and seed Gymnasium's ``np_random`` before
+    ``_start_episodes``."""
 
     _native: _native.VecEnv
     game: str
     num_envs: int
+    obs_dtype: np.dtype
     _stream_started: bool
     np_random: np.random.Generator
 
@@ -94,6 +96,16 @@ class NativeEpisodes:
         for i, level in enumerate(chosen):
             level_seeds[i] = native.reset_env(i, obs[i], **level)
         return level_seeds
+
+    def _cast(self, obs: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+        """Observations Rust wrote (uint8) in the env's ``obs_dtype``: ``obs`` itself for uint8,
+        else converted (the same values) into ``out``, or a new array without one."""
+        if self.obs_dtype == np.uint8:
+            return obs
+        if out is None:
+            return obs.astype(self.obs_dtype)
+        np.copyto(out, obs)
+        return out
 
     def _per_env(self, name: str, value: Any) -> list[Any]:
         """`value` for every env: one value for all, or a list, tuple or array of one per env

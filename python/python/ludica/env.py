@@ -28,6 +28,8 @@ class LudicaEnv(NativeEpisodes, gym.Env[np.ndarray, np.int64]):
         start_level: the first level seed.
         difficulty: ``"easy"``, ``"medium"``, ``"hard"`` or a number in [0, 1].
         obs: ``"rgb"`` (64 x 64 x 3 uint8) or ``"symbolic"`` (a uint8 vector).
+        obs_dtype: ``"uint8"`` (default) or ``"float32"``: the same values (0 to 255) as
+            float32, for models that take floats only (RLlib's default encoders).
         sequential: play the level range in order (one level per episode) instead of at random.
         render_mode: None or ``"rgb_array"``.
         render_scale: ``render()`` repeats each pixel this many times (1 to 16).
@@ -43,16 +45,18 @@ class LudicaEnv(NativeEpisodes, gym.Env[np.ndarray, np.int64]):
         start_level: int = 0,
         difficulty: str | float = "easy",
         obs: str = "rgb",
+        obs_dtype: str = "uint8",
         sequential: bool = False,
         render_mode: str | None = None,
         render_scale: int = 1,
     ) -> None:
         self._lock = threading.RLock()
         self.render_mode, self.render_scale = render_args(render_mode, render_scale)
+        self.obs_dtype = _args.obs_dtype(obs_dtype)
         self._native, info = native_env(game, 1, 1, obs, "next_step", num_levels, start_level, sequential, difficulty)
         self.game, self.obs_kind = info["name"], obs
         self._obs_shape = tuple(info["obs_shapes"][obs])
-        self.observation_space = spaces.Box(0, 255, self._obs_shape, np.uint8)
+        self.observation_space = spaces.Box(0, 255, self._obs_shape, self.obs_dtype)
         self.action_space = spaces.Discrete(len(info["actions"]))
         self.action_names: list[str] = info["actions"]
         self.num_envs = 1
@@ -74,7 +78,7 @@ class LudicaEnv(NativeEpisodes, gym.Env[np.ndarray, np.int64]):
         obs = np.empty((1, *self._obs_shape), np.uint8)
         level_seed = self._start_episodes(seed, options, obs)[0]
         self._needs_reset = False
-        return obs[0], {"level_seed": int(level_seed)}
+        return self._cast(obs[0]), {"level_seed": int(level_seed)}
 
     @serialized
     def step(self, action: Any) -> tuple[np.ndarray, float, bool, bool, dict]:
@@ -94,7 +98,7 @@ class LudicaEnv(NativeEpisodes, gym.Env[np.ndarray, np.int64]):
             info["episode_success"] = bool(success[0])
         done = (bool(terminated[0]), bool(truncated[0]))
         self._needs_reset = any(done)
-        return obs, float(reward[0]), done[0], done[1], info
+        return self._cast(obs), float(reward[0]), done[0], done[1], info
 
     @serialized
     def render(self) -> np.ndarray | None:
@@ -126,7 +130,7 @@ class LudicaEnv(NativeEpisodes, gym.Env[np.ndarray, np.int64]):
         obs = np.empty(self._obs_shape, np.uint8)
         native.load_state(0, state, obs)
         self._needs_reset = state.episode_over
-        return obs
+        return self._cast(obs)
 
     @serialized
     def close(self) -> None:

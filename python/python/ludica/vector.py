@@ -27,15 +27,17 @@ class LudicaVectorEnv(NativeEpisodes, VectorEnv):
     Args:
         game: a game name (``ludica.games()``).
         num_envs: number of envs.
-        num_levels, start_level, difficulty, obs, sequential: as for ``ludica.LudicaEnv``;
-            every env draws its levels from that range with its own stream.
+        num_levels, start_level, difficulty, obs, obs_dtype, sequential: as for
+            ``ludica.LudicaEnv``; every env draws its levels from that range with its own
+            stream.
         num_threads: Rust worker threads stepping the envs (the calling thread included).
         autoreset_mode: ``AutoresetMode.NEXT_STEP`` (Gymnasium's default) or ``SAME_STEP``.
         render_mode, render_scale: as for ``ludica.LudicaEnv``; ``render()`` returns one frame
             per env.
         copy: True (default): every step returns new arrays, which the caller may keep.
             False: observations (and same-step final observations) are written into the same
-            arrays each step, saving an allocation; copy what you keep.
+            arrays each step, saving an allocation; copy what you keep. (With a float32
+            ``obs_dtype``, final observations are new arrays either way.)
     """
 
     def __init__(
@@ -47,6 +49,7 @@ class LudicaVectorEnv(NativeEpisodes, VectorEnv):
         start_level: int = 0,
         difficulty: str | float = "easy",
         obs: str = "rgb",
+        obs_dtype: str = "uint8",
         sequential: bool = False,
         num_threads: int = 1,
         autoreset_mode: AutoresetMode | str = AutoresetMode.NEXT_STEP,
@@ -57,6 +60,7 @@ class LudicaVectorEnv(NativeEpisodes, VectorEnv):
         self._lock = threading.RLock()
         self.autoreset_mode, rust_mode = _args.autoreset_mode(autoreset_mode)
         self.render_mode, self.render_scale = render_args(render_mode, render_scale)
+        self.obs_dtype = _args.obs_dtype(obs_dtype)
         self._native, info = native_env(
             game, num_envs, num_threads, obs, rust_mode, num_levels, start_level, sequential, difficulty
         )
@@ -65,13 +69,16 @@ class LudicaVectorEnv(NativeEpisodes, VectorEnv):
         self._single_shape = tuple(info["obs_shapes"][obs])
         self._batch_shape = (self.num_envs, *self._single_shape)
         self.metadata = {"render_modes": ["rgb_array"], "render_fps": RENDER_FPS, "autoreset_mode": self.autoreset_mode}
-        self.single_observation_space = spaces.Box(0, 255, self._single_shape, np.uint8)
+        self.single_observation_space = spaces.Box(0, 255, self._single_shape, self.obs_dtype)
         self.single_action_space = spaces.Discrete(len(info["actions"]))
         self.observation_space = batch_space(self.single_observation_space, self.num_envs)
         self.action_space = batch_space(self.single_action_space, self.num_envs)
         self.action_names: list[str] = info["actions"]
         self._same_step = self.autoreset_mode == AutoresetMode.SAME_STEP
+        # Rust writes uint8 into _obs (a new one each step when copy and uint8); a float32
+        # obs_dtype converts it into a new array each step, or into _obs_out without copy.
         self._obs = np.empty(self._batch_shape, np.uint8)
+        self._obs_out = None if self.copy else np.empty(self._batch_shape, self.obs_dtype)
         self._final_obs = np.empty(self._batch_shape if self._same_step else (0,), np.uint8)
         self._all_envs = np.ones(self.num_envs, np.bool_)
         self._stream_started = False
@@ -88,9 +95,9 @@ class LudicaVectorEnv(NativeEpisodes, VectorEnv):
         seed = _args.stream_seed(seed)
         options = _args.reset_options(options)
         super().reset(seed=seed)
-        obs = self._new(self._obs)
+        obs = self._rust_obs()
         level_seeds = self._start_episodes(seed, options, obs)
-        return obs, {"level_seed": level_seeds, "_level_seed": self._all_envs.copy()}
+        return self._cast(obs, self._obs_out), {"level_seed": level_seeds, "_level_seed": self._all_envs.copy()}
 
     @serialized
     def step(self, actions: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, dict]:
@@ -104,7 +111,7 @@ class LudicaVectorEnv(NativeEpisodes, VectorEnv):
         native = self._open("step")
         if not isinstance(actions, np.ndarray):
             actions = np.asarray(actions)
-        obs = self._new(self._obs)
+        obs = self._rust_obs()
         final_obs = self._final_obs if self._same_step else None
         reward, terminated, truncated, level_seed, episode = native.step(actions, obs, final_obs)
         infos: dict[str, Any] = {"level_seed": level_seed, "_level_seed": self._all_envs.copy()}
@@ -120,13 +127,16 @@ class LudicaVectorEnv(NativeEpisodes, VectorEnv):
                 infos["_final_info"] = ended
             else:
                 infos.update(_with_masks(stats, ended))
-        return obs, reward, terminated, truncated, infos
+        return self._cast(obs, self._obs_out), reward, terminated, truncated, infos
 
     def _final_observations(self, ended: np.ndarray) -> np.ndarray:
         """An object array holding the last observation of each ended episode, else None."""
         final = np.full(self.num_envs, None, dtype=object)
         for i in np.flatnonzero(ended):
-            final[i] = self._final_obs[i].copy() if self.copy else self._final_obs[i]
+            if self.obs_dtype != np.uint8:
+                final[i] = self._cast(self._final_obs[i])
+            else:
+                final[i] = self._final_obs[i].copy() if self.copy else self._final_obs[i]
         return final
 
     @serialized
@@ -160,7 +170,7 @@ class LudicaVectorEnv(NativeEpisodes, VectorEnv):
         state = self._state(state)
         obs = np.empty(self._single_shape, np.uint8)
         native.load_state(self._index(index), state, obs)
-        return obs
+        return self._cast(obs)
 
     @serialized
     def get_state(self) -> list[bytes]:
@@ -183,7 +193,7 @@ class LudicaVectorEnv(NativeEpisodes, VectorEnv):
         obs = np.empty(self._batch_shape, np.uint8)
         for i, state in enumerate(loaded):
             native.load_state(i, state, obs[i])
-        return obs
+        return self._cast(obs)
 
     def close_extras(self, **kwargs: Any) -> None:
         """Stops the Rust worker threads and frees the envs, after a call in progress ends.
@@ -194,8 +204,10 @@ class LudicaVectorEnv(NativeEpisodes, VectorEnv):
         with self._lock:
             self._native.close()
 
-    def _new(self, buffer: np.ndarray) -> np.ndarray:
-        return np.empty_like(buffer) if self.copy else buffer
+    def _rust_obs(self) -> np.ndarray:
+        """The uint8 array Rust writes this call's observations into: a new one when the caller
+        keeps it (copy, uint8), else the reused one."""
+        return np.empty_like(self._obs) if self.copy and self.obs_dtype == np.uint8 else self._obs
 
     def _index(self, index: Any) -> int:
         return _args.integer("env index", index, 0, self.num_envs)
