@@ -1,7 +1,7 @@
 //! The `ludica train`, `eval`, `plot` and `record` commands end to end: a tiny run, its
-//! evaluation, plot and video (and `play --record`), Ctrl-C and --resume, and every kind of
-//! bad input giving a one-line error that names the problem and leaves no half-written run
-//! directory or file.
+//! evaluation, plot and video (and `play --record`), Ctrl-C, SIGTERM and --resume, and every
+//! kind of bad input giving a one-line error that names the problem and leaves no
+//! half-written run directory or file.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -100,10 +100,9 @@ fn train_eval_and_plot_a_tiny_run() {
     std::fs::remove_dir_all(&root).unwrap();
 }
 
-#[test]
-fn ctrl_c_saves_a_checkpoint_and_resume_finishes_the_run() {
-    let root = scratch("ctrlc");
-    let run = root.join("run");
+/// Starts a long tiny training run into `run`, sends it `signal` once it has logged two
+/// updates, and returns how it ended.
+fn train_until_signal(run: &Path, signal: &str) -> Output {
     let mut args = vec!["train".to_string(), "--out".into(), run.to_str().unwrap().into()];
     args.extend(TINY.iter().map(|s| s.to_string()));
     args.extend(["--steps".into(), "64000".into(), "--checkpoint-every".into(), "1000".into()]);
@@ -120,9 +119,27 @@ fn ctrl_c_saves_a_checkpoint_and_resume_finishes_the_run() {
         std::thread::sleep(Duration::from_millis(50));
     }
     // The shell's builtin `kill`, so the test needs no procps.
-    let killed = Command::new("sh").args(["-c", &format!("kill -INT {}", child.id())]).status().unwrap();
+    let killed = Command::new("sh").args(["-c", &format!("kill -{signal} {}", child.id())]).status().unwrap();
     assert!(killed.success());
-    let out = child.wait_with_output().unwrap();
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn sigterm_like_ctrl_c_saves_a_checkpoint_and_says_how_to_resume() {
+    let root = scratch("sigterm");
+    let out = train_until_signal(&root.join("run"), "TERM");
+    assert_eq!(out.status.code(), Some(143), "128 + SIGTERM");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("interrupted: checkpoint saved at update") && stderr.contains("--resume"), "{stderr}");
+    std::fs::remove_dir_all(&root).unwrap();
+}
+
+#[test]
+fn ctrl_c_saves_a_checkpoint_and_resume_finishes_the_run() {
+    let root = scratch("ctrlc");
+    let run = root.join("run");
+    let metrics = run.join("metrics.jsonl");
+    let out = train_until_signal(&run, "INT");
     assert_eq!(out.status.code(), Some(130));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("interrupted: checkpoint saved at update") && stderr.contains("--resume"), "{stderr}");

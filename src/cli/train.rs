@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::atomic::AtomicBool;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use anyhow::{Context, bail};
 use clap::parser::ValueSource;
@@ -114,11 +114,16 @@ pub fn run(args: TrainArgs) -> anyhow::Result<()> {
     let cfg = trainer.config().clone();
     let dir = trainer.dir().to_path_buf();
 
-    // Ctrl-C once: stop after saving a checkpoint. Twice: quit at once (the last checkpoint
-    // on disk stays whole, as every file is replaced by rename).
+    // Ctrl-C (or SIGTERM, as a batch system or `timeout` sends) once: stop after saving a
+    // checkpoint. Twice: quit at once (the last checkpoint on disk stays whole, as every file
+    // is replaced by rename).
     let stop = Arc::new(AtomicBool::new(false));
-    signal_hook::flag::register_conditional_shutdown(signal_hook::consts::SIGINT, 130, Arc::clone(&stop))?;
-    signal_hook::flag::register(signal_hook::consts::SIGINT, Arc::clone(&stop))?;
+    let terminated = Arc::new(AtomicBool::new(false));
+    for (signal, code) in [(signal_hook::consts::SIGINT, 130), (signal_hook::consts::SIGTERM, 143)] {
+        signal_hook::flag::register_conditional_shutdown(signal, code, Arc::clone(&stop))?;
+        signal_hook::flag::register(signal, Arc::clone(&stop))?;
+    }
+    signal_hook::flag::register(signal_hook::consts::SIGTERM, Arc::clone(&terminated))?;
 
     let total = cfg.num_updates() * cfg.batch_size() as u64;
     let bar = if args.quiet { ProgressBar::hidden() } else { ProgressBar::new(total) };
@@ -177,9 +182,9 @@ pub fn run(args: TrainArgs) -> anyhow::Result<()> {
                 trainer.global_step(),
                 dir.display()
             );
-            // 128 + SIGINT, as a shell reports a program stopped by Ctrl-C. Everything is on
-            // disk: the checkpoint is committed and the metrics file synced.
-            std::process::exit(130)
+            // 128 + the signal's number, as a shell reports a program it stopped. Everything is
+            // on disk: the checkpoint is committed and the metrics file synced.
+            std::process::exit(if terminated.load(Ordering::SeqCst) { 143 } else { 130 })
         }
     }
 }
