@@ -1,6 +1,6 @@
 //! `VecEnv`: many envs of one game split into shards (each a World of several envs), stepped
-//! together on the caller's thread and the VecEnv's own helper threads (a [`Crew`]), writing into one set of
-//! contiguous buffers the caller reads. The buffers are split into one disjoint part per shard
+//! together on the caller's thread and the VecEnv's own helper threads (a [`Crew`]), writing
+//! into one set of contiguous buffers the caller reads. The buffers are split into one disjoint part per shard
 //! with `split_at_mut`; threads take shards one at a time from a shared queue, so a thread held
 //! up by a slow reset (or by the OS) leaves the other shards to the others. A panic inside a
 //! shard is caught and turns the VecEnv unusable, with an error naming the game and the env.
@@ -209,6 +209,7 @@ const TRIAL_GAP_MAX: u64 = 1 << 16;
 /// asleep while the caller stepped alone wake during it, which a steady run of spread steps
 /// does not pay.
 const TRIAL_STEPS: u32 = 8;
+const _: () = assert!(TRIAL_STEPS >= 2, "a trial times at least one step");
 
 /// How a call runs its shards.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -231,10 +232,9 @@ impl Way {
 /// A run of steps taken the slower way, to see whether it has become the faster.
 struct Trial {
     way: Way,
-    /// Steps of the trial still to come; time and count of its timed steps.
+    /// Steps of the trial still to come, and the time of its timed steps (all but the first).
     left: u32,
     total_ns: u64,
-    timed: u64,
 }
 
 /// The caller's thread and the helpers', and which way steps run. Spreading a step pays only
@@ -283,7 +283,7 @@ impl Threads {
                 self.until_trial -= 1;
                 return self.usual;
             }
-            self.trial = Some(Trial { way: self.usual.other(), left: TRIAL_STEPS, total_ns: 0, timed: 0 });
+            self.trial = Some(Trial { way: self.usual.other(), left: TRIAL_STEPS, total_ns: 0 });
         }
         self.trial.as_ref().map_or(self.usual, |t| t.way)
     }
@@ -298,13 +298,12 @@ impl Threads {
         };
         if trial.left < TRIAL_STEPS {
             trial.total_ns += ns;
-            trial.timed += 1;
         }
         trial.left -= 1;
         if trial.left > 0 {
             return;
         }
-        let mean = trial.total_ns / trial.timed.max(1);
+        let mean = trial.total_ns / u64::from(TRIAL_STEPS - 1);
         let way = trial.way;
         self.trial = None;
         if mean < self.usual_ns {
