@@ -1,29 +1,20 @@
 //! Integration tests of the `ludica` binary: bad input ends with one line and exit code 2,
 //! files are written whole or not at all, output is deterministic, and play reaches goals.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
 
 use ludica_procgen::search::{UNREACHED, grid_distances};
 use ludica_procgen::{Difficulty, Level, SpawnKind, maze};
 
-const PNG_SIGNATURE: &[u8] = b"\x89PNG\r\n\x1a\n";
+mod common;
+use common::{ludica, scratch};
 
-fn ludica(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_ludica")).args(args).output().expect("the ludica binary runs")
-}
+const PNG_SIGNATURE: &[u8] = b"\x89PNG\r\n\x1a\n";
 
 fn stdout(out: &Output) -> String {
     assert!(out.status.success(), "failed: {}", String::from_utf8_lossy(&out.stderr));
     String::from_utf8(out.stdout.clone()).expect("text output is UTF-8")
-}
-
-/// An empty folder of its own for one test.
-fn scratch(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("cli-{name}"));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("the target tmp dir is writable");
-    dir
 }
 
 fn entries(dir: &Path) -> Vec<String> {

@@ -3,9 +3,12 @@
 //! finished grid trains nothing, and bad specs, devices and output directories are one line,
 //! exit status 2, with nothing of an earlier experiment lost.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
+
+mod common;
+use common::{ludica, scratch};
 
 const SPEC: &str = r#"
 [grid]
@@ -27,17 +30,6 @@ checkpoint_every = 4
 eval_every = 20
 eval_episodes = 4
 "#;
-
-fn ludica(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_ludica")).args(args).output().expect("the ludica binary runs")
-}
-
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("ludica-exp-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
 
 /// Each run's metrics without wall-clock fields, and its final weights' checksum.
 fn results(dir: &Path) -> Vec<(String, Vec<serde_json::Value>, serde_json::Value)> {

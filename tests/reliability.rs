@@ -7,7 +7,7 @@
 use std::io::Read;
 use std::os::unix::fs::{FileTypeExt, PermissionsExt, symlink};
 use std::os::unix::process::ExitStatusExt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
@@ -17,18 +17,7 @@ use rand::{Rng, RngExt, SeedableRng};
 use serde_json::{Value, json};
 
 mod common;
-use common::TINY;
-
-fn ludica(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_ludica")).args(args).output().expect("the ludica binary runs")
-}
-
-fn scratch(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("reliability-{name}"));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("the target tmp dir is writable");
-    dir
-}
+use common::{TINY, ludica, scratch};
 
 fn arg(p: &Path) -> &str {
     p.to_str().expect("test paths are UTF-8")

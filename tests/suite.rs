@@ -2,22 +2,8 @@
 //! against today's generators, a changed hash is said loudly, a run's recorded suites are
 //! checked by eval, and the leak check counts held-out layouts seen in training.
 
-use std::path::PathBuf;
-use std::process::{Command, Output};
-
 mod common;
-use common::TINY;
-
-fn ludica(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_ludica")).args(args).output().expect("the ludica binary runs")
-}
-
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("ludica-suite-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
+use common::{TINY, ludica, scratch};
 
 #[test]
 fn suites_are_written_checked_and_changes_are_said() {

@@ -3,23 +3,12 @@
 //! kind of bad input giving a one-line error that names the problem and leaves no
 //! half-written run directory or file.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 mod common;
-use common::TINY;
-
-fn ludica(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_ludica")).args(args).output().expect("the ludica binary runs")
-}
-
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("ludica-cli-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
+use common::{TINY, ludica, scratch};
 
 /// Trains a tiny run into `dir`; flags in `extra` replace those of [`TINY`].
 fn train_tiny(dir: &Path, extra: &[&str]) -> Output {
