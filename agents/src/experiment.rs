@@ -247,6 +247,7 @@ pub fn remove_stale_staging(dir: &Path) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use ludica_envs::ObsKind;
 
     const SPEC: &str = r#"
 [grid]
@@ -260,6 +261,25 @@ steps = "64k"
 num_envs = 8
 eval_every = 5
 "#;
+
+    /// The specs the docs publish (docs/experiments/*.toml) parse and expand as they say.
+    #[test]
+    fn the_published_specs_are_valid() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/experiments");
+        let read = |name: &str| Experiment::from_spec(&std::fs::read_to_string(dir.join(name)).unwrap()).unwrap();
+        let generalization = read("generalization.toml");
+        assert_eq!(generalization.runs.len(), 2 * 4 * 3);
+        assert!(generalization.runs.iter().all(|r| r.config.obs == ObsKind::Symbolic));
+        let procgen = read("procgen-protocol.toml");
+        let every_game: Vec<&str> = ludica_envs::games::GAMES.iter().map(|g| g.name).collect();
+        let spec_games: Vec<&str> = procgen.runs.iter().step_by(3).map(|r| r.config.game.as_str()).collect();
+        assert_eq!(spec_games, every_game, "procgen-protocol.toml plays every game, in registry order");
+        let c = &procgen.runs[0].config;
+        assert_eq!(
+            (c.obs, c.num_levels, c.steps, c.num_envs, c.num_steps, c.num_minibatches, c.update_epochs),
+            (ObsKind::Rgb, 200, 25_000_000, 64, 256, 8, 3)
+        );
+    }
 
     #[test]
     fn a_spec_expands_to_its_grid_in_order() {
