@@ -100,7 +100,8 @@ fn a_run_trained_in_the_local_view_evaluates_in_it() {
     assert_eq!(ckpt["config"]["view"], "local", "the run's config keeps its view");
     let r = run.to_str().unwrap();
     let eval = |extra: &[&str]| {
-        let args = [&["eval", "--run", r, "--episodes", "4", "--num-envs", "4", "--json", "--no-baseline"], extra].concat();
+        let args =
+            [&["eval", "--run", r, "--episodes", "4", "--num-envs", "4", "--json", "--no-baseline"], extra].concat();
         let out = ludica(&args);
         assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
         serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()["view"].clone()

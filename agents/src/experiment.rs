@@ -129,7 +129,8 @@ impl Experiment {
         let or_default = |values: &[toml::Value]| {
             if values.is_empty() { vec![None] } else { values.iter().cloned().map(Some).collect() }
         };
-        let (obs_axis, view_axis, difficulty_axis) = (or_default(&g.obs), or_default(&g.view), or_default(&g.difficulty));
+        let (obs_axis, view_axis, difficulty_axis) =
+            (or_default(&g.obs), or_default(&g.view), or_default(&g.difficulty));
         let count = g.games.len()
             * obs_axis.len()
             * view_axis.len()
@@ -323,7 +324,10 @@ eval_every = 5
         let e = Experiment::from_spec(&with_view).unwrap();
         assert_eq!(e.runs.len(), 24);
         assert_eq!((e.runs[5].name.as_str(), e.runs[5].config.view), ("maze-symbolic-easy-n0-s3", ViewMode::Full));
-        assert_eq!((e.runs[6].name.as_str(), e.runs[6].config.view), ("maze-symbolic-local-easy-n10-s1", ViewMode::Local));
+        assert_eq!(
+            (e.runs[6].name.as_str(), e.runs[6].config.view),
+            ("maze-symbolic-local-easy-n10-s1", ViewMode::Local)
+        );
     }
 
     #[test]
@@ -342,8 +346,16 @@ eval_every = 5
         check(&SPEC.replace("seeds = [1, 2, 3]", "seeds = [1, 1]"), &["appears twice"]);
         check(&SPEC.replace("eval_every = 5", "gamma = 2.0"), &["gamma = 2"]);
         check(&SPEC.replace("eval_every = 5", "obs = \"rgb\""), &["obs is set in both"]);
-        check(&SPEC.replace("seeds = [1, 2, 3]", "seeds = [1]\nview = [\"partial\"]"), &["view 'partial'", "full or local"]);
-        check(&SPEC.replace("seeds = [1, 2, 3]", "seeds = [1]\nview = [\"local\"]").replace("eval_every = 5", "view = \"full\""), &["view is set in both"]);
+        check(
+            &SPEC.replace("seeds = [1, 2, 3]", "seeds = [1]\nview = [\"partial\"]"),
+            &["view 'partial'", "full or local"],
+        );
+        check(
+            &SPEC
+                .replace("seeds = [1, 2, 3]", "seeds = [1]\nview = [\"local\"]")
+                .replace("eval_every = 5", "view = \"full\""),
+            &["view is set in both"],
+        );
         let fixed = Experiment::from_spec(&SPEC.replace("eval_every = 5", "difficulty = \"hard\"")).unwrap();
         assert_eq!(fixed.runs[0].name, "maze-symbolic-hard-n10-s1", "a single value in [train]");
     }

@@ -56,7 +56,8 @@ fn every_game_has_a_card_with_a_picture_and_its_exact_action_table() {
 fn every_card_documents_its_local_view_with_a_picture_and_the_window_size() {
     for game in GAMES {
         let card = std::fs::read_to_string(cards().join(format!("{}.md", game.name))).expect("the card exists");
-        let section = card.split("\n## Local view").nth(1).unwrap_or_else(|| panic!("{}: no '## Local view'", game.name));
+        let section =
+            card.split("\n## Local view").nth(1).unwrap_or_else(|| panic!("{}: no '## Local view'", game.name));
         let section = section.split("\n## ").next().unwrap_or_default();
         let size = format!("{0} x {0} tiles", game.local_view);
         assert!(section.contains(&size), "{}: the local view section does not say '{size}'", game.name);

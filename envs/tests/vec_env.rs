@@ -73,10 +73,15 @@ fn same_seed_same_bytes_on_any_thread_count_and_shard_layout() {
 fn the_local_view_plays_the_same_bytes_on_any_thread_count_and_shard_layout() {
     for game in GAMES {
         for obs in [ObsKind::Rgb, ObsKind::Symbolic] {
-            let local = |threads, shards| VecEnvConfig { view: ViewMode::Local, ..sharded(game, 8, threads, shards, obs) };
+            let local =
+                |threads, shards| VecEnvConfig { view: ViewMode::Local, ..sharded(game, 8, threads, shards, obs) };
             let one = trajectory(local(1, 1), 200);
             for (threads, shards) in [(2, 3), (3, 8)] {
-                assert!(one == trajectory(local(threads, shards), 200), "{} {obs} local: {threads} threads differ", game.name);
+                assert!(
+                    one == trajectory(local(threads, shards), 200),
+                    "{} {obs} local: {threads} threads differ",
+                    game.name
+                );
             }
             assert!(one != trajectory(sharded(game, 8, 1, 1, obs), 200), "{} {obs}: local plays like full", game.name);
         }

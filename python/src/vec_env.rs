@@ -105,7 +105,8 @@ impl NativeVecEnv {
         seed: u64,
     ) -> PyResult<Self> {
         let obs: ObsKind = obs.parse().map_err(|e: ludica_envs::BadObsKind| PyValueError::new_err(e.to_string()))?;
-        let view: ViewMode = view.parse().map_err(|e: ludica_envs::BadViewMode| PyValueError::new_err(e.to_string()))?;
+        let view: ViewMode =
+            view.parse().map_err(|e: ludica_envs::BadViewMode| PyValueError::new_err(e.to_string()))?;
         let autoreset = match autoreset {
             "next_step" => AutoReset::NextStep,
             "same_step" => AutoReset::SameStep,
