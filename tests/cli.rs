@@ -63,6 +63,12 @@ fn bad_input_exits_2_with_one_line_naming_the_value_and_what_is_allowed() {
         (&["levels", "--seed", "1", "--seeds", "0..3"], &["--seed", "--seeds"]),
         (&["levels", "--load", "/no/such/levels.jsonl"], &["'/no/such/levels.jsonl'"]),
         (&["bench", "--obs", "depth"], &["'depth'", "rgb", "symbolic"]),
+        (&["bench", "--view", "partial"], &["'partial'", "full", "local"]),
+        (&["train", "--view", "partial"], &["'partial'", "full", "local"]),
+        (&["eval", "--run", "x", "--view", "partial"], &["'partial'", "full", "local"]),
+        (&["play", "--view", "partial", "--keys", "R"], &["'partial'", "full", "local"]),
+        (&["levels", "--view", "partial"], &["'partial'", "full", "local"]),
+        (&["levels", "--view", "local"], &["--view local", "--format png"]),
         (&["bench", "--num-envs", "0"], &["'0'", "--num-envs"]),
         (&["bench", "--steps", "0"], &["'0'", "--steps"]),
         (&["play", "--keys", "RRX"], &["'X'", "L R U D"]),
@@ -306,4 +312,22 @@ fn a_reader_that_stops_early_ends_the_run_quietly() {
     let out = child.wait_with_output().unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(out.stderr.is_empty(), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+#[test]
+fn the_local_view_is_taken_by_bench_play_and_levels() {
+    let bench = ["bench", "--num-envs", "4", "--steps", "64", "--repeats", "1", "--json", "--view", "local"];
+    let record: serde_json::Value = serde_json::from_str(stdout(&ludica(&bench)).trim()).unwrap();
+    assert_eq!(record["view"], "local");
+    assert!(record["steps_per_sec"].as_f64().is_some_and(|r| r > 0.0), "{record}");
+    let frame = |view: &str| stdout(&ludica(&["play", "--view", view, "--look", "text", "--keys", "R"]));
+    let (local, full) = (frame("local"), frame("full"));
+    assert_ne!(local, full);
+    assert!(local.contains("  "), "cells beyond the window print blank:\n{local}");
+    let dir = scratch("local-png");
+    let png = dir.join("local.png");
+    let args = ["levels", "--format", "png", "--view", "local", "--seeds", "0..2", "--scale", "16", "--columns", "2"];
+    let out = ludica(&[&args[..], &["--out", path_arg(&png)]].concat());
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(png_size(&std::fs::read(&png).unwrap()), (2 * 128 + 3 * 16, 128 + 2 * 16));
 }

@@ -89,6 +89,28 @@ fn train_eval_and_plot_a_tiny_run() {
     std::fs::remove_dir_all(&root).unwrap();
 }
 
+#[test]
+fn a_run_trained_in_the_local_view_evaluates_in_it() {
+    let root = scratch("local");
+    let run = root.join("run");
+    let out = train_tiny(&run, &["--steps", "64", "--view", "local"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let ckpt: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(run.join("checkpoint.json")).unwrap()).unwrap();
+    assert_eq!(ckpt["config"]["view"], "local", "the run's config keeps its view");
+    let r = run.to_str().unwrap();
+    let eval = |extra: &[&str]| {
+        let args =
+            [&["eval", "--run", r, "--episodes", "4", "--num-envs", "4", "--json", "--no-baseline"], extra].concat();
+        let out = ludica(&args);
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()["view"].clone()
+    };
+    assert_eq!(eval(&[]), "local", "eval plays the run's view");
+    assert_eq!(eval(&["--view", "full"]), "full", "unless told otherwise");
+    std::fs::remove_dir_all(&root).unwrap();
+}
+
 /// Starts a long tiny training run into `run`, sends it `signal` once it has logged two
 /// updates, and returns how it ended.
 fn train_until_signal(run: &Path, signal: &str) -> Output {

@@ -7,7 +7,7 @@ use std::path::Path;
 use std::str::FromStr;
 
 use clap::{ArgAction, Args, FromArgMatches};
-use ludica_envs::{LevelSpec, ObsKind, SEED_LIMIT};
+use ludica_envs::{LevelSpec, ObsKind, SEED_LIMIT, ViewMode};
 use ludica_procgen::Difficulty;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
@@ -39,6 +39,10 @@ pub struct TrainConfig {
     /// Observations: rgb (IMPALA-CNN) or symbolic (MLP).
     #[arg(long, default_value_t = ObsKind::Rgb)]
     pub obs: ObsKind,
+    /// View: full (what the game frames) or local (a window centred on the agent, the rest of
+    /// the level unseen; the same observation shape). Evaluation uses the same view.
+    #[arg(long, default_value_t = ViewMode::Full)]
+    pub view: ViewMode,
     /// Number of distinct training levels, 0 for unlimited (Procgen's protocol: 200).
     #[arg(long, default_value_t = 200)]
     pub num_levels: u64,
@@ -526,6 +530,10 @@ mod tests {
         let json = dir.join("c.json");
         std::fs::write(&json, r#"{"num_envs": 8, "device": "cpu"}"#).unwrap();
         assert_eq!(TrainConfig::from_file(&json).unwrap().device, DeviceChoice::Cpu);
+        assert_eq!(TrainConfig::from_text("view = \"local\"", "toml").unwrap().view, ViewMode::Local);
+        assert_eq!(TrainConfig::from_text("{}", "json").unwrap().view, ViewMode::Full, "full unless said");
+        let err = TrainConfig::from_text("view = \"partial\"", "toml").unwrap_err();
+        assert!(err.contains("view 'partial' is not allowed: use full or local"), "{err}");
         let bad = dir.join("bad.toml");
         std::fs::write(&bad, "learnin_rate = 0.1\n").unwrap();
         let err = TrainConfig::from_file(&bad).unwrap_err().to_string();

@@ -6,7 +6,7 @@
 
 use std::path::Path;
 
-use ludica_envs::{AutoReset, LevelPicker, LevelSpec, ObsKind, Picture, VecEnv, VecEnvConfig};
+use ludica_envs::{AutoReset, LevelPicker, LevelSpec, ObsKind, Picture, VecEnv, VecEnvConfig, ViewMode};
 use ludica_procgen::Level;
 use ludica_procgen::seeds::mix;
 use rand::RngExt;
@@ -51,6 +51,8 @@ pub struct EvalOptions {
     pub random_baseline: bool,
     /// Where the network runs.
     pub device: tch::Device,
+    /// The view to play with; `None` plays the run's own.
+    pub view: Option<ViewMode>,
 }
 
 /// Statistics of one split.
@@ -96,6 +98,9 @@ pub struct EvalReport {
     pub game: String,
     /// Observation kind.
     pub obs: ObsKind,
+    /// The view played with (the run's, unless eval was told otherwise).
+    #[serde(default)]
+    pub view: ViewMode,
     /// Updates of the checkpoint.
     pub update: u64,
     /// Env steps of the checkpoint.
@@ -155,6 +160,8 @@ pub struct Play<'a> {
     pub game: &'a str,
     /// Observation kind.
     pub obs: ObsKind,
+    /// Full or local view.
+    pub view: ViewMode,
     /// Levels.
     pub levels: Levels<'a>,
     /// Cut episodes after this many steps, as failures (the run's `max_episode_steps`).
@@ -201,6 +208,7 @@ impl Play<'_> {
             num_shards: 0,
             obs: self.obs,
             levels: self.spec(),
+            view: self.view,
             autoreset,
             seed,
         })?)
@@ -369,6 +377,8 @@ pub struct RunLevels<'a> {
     pub game: &'a str,
     /// Observation kind.
     pub obs: ObsKind,
+    /// Full or local view.
+    pub view: ViewMode,
     /// The training level distribution.
     pub train: LevelSpec,
     /// Cut episodes after this many steps, as failures.
@@ -407,6 +417,7 @@ pub fn play_splits(
         let play = Play {
             game: run.game,
             obs: run.obs,
+            view: run.view,
             levels: levels.clone(),
             time_limit: run.time_limit,
             num_envs,
@@ -424,7 +435,8 @@ pub fn evaluate(dir: &Path, opts: &EvalOptions) -> Result<EvalReport, AgentError
         check_levels(&ckpt, list)?;
     }
     let splits = splits(ckpt.levels, &opts.test)?;
-    let run = RunLevels { game: &ckpt.game, obs: ckpt.obs, train: ckpt.levels, time_limit: ckpt.time_limit() };
+    let view = opts.view.unwrap_or(ckpt.config.view);
+    let run = RunLevels { game: &ckpt.game, obs: ckpt.obs, view, train: ckpt.levels, time_limit: ckpt.time_limit() };
     let play = |actor: &Actor| play_splits(&run, &splits, actor, opts.episodes, opts.num_envs, opts.seed);
     let [train, test] = play(&Actor::Agent(&agent, opts.greedy))?;
     let random = if opts.random_baseline { Some(play(&Actor::Random)?) } else { None };
@@ -438,6 +450,7 @@ pub fn evaluate(dir: &Path, opts: &EvalOptions) -> Result<EvalReport, AgentError
         run: dir.display().to_string(),
         game: ckpt.game.clone(),
         obs: ckpt.obs,
+        view,
         update: ckpt.update,
         global_step: ckpt.global_step,
         actions: if opts.greedy { "greedy" } else { "sample" }.into(),
@@ -452,8 +465,8 @@ impl EvalReport {
     /// The report as a table for people.
     pub fn table(&self) -> String {
         let mut s = format!(
-            "{}: {} {} after {} updates ({} env steps), {} episodes per split, {} actions\n",
-            self.run, self.game, self.obs, self.update, self.global_step, self.train.episodes, self.actions
+            "{}: {} {} ({} view) after {} updates ({} env steps), {} episodes per split, {} actions\n",
+            self.run, self.game, self.obs, self.view, self.update, self.global_step, self.train.episodes, self.actions
         );
         s += &format!(
             "{:<14} {:<38} {:>16} {:>22} {:>16}\n",
@@ -608,6 +621,7 @@ mod tests {
         let play = Play {
             game: "maze",
             obs: ObsKind::Symbolic,
+            view: ViewMode::Full,
             levels: Levels::Spec(spec),
             time_limit: None,
             num_envs: 8,
@@ -649,6 +663,7 @@ mod tests {
         let play = Play {
             game: "maze",
             obs: ObsKind::Symbolic,
+            view: ViewMode::Full,
             levels: Levels::List(&levels, spec),
             time_limit: Some(50),
             num_envs: 2,

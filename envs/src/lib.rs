@@ -25,6 +25,7 @@ pub use core::engine::level_distribution::{BadLevelRange, LevelPicker, LevelSpec
 pub use core::engine::spawner::Spawner;
 pub use core::engine::state::EnvState;
 pub use core::engine::step::{AutoReset, ShardOut, StepInfo};
+pub use core::engine::view::{BadViewMode, ViewMode};
 pub use memory::OutOfMemory;
 pub use picture::{Picture, level_picture};
 pub use snapshot::{SNAPSHOT_MAGIC, SNAPSHOT_VERSION, SnapshotError};

@@ -1,6 +1,7 @@
-//! Every registered game has its card in docs/games/ (with its picture) and its row in the
-//! README's games table, and the card's action table names exactly the game's actions, in id
-//! order: a game added without its card, or actions changed without the card, fail here.
+//! Every registered game has its card in docs/games/ (with its picture, and a local-view
+//! section with its own and the window's size) and its row in the README's games table, and
+//! the card's action table names exactly the game's actions, in id order: a game added
+//! without its card, or actions changed without the card, fail here.
 
 use std::path::{Path, PathBuf};
 
@@ -48,6 +49,21 @@ fn every_game_has_a_card_with_a_picture_and_its_exact_action_table() {
         let table = action_table(&card).unwrap_or_else(|e| panic!("{}: action table: {e}", game.name));
         let want: Vec<(usize, String)> = game.actions.iter().enumerate().map(|(i, a)| (i, a.to_string())).collect();
         assert_eq!(table, want, "{}: the card's action table disagrees with the game's actions", game.name);
+    }
+}
+
+#[test]
+fn every_card_documents_its_local_view_with_a_picture_and_the_window_size() {
+    for game in GAMES {
+        let card = std::fs::read_to_string(cards().join(format!("{}.md", game.name))).expect("the card exists");
+        let section =
+            card.split("\n## Local view").nth(1).unwrap_or_else(|| panic!("{}: no '## Local view'", game.name));
+        let section = section.split("\n## ").next().unwrap_or_default();
+        let size = format!("{0} x {0} tiles", game.local_view);
+        assert!(section.contains(&size), "{}: the local view section does not say '{size}'", game.name);
+        let picture = format!("{}-local.png", game.name);
+        assert!(section.contains(&format!("({picture})")), "{}: the section shows no {picture}", game.name);
+        assert!(cards().join(&picture).is_file(), "{}: {picture} is missing", game.name);
     }
 }
 

@@ -11,8 +11,8 @@ use pyo3::types::{PyDict, PyList};
 
 use crate::convert::{difficulty, env_error, level_seed};
 
-/// Every registered game as a dict: name, summary, action names, max_steps, success_reward
-/// and the observation shape of each kind.
+/// Every registered game as a dict: name, summary, action names, max_steps, success_reward,
+/// the observation shape of each kind and the side of the `local` view's window, in tiles.
 #[pyfunction]
 pub fn games(py: Python<'_>) -> PyResult<Bound<'_, PyList>> {
     let list = PyList::empty(py);
@@ -28,6 +28,7 @@ pub fn games(py: Python<'_>) -> PyResult<Bound<'_, PyList>> {
         d.set_item("max_steps", game.max_steps)?;
         d.set_item("success_reward", game.success_reward)?;
         d.set_item("obs_shapes", shapes)?;
+        d.set_item("local_view_tiles", game.local_view)?;
         list.append(d)?;
     }
     Ok(list)

@@ -68,6 +68,7 @@ fn json_listing() -> String {
                 "symbolic_shape": g.obs_shape(ObsKind::Symbolic),
                 "symbolic_scalars": g.scalars.iter().map(|s| s.name()).collect::<Vec<_>>(),
                 "max_steps": g.max_steps,
+                "local_view_tiles": g.local_view,
             })
         })
         .collect();

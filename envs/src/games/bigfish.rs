@@ -50,6 +50,7 @@ pub const GAME: GameDef = GameDef {
     max_steps: bigfish::MAX_STEPS,
     success_reward: WIN_REWARD,
     view: View::Fit { world: TANK },
+    local_view: 8,
     scalars: &[
         Scalar::PlayerOffsetX,
         Scalar::PlayerOffsetY,

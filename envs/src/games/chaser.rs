@@ -55,6 +55,7 @@ pub const GAME: GameDef = GameDef {
     max_steps: chaser::MAX_STEPS,
     success_reward: CLEAR_REWARD,
     view: View::Fit { world: chaser::WORLD },
+    local_view: 8,
     scalars: &[Scalar::Status { slot: POWER_SLOT, name: "power_left" }],
     tiles: &[Tile::Empty, Tile::Wall, Tile::Gem],
     kinds: &[SpawnKind::Agent, SpawnKind::Enemy, SpawnKind::PowerOrb],

@@ -60,6 +60,7 @@ pub const GAME: GameDef = GameDef {
     max_steps: MAX_STEPS,
     success_reward: GOAL_REWARD,
     view: View::Follow { tiles: VIEW_TILES },
+    local_view: 8,
     scalars: &[Scalar::PlayerOffsetX, Scalar::PlayerOffsetY, Scalar::PlayerVelX, Scalar::PlayerVelY],
     tiles: &[Tile::Empty, Tile::Wall],
     kinds: &[SpawnKind::Agent, SpawnKind::Goal, SpawnKind::Coin, SpawnKind::Enemy, SpawnKind::Rock],

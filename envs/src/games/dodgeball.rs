@@ -68,6 +68,7 @@ pub const GAME: GameDef = GameDef {
     max_steps: dodgeball::TIME_LIMIT,
     success_reward: EXIT_REWARD,
     view: View::Fit { world: dodgeball::MAX_SIDE },
+    local_view: 8,
     scalars: &[
         Scalar::PlayerVelX,
         Scalar::PlayerVelY,

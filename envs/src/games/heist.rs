@@ -38,6 +38,7 @@ pub const GAME: GameDef = GameDef {
     max_steps: heist::MAX_STEPS,
     success_reward: GEM_REWARD,
     view: View::Fit { world: heist::WORLD },
+    local_view: 8,
     scalars: &[
         Scalar::Status { slot: 0, name: "red_key" },
         Scalar::Status { slot: 1, name: "green_key" },

@@ -34,6 +34,7 @@ pub const GAME: GameDef = GameDef {
     max_steps: MAX_STEPS,
     success_reward: GOAL_REWARD,
     view: View::Fit { world: maze::MAX_SIDE },
+    local_view: 8,
     scalars: &[],
     tiles: &[Tile::Empty, Tile::Wall],
     kinds: &[SpawnKind::Agent, SpawnKind::Goal],

@@ -54,6 +54,7 @@ pub const GAME: GameDef = GameDef {
     max_steps: MAX_STEPS,
     success_reward: EXIT_REWARD,
     view: View::Fit { world: miner::MAX_SIDE },
+    local_view: 8,
     scalars: &[Scalar::Status { slot: GEMS_LEFT, name: "gems_left" }],
     tiles: &[Tile::Empty, Tile::Wall, Tile::Dirt, Tile::Boulder, Tile::Gem],
     kinds: &[SpawnKind::Agent, SpawnKind::Exit],

@@ -44,6 +44,7 @@ pub const GAME: GameDef = GameDef {
     max_steps: MAX_STEPS,
     success_reward: GOAL_REWARD,
     view: View::Follow { tiles: 16 },
+    local_view: 8,
     scalars: &[Scalar::PlayerOffsetX, Scalar::PlayerOffsetY, Scalar::PlayerVelX, Scalar::PlayerVelY],
     tiles: &[Tile::Empty, Tile::Wall, Tile::Lava],
     kinds: &[SpawnKind::Agent, SpawnKind::Goal, SpawnKind::Saw],

@@ -66,6 +66,7 @@ pub const GAME: GameDef = GameDef {
     max_steps: starpilot::MAX_STEPS,
     success_reward: WIN_REWARD,
     view: View::Follow { tiles: 16 },
+    local_view: 8,
     scalars: &[
         Scalar::PlayerOffsetX,
         Scalar::PlayerOffsetY,

@@ -58,7 +58,7 @@ def env_id(game: str) -> str:
 def make_vec(game: str, num_envs: int = 64, **kwargs: Any) -> LudicaVectorEnv:
     """``num_envs`` envs of ``game`` stepped together in Rust, as a Gymnasium ``VectorEnv``.
 
-    Keyword arguments: ``num_levels``, ``start_level``, ``difficulty``, ``obs``,
+    Keyword arguments: ``num_levels``, ``start_level``, ``difficulty``, ``obs``, ``view``,
     ``obs_dtype``, ``sequential``, ``num_threads``, ``autoreset_mode``, ``render_mode``,
     ``render_scale``, ``copy`` (see ``LudicaVectorEnv``). Same as
     ``gymnasium.make_vec(ludica.env_id(game), num_envs, **kwargs)``.
