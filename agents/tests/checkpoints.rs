@@ -162,6 +162,7 @@ fn a_recurrent_checkpoints_memory_file_is_checked_like_the_others() {
 
     // The states of a run with another LSTM size, under the right checksum: wrong shapes.
     let other = scratch("memory-other");
+    let stop = AtomicBool::new(false);
     let mut t = Trainer::create(TrainConfig { lstm_size: 4, ..recurrent }, &other).unwrap();
     assert_eq!(t.run(&stop, &mut |r| stop.store(r.update == 2, Ordering::SeqCst)).unwrap(), RunEnd::Interrupted);
     drop(t);
