@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::checkpoint::{self, Checkpoint};
 use crate::error::AgentError;
-use crate::policy::Agent;
+use crate::policy::{Agent, Memory};
 use crate::suite::{self, HeldOut, Leak, SuiteCheck};
 use crate::video::Caption;
 
@@ -225,7 +225,8 @@ impl Play<'_> {
 }
 
 /// Plays exactly `episodes` episodes and returns them. Each env plays a fixed quota of
-/// episodes, so short episodes are not over-counted.
+/// episodes, so short episodes are not over-counted. A recurrent agent's memory is carried
+/// per env from step to step and forgotten where an episode ends.
 pub fn play_episodes(play: &Play, actor: &Actor, episodes: usize) -> Result<Vec<Episode>, AgentError> {
     let n = play.num_envs.clamp(1, episodes.max(1));
     let mut env = play.vec_env(n, AutoReset::SameStep, play.seed)?;
@@ -239,9 +240,14 @@ pub fn play_episodes(play: &Play, actor: &Actor, episodes: usize) -> Result<Vec<
     let (mut steps, mut returns) = (vec![0u32; n], vec![0f32; n]);
     let num_actions = env.game().actions.len();
     let mut actions = vec![0u8; n];
+    let mut memory = match actor {
+        Actor::Agent(agent, _) => agent.memory(n),
+        Actor::Random => Memory::default(),
+    };
+    let mut ended = vec![false; n];
     while done.iter().zip(&quota).any(|(d, q)| d.len() < *q) {
         match actor {
-            Actor::Agent(agent, greedy) => actions = agent.act(env.obs(), n, &mut rng, *greedy).actions,
+            Actor::Agent(agent, greedy) => actions = agent.act(env.obs(), n, &mut memory, &mut rng, *greedy).actions,
             Actor::Random => actions.iter_mut().for_each(|a| *a = rng.random_range(0..num_actions) as u8),
         }
         env.step(&actions)?;
@@ -250,7 +256,8 @@ pub fn play_episodes(play: &Play, actor: &Actor, episodes: usize) -> Result<Vec<
             steps[e] += 1;
             returns[e] += env.reward()[e];
             let timed_out = !info.episode_done && play.time_limit.is_some_and(|limit| steps[e] >= limit);
-            if !(info.episode_done || timed_out) {
+            ended[e] = info.episode_done || timed_out;
+            if !ended[e] {
                 continue;
             }
             if done[e].len() < quota[e] {
@@ -259,6 +266,7 @@ pub fn play_episodes(play: &Play, actor: &Actor, episodes: usize) -> Result<Vec<
             (steps[e], returns[e]) = (0, 0.0);
             restarter.start(&mut env, e, info.episode_done)?;
         }
+        memory.reset(&ended);
     }
     Ok(done.into_iter().flatten().collect())
 }
@@ -517,7 +525,8 @@ pub struct PlayedEpisode {
 }
 
 /// Plays `count` episodes of `agent` (sampling, or greedy) on one env of `play` and hands
-/// every frame, the first one included, to `on_frame` with what a caption says of it.
+/// every frame, the first one included, to `on_frame` with what a caption says of it. A
+/// recurrent agent starts each episode with a blank memory.
 pub fn play_frames(
     agent: &Agent,
     play: &Play,
@@ -533,8 +542,9 @@ pub fn play_frames(
         restarter.start(&mut env, 0, false)?;
         let mut caption = Caption { level_seed: env.infos()[0].level_seed, step: 0, episode_return: 0.0, ending: None };
         on_frame(env.render(0)?, &caption)?;
+        let mut memory = agent.memory(1);
         let success = loop {
-            let act = agent.act(env.obs(), 1, &mut rng, greedy);
+            let act = agent.act(env.obs(), 1, &mut memory, &mut rng, greedy);
             env.step(&act.actions)?;
             caption.step += 1;
             caption.episode_return += env.reward()[0];
