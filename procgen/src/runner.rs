@@ -24,6 +24,7 @@ use crate::physics;
 use crate::seeds::{Stream, stream};
 pub use crate::solver::{ACTION_INPUTS, ACTION_NAMES, ACTIONS};
 use crate::solver::{Course, Zone, patrol_sweep};
+use crate::difficulty::PRESETS;
 use crate::{Difficulty, Level, Rng, Spawn, SpawnKind, Tile};
 
 /// The game name levels of this generator carry.
@@ -70,6 +71,30 @@ enum Section {
     Platform,
 }
 
+/// Where difficulty `d` sits on the scale the knobs are linear in. From medium up it is the
+/// scale runner had before its `easy` was made learnable (medium is that old easy, 0.25,
+/// hard is still 0.75, 1 still 1); below medium it falls to [`SCALE_AT_0`], past the old 0, to
+/// short courses that a uniformly random policy can finish (docs/games/runner.md).
+fn course_scale(d: Difficulty) -> f32 {
+    let v = d.value();
+    if v >= HARD {
+        v
+    } else if v >= MEDIUM {
+        OLD_EASY + (HARD - OLD_EASY) * (v - MEDIUM) / (HARD - MEDIUM)
+    } else {
+        SCALE_AT_0 + (OLD_EASY - SCALE_AT_0) * v / MEDIUM
+    }
+}
+
+/// The old easy's place on the scale, where medium now sits.
+const OLD_EASY: f32 = 0.25;
+/// The medium preset's value.
+const MEDIUM: f32 = PRESETS[1].1;
+/// The hard preset's value.
+const HARD: f32 = PRESETS[2].1;
+/// The scale at difficulty 0.
+const SCALE_AT_0: f32 = -0.95;
+
 /// What difficulty sets.
 struct Knobs {
     sections: usize,
@@ -83,22 +108,24 @@ struct Knobs {
 
 impl Knobs {
     fn at(d: Difficulty) -> Knobs {
-        let v = d.value();
+        let v = course_scale(d);
+        let lerp = |easiest: f32, hardest: f32| easiest + (hardest - easiest) * v;
+        let lerp_int = |easiest: f32, hardest: f32| lerp(easiest, hardest).round().max(0.0) as usize;
         Knobs {
-            sections: d.lerp_int(4, 12) as usize,
-            gap: (d.lerp_int(1, 2) as usize, d.lerp_int(2, 4) as usize),
-            lava_max: d.lerp_int(2, 4) as usize,
+            sections: lerp_int(4.0, 12.0),
+            gap: (lerp_int(1.0, 2.0).max(1), lerp_int(2.0, 4.0).max(1)),
+            lava_max: lerp_int(2.0, 4.0).max(1),
             step_up_max: if v < 0.5 { 1 } else { 2 },
-            run_up_max: d.lerp_int(5, 3) as usize,
-            saw_speed: d.lerp(0.03, 0.09),
+            run_up_max: lerp_int(5.0, 3.0),
+            saw_speed: lerp(0.03, 0.09),
             weights: [
                 (Section::Step, 1.0),
                 (Section::Block, 0.5),
-                (Section::Gap, 1.0 + v),
-                (Section::Lava, d.lerp(0.3, 1.0)),
-                (Section::GroundSaw, d.lerp(0.3, 0.8)),
-                (Section::HoverSaw, d.lerp(0.0, 0.6)),
-                (Section::MovingSaw, d.lerp(0.0, 1.0)),
+                (Section::Gap, (1.0 + v).max(0.0)),
+                (Section::Lava, lerp(0.3, 1.0).max(0.0)),
+                (Section::GroundSaw, lerp(0.3, 0.8).max(0.0)),
+                (Section::HoverSaw, lerp(0.0, 0.6).max(0.0)),
+                (Section::MovingSaw, lerp(0.0, 1.0).max(0.0)),
                 (Section::Platform, (2.0 * v - 0.6).max(0.0)),
             ],
         }
