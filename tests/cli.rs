@@ -322,7 +322,10 @@ fn calibrate_measures_a_random_policy_repeatably_and_writes_table_and_card() {
     let two = stdout(&ludica(&[&args[..], &["--threads", "2"]].concat()));
     assert_eq!(one, two, "the thread count changes nothing");
     let row: serde_json::Value = serde_json::from_str(one.trim()).unwrap();
-    assert_eq!((row["game"].as_str(), row["episodes"].as_u64(), row["max_return"].as_f64()), (Some("maze"), Some(20), Some(10.0)));
+    assert_eq!(
+        (row["game"].as_str(), row["episodes"].as_u64(), row["max_return"].as_f64()),
+        (Some("maze"), Some(20), Some(10.0))
+    );
     assert!((0.0..=1.0).contains(&row["random_success"].as_f64().unwrap()), "{row}");
 
     let dir = scratch("calibrate");

@@ -190,7 +190,8 @@ pub fn normalize(score: f64, random: f64) -> f64 {
 /// (`ludica_envs::calibration`) where it holds the game at this difficulty and the run keeps
 /// the game's own time limit, else measured on [`RANDOM_EPISODES`] held-out episodes.
 fn random_success(cfg: &TrainConfig) -> Result<f64, AgentError> {
-    let own_limit = ludica_envs::games::find(&cfg.game).is_ok_and(|g| cfg.time_limit().is_none_or(|t| t == g.max_steps));
+    let own_limit =
+        ludica_envs::games::find(&cfg.game).is_ok_and(|g| cfg.time_limit().is_none_or(|t| t == g.max_steps));
     if let Some(c) = calibration::lookup(&cfg.game, cfg.difficulty).filter(|_| own_limit) {
         return Ok(c.random_success);
     }

@@ -10,21 +10,25 @@
 //! treats every place a saw can sweep as deadly. [`check`] returns that search's actions, so
 //! they can be replayed in the game.
 //!
-//! Difficulty knobs: the number of sections (4 to 12, plus up to 2), gap widths (1-2 at 0, 2-4
-//! at 1), lava pool widths (up to 2 at 0, 4 at 1), the highest step up (1 below 0.5, 2 from
-//! 0.5), the run-up between sections (2-5 tiles at 0, 2-3 at 1), how often hazards, saws and
-//! floating platforms appear (none patrol at 0), and saw speed (0.03 to 0.09 tiles per step).
+//! Difficulty knobs, each linear in a course scale ([`course_scale`]: -0.95 at difficulty 0,
+//! -0.35 at easy, 0.25 at medium, 0.75 at hard, 1 at 1; medium, hard and 1 make exactly the
+//! levels the old easy, hard and 1 made, before easy was shortened so that a random policy
+//! reaches the coin in about 16% of episodes): the number of sections (0 at difficulty 0, 1
+//! at easy, 6 at medium, 12 at 1, each plus up to 2), gap widths, lava pool widths, the
+//! highest step up, the run-up between sections, how often hazards, saws and floating
+//! platforms appear (none below medium but steps, blocks, a few gaps, lava pools and still
+//! saws; none patrol below medium), and saw speed (up to 0.09 tiles per step).
 //!
 //! The ground and sections draw from the `Layout` stream; where each patrolling saw starts,
 //! its direction and speed from the `Spawns` stream.
 
 use rand::RngExt;
 
+use crate::difficulty::PRESETS;
 use crate::physics;
 use crate::seeds::{Stream, stream};
 pub use crate::solver::{ACTION_INPUTS, ACTION_NAMES, ACTIONS};
 use crate::solver::{Course, Zone, patrol_sweep};
-use crate::difficulty::PRESETS;
 use crate::{Difficulty, Level, Rng, Spawn, SpawnKind, Tile};
 
 /// The game name levels of this generator carry.
@@ -395,6 +399,17 @@ mod tests {
             levels.flat_map(|l| l.spawns).map(|s| s.vx.abs()).fold(0.0, f32::max)
         };
         assert!(speed(1.0) > 1.5 * speed(0.25));
+    }
+
+    #[test]
+    fn medium_hard_and_1_keep_the_old_scale_and_easy_is_short() {
+        assert_eq!(course_scale(Difficulty::MEDIUM), OLD_EASY, "medium makes the levels easy made before");
+        assert_eq!(course_scale(Difficulty::HARD), 0.75);
+        assert_eq!(course_scale(Difficulty::MAX), 1.0);
+        let widest = |d: Difficulty| (0..300).map(|s| generate(s, d).width).max().unwrap();
+        assert!(widest(Difficulty::EASY) <= 32 && widest(Difficulty::MIN) <= 24, "short courses below medium");
+        let easy_sections = (0..300).map(|s| generate(s, Difficulty::EASY).meta["sections"]).fold(0.0, f64::max);
+        assert_eq!(easy_sections, 3.0, "1 section at easy, plus up to 2");
     }
 
     #[test]

@@ -109,8 +109,9 @@ fn read_table(path: &Path) -> anyhow::Result<Vec<Calibration>> {
 
 fn update_card(dir: &Path, game: &GameDef, rows: &[Calibration]) -> anyhow::Result<()> {
     let path = dir.join(format!("{}.md", game.name));
-    let card = std::fs::read_to_string(&path)
-        .with_context(|| format!("cannot read card '{}': --cards takes the folder of the games' cards", path.display()))?;
+    let card = std::fs::read_to_string(&path).with_context(|| {
+        format!("cannot read card '{}': --cards takes the folder of the games' cards", path.display())
+    })?;
     write_file(&path, with_card_section(&card, &card_section(game, rows)).as_bytes())?;
     Ok(())
 }

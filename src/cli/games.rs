@@ -106,7 +106,8 @@ mod tests {
         for game in value.as_array().unwrap() {
             let easy = &game["calibration"]["easy"];
             let (random, max) = (easy["random"].as_f64().unwrap(), easy["max"].as_f64().unwrap());
-            let published = calibration::lookup(game["name"].as_str().unwrap(), ludica_procgen::Difficulty::EASY).unwrap();
+            let published =
+                calibration::lookup(game["name"].as_str().unwrap(), ludica_procgen::Difficulty::EASY).unwrap();
             assert_eq!((random, max), (published.random_return, published.max_return), "{game}");
         }
     }

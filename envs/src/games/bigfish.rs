@@ -69,7 +69,9 @@ pub const GAME: GameDef = GameDef {
         r.add::<Shoal>();
     },
     max_return: MaxReturn {
-        of: |level| EAT_REWARD * (level.meta.get("target_size").map_or(0.0, |t| *t as f32) - f32::from(START_SIZE)) + WIN_REWARD,
+        of: |level| {
+            EAT_REWARD * (level.meta.get("target_size").map_or(0.0, |t| *t as f32) - f32::from(START_SIZE)) + WIN_REWARD
+        },
         source: MaxSource::Documented,
         rule: "1 per fish eaten until the target size (each grows the player by one) plus 10 for reaching it; eating two fish in the winning step pays one more",
     },
