@@ -337,7 +337,7 @@ fn calibrate_measures_a_random_policy_repeatably_and_writes_table_and_card() {
     assert!(text.lines().nth(1).is_some_and(|l| l.starts_with("maze ") && l.contains("solver")), "{text}");
     let written = std::fs::read_to_string(&table).unwrap();
     assert_eq!(written.lines().count(), 2, "maze's row is added, runner's kept: {written}");
-    assert!(written.lines().nth(0).unwrap().contains("\"maze\"") && written.contains(one.trim()), "{written}");
+    assert!(written.lines().next().unwrap().contains("\"maze\"") && written.contains(one.trim()), "{written}");
     let card = std::fs::read_to_string(cards.join("maze.md")).unwrap();
     assert!(card.starts_with("# maze\n## Rules\nwalk\n\n## Calibration\n") && card.contains("| 0 | "), "{card}");
     assert!(!card.contains("runner"), "a card shows its own game's rows only");
