@@ -1,7 +1,8 @@
 //! The report of an experiment (`ludica experiment report DIR`): per game, the final train and
 //! test success rates against the number of training levels with 95% confidence intervals over
 //! seeds; scores normalized per game (a uniformly random policy = 0, success on every episode =
-//! 1; the random policy is measured on the held-out levels); an aggregate over games, the
+//! 1; the random policy's rate comes from the calibration table, or is measured on held-out
+//! levels where the table has none); an aggregate over games, the
 //! interquartile mean (IQM) with stratified bootstrap confidence intervals (Agarwal et al.,
 //! NeurIPS 2021: runs are resampled within each game); whether each run's recorded levels
 //! are still today's. Written as a markdown table, JSON and a PNG.
@@ -9,6 +10,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
+use ludica_envs::calibration;
 use ludica_envs::{ObsKind, Picture, ViewMode};
 use ludica_procgen::Rng;
 use ludica_procgen::seeds::mix;
@@ -120,8 +122,9 @@ pub struct Report {
     pub unfinished: Vec<String>,
     /// Runs whose recorded levels differ from today's generators.
     pub levels_changed: Vec<String>,
-    /// Random policy's held-out success rate per game, obs (and view, when local) and difficulty
-    /// (`GAME/OBS/DIFFICULTY`, `GAME/OBS local/DIFFICULTY`).
+    /// Random policy's success rate per game, obs (and view, when local) and difficulty
+    /// (`GAME/OBS/DIFFICULTY`, `GAME/OBS local/DIFFICULTY`): the calibration table's, or measured
+    /// on held-out levels.
     pub random_success: BTreeMap<String, f64>,
     /// Each finished run's final scores.
     pub scores: Vec<RunScore>,
@@ -193,8 +196,15 @@ pub fn normalize(score: f64, random: f64) -> f64 {
     if random >= 1.0 { 0.0 } else { (score - random) / (1.0 - random) }
 }
 
-/// The random policy's success rate on `cfg`'s held-out levels.
+/// The random policy's success rate on `cfg`'s levels: the calibration table's
+/// (`ludica_envs::calibration`) where it holds the game at this difficulty and the run keeps
+/// the game's own time limit, else measured on [`RANDOM_EPISODES`] held-out episodes.
 fn random_success(cfg: &TrainConfig) -> Result<f64, AgentError> {
+    let own_limit =
+        ludica_envs::games::find(&cfg.game).is_ok_and(|g| cfg.time_limit().is_none_or(|t| t == g.max_steps));
+    if let Some(c) = calibration::lookup(&cfg.game, cfg.difficulty).filter(|_| own_limit) {
+        return Ok(c.random_success);
+    }
     let play = Play {
         game: &cfg.game,
         obs: cfg.obs,
@@ -341,7 +351,9 @@ impl Report {
         let mut s = format!(
             "# Experiment {}\n\n{} of {} runs finished. Scores are success rates of each run's last evaluation \
              (train: its training levels; test: held-out levels), mean ± 95% t-interval over seeds. \
-             Normalized: (score - random) / (1 - random), random = a uniformly random policy on the held-out levels.\n\n",
+             Normalized: (score - random) / (1 - random), random = a uniformly random policy's success rate \
+             (from the calibration table, `ludica calibrate`, where it holds the game and difficulty at the game's time limit; \
+             else measured on held-out levels).\n\n",
             self.experiment,
             self.scores.len(),
             self.runs_total
@@ -386,7 +398,7 @@ impl Report {
                 iqm(&a.test_iqm)
             );
         }
-        s += "\nRandom policy, held-out success rate: ";
+        s += "\nRandom policy, success rate: ";
         s += &self.random_success.iter().map(|(k, v)| format!("{k} {v:.3}")).collect::<Vec<_>>().join(", ");
         s.push('\n');
         s

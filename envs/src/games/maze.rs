@@ -4,7 +4,7 @@
 use bevy_ecs::schedule::{IntoScheduleConfigs, Schedule};
 use ludica_procgen::{Level, SpawnKind, Tile, maze};
 
-use crate::core::engine::game::GameDef;
+use crate::core::engine::game::{GameDef, MaxReturn, MaxSource};
 use crate::core::engine::render::{Rgb, Shape, Sprite, Style, bevel};
 use crate::core::engine::spawner::Spawner;
 use crate::core::engine::state::StateRegistry;
@@ -44,6 +44,11 @@ pub const GAME: GameDef = GameDef {
     spawn,
     systems,
     saved_components: |_: &mut StateRegistry| {},
+    max_return: MaxReturn {
+        of: |_| GOAL_REWARD,
+        source: MaxSource::Solver,
+        rule: "10 for the goal, which the checker's shortest path reaches within the time limit",
+    },
 };
 
 fn paint_tile(tile: Tile, theme: u8, u: f32, v: f32) -> Rgb {

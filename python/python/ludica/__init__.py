@@ -45,7 +45,11 @@ __all__ = [
 
 def games() -> list[dict[str, Any]]:
     """Every game: ``name``, ``summary``, ``actions`` (names in id order), ``max_steps``,
-    ``success_reward``, ``obs_shapes`` (per observation kind) and its Gymnasium ``id``."""
+    ``success_reward``, ``obs_shapes`` (per observation kind), its Gymnasium ``id`` and its
+    ``calibration``: per difficulty (``"0"``, ``"easy"``, ``"medium"``, ``"hard"``) a dict of
+    ``random`` (a uniformly random policy's mean return), ``max`` (the levels' mean maximum
+    return), ``random_success``, ``max_source`` and ``episodes``, for normalized scores
+    ``(R - random) / (max - random)``."""
     return [dict(g, id=env_id(g["name"])) for g in _native.games()]
 
 

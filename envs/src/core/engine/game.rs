@@ -48,6 +48,40 @@ pub struct GameDef {
     pub systems: fn(&mut Schedule),
     /// Registers the game's own components for save_state/load_state.
     pub saved_components: fn(&mut StateRegistry),
+    /// The most an episode of a level can return (the top of normalized scores).
+    pub max_return: MaxReturn,
+}
+
+/// The most one episode of a level can return, and how that is known: the upper end of a
+/// normalized score (`ludica calibrate` averages it over levels).
+#[derive(Clone, Copy)]
+pub struct MaxReturn {
+    /// The bound for one level.
+    pub of: fn(&Level) -> f32,
+    /// Where the bound comes from.
+    pub source: MaxSource,
+    /// The bound in words, for the game's card (what pays, and what proves it reachable).
+    pub rule: &'static str,
+}
+
+/// Where a game's [`MaxReturn`] comes from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MaxSource {
+    /// The generator's own solution (its checker's search or tour) earns it in every level.
+    Solver,
+    /// Every reward the level holds, as the game documents it: an upper bound that no checker
+    /// proves reachable.
+    Documented,
+}
+
+impl fmt::Display for MaxSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            MaxSource::Solver => "solver",
+            MaxSource::Documented => "documented",
+        })
+    }
 }
 
 impl GameDef {
