@@ -212,7 +212,8 @@ def run(
                     result = {"code": None, "error": f"{type(err).__name__}: {lines[-1] if lines else ''}"}
                 if result["code"] == 0:
                     finished += 1
-                    echo(f"finished {r['id']} in {result['seconds']:.1f} s on {result['node']} ({finished}/{len(runs)})")
+                    took = f"{result['seconds']:.1f} s on {result['node']}"
+                    echo(f"finished {r['id']} in {took} ({finished}/{len(runs)})")
                 else:
                     failed.append(r["id"])
                     why = result["error"] or f"exit status {result['code']} on {result['node']}"
