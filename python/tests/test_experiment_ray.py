@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import fcntl
 import json
+import logging
 import os
 import pathlib
 import signal
@@ -47,7 +48,7 @@ NAMES = ["maze-symbolic-0-n5-s1", "maze-symbolic-0-n5-s2"]
 @pytest.fixture(scope="module")
 def cluster():
     """A local Ray instance with 2 CPUs for the whole module; yields its address."""
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, logging_level="warning")
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, logging_level=logging.WARNING)
     yield ray.get_runtime_context().gcs_address
     ray.shutdown()
 

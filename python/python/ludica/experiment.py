@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import pathlib
 import shutil
@@ -137,7 +138,7 @@ def connect(address: str, *, num_cpus: int | None = None) -> None:
     cannot be reached raises ExperimentError within ``CONNECT_TIMEOUT_S`` seconds."""
     import ray
 
-    quiet = {"include_dashboard": False, "log_to_driver": False, "logging_level": "warning"}
+    quiet = {"include_dashboard": False, "log_to_driver": False, "logging_level": logging.WARNING}
     if num_cpus is not None and address != "local":
         raise ExperimentError(f"--num-cpus applies to --ray local only, not to --ray {address}")
     if address == "local":
