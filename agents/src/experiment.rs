@@ -72,7 +72,8 @@ pub struct Experiment {
 }
 
 /// Where a run stands, from its directory.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
 pub enum RunState {
     /// Not started (or stopped before its first checkpoint).
     New,
@@ -181,6 +182,19 @@ impl Experiment {
     /// already holds this experiment, keeps everything in it (a rerun resumes). A directory
     /// holding another experiment, or anything else, is refused and left untouched.
     pub fn prepare(&self, dir: &Path) -> Result<(), AgentError> {
+        if self.check_dir(dir)? {
+            return Ok(());
+        }
+        for sub in [dir.join("runs"), dir.join("logs")] {
+            std::fs::create_dir_all(&sub).map_err(|e| AgentError::io("create", &sub, e))?;
+        }
+        Ok(write_file(&dir.join(EXPERIMENT_FILE), &serde_json::to_vec_pretty(self).expect("an experiment serializes"))?)
+    }
+
+    /// Checks, writing nothing, that `dir` may hold this experiment: true when it already
+    /// does, false when it is new or empty. A directory holding another experiment, or
+    /// anything else, is an error.
+    pub fn check_dir(&self, dir: &Path) -> Result<bool, AgentError> {
         let file = dir.join(EXPERIMENT_FILE);
         if file.exists() {
             let text = std::fs::read(&file).map_err(|e| AgentError::io("read", &file, e))?;
@@ -194,7 +208,7 @@ impl Experiment {
                     self.runs.len()
                 )));
             }
-            return Ok(());
+            return Ok(true);
         }
         if dir.exists() && std::fs::read_dir(dir).map_err(|e| AgentError::io("list", dir, e))?.next().is_some() {
             return Err(AgentError::Config(format!(
@@ -202,10 +216,7 @@ impl Experiment {
                 dir.display()
             )));
         }
-        for sub in [dir.join("runs"), dir.join("logs")] {
-            std::fs::create_dir_all(&sub).map_err(|e| AgentError::io("create", &sub, e))?;
-        }
-        Ok(write_file(&file, &serde_json::to_vec_pretty(self).expect("an experiment serializes"))?)
+        Ok(false)
     }
 
     /// Reads the experiment of `dir`.
