@@ -4,8 +4,9 @@
 //! shapes do not depend on the mode.
 
 use ludica_envs::core::engine::shard::Shard;
+use ludica_envs::core::engine::symbolic::OUTSIDE_ID;
 use ludica_envs::core::engine::symbolic::entity_of;
-use ludica_envs::core::engine::view::{OBS_SIDE, OUTSIDE_ID, View};
+use ludica_envs::core::engine::view::{OBS_SIDE, View};
 use ludica_envs::games::GAMES;
 use ludica_envs::{AutoReset, GameDef, LevelSpec, ObsKind, ViewMode};
 use ludica_procgen::{Difficulty, Level, SpawnKind};

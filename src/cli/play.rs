@@ -15,8 +15,9 @@ use crossterm::terminal::{self, Clear, ClearType, EnterAlternateScreen, LeaveAlt
 use crossterm::{execute, queue};
 use ludica_agents::video::{self, Caption, VideoWriter};
 use ludica_envs::core::PlayerView;
+use ludica_envs::core::engine::symbolic::OUTSIDE_ID;
 use ludica_envs::core::engine::symbolic::entity_of;
-use ludica_envs::core::engine::view::{OUTSIDE_ID, View};
+use ludica_envs::core::engine::view::View;
 use ludica_envs::{AutoReset, GameDef, LevelSpec, ObsKind, Picture, VecEnv, VecEnvConfig, ViewMode};
 use ludica_procgen::{Difficulty, Level, Tile};
 

@@ -5,12 +5,17 @@ use ludica_procgen::{Level, SpawnKind, Tile};
 
 use super::geometry::floor_i32;
 use super::table::PlayerView;
-use super::view::{OUTSIDE_ID, View};
+use super::view::View;
 
 /// Symbolic id of an entity of kind `k` and variant `v` is
 /// `ENTITY_ID_BASE + VARIANTS * k + min(v, VARIANTS - 1)`; tile ids are the tile's
 /// discriminant, below this.
 pub const ENTITY_ID_BASE: u8 = 16;
+
+/// Symbolic id of a cell a `local` view does not see (beyond the window or the level): one
+/// below the entity ids, above every tile id.
+pub const OUTSIDE_ID: u8 = ENTITY_ID_BASE - 1;
+const _: () = assert!((Tile::ALL.len() as u8) < OUTSIDE_ID, "OUTSIDE_ID must not be a tile id");
 
 /// Variants told apart in symbolic ids (larger variants share the last id).
 pub const VARIANTS: u8 = 4;

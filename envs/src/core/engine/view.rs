@@ -29,9 +29,9 @@ pub enum View {
         tiles: usize,
     },
     /// The `local` view mode: a `tiles` x `tiles` window centred on the player, never clamped
-    /// (beyond the level's edges is [`OUTSIDE_RGB`] / [`OUTSIDE_ID`]), scaled to fill the rgb
+    /// (beyond the level's edges is [`OUTSIDE_RGB`] / `symbolic::OUTSIDE_ID`), scaled to fill the rgb
     /// frame. The symbolic grid keeps the game's side `grid`, centred on the player's tile;
-    /// its cells beyond the window are [`OUTSIDE_ID`]. `tiles` must divide [`OBS_SIDE`].
+    /// its cells beyond the window are `symbolic::OUTSIDE_ID`. `tiles` must divide [`OBS_SIDE`].
     Local {
         /// Side of the window, in tiles.
         tiles: usize,
@@ -42,11 +42,6 @@ pub enum View {
 
 /// Colour of what lies beyond the level's edges in a `local` rgb frame.
 pub const OUTSIDE_RGB: [u8; 3] = [0, 0, 0];
-
-/// Symbolic id of a cell a `local` view does not see (beyond the window or the level): one
-/// below the entity ids, above every tile id.
-pub const OUTSIDE_ID: u8 = super::symbolic::ENTITY_ID_BASE - 1;
-const _: () = assert!((ludica_procgen::Tile::ALL.len() as u8) < OUTSIDE_ID, "OUTSIDE_ID must not be a tile id");
 
 /// Which part of the level observations show: all that the game frames (its [`View`]), or a
 /// window around the player only (Procgen's memory modes hide the world the same way).
