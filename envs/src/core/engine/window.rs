@@ -3,6 +3,8 @@
 //! a painted copy of its level, so the memory a step reads stays in cache however many envs
 //! a shard holds. Same pixels as painting the level whole and copying the window out of it.
 
+use std::ops::Range;
+
 use ludica_procgen::{Level, Tile};
 
 use super::render::{Rgb, Style};
@@ -10,14 +12,37 @@ use super::view::OBS_SIDE;
 
 /// Bytes of one pixel.
 const PIXEL: usize = 3;
+const _: () = assert!(OBS_SIDE.is_power_of_two(), "so every tile side is one too");
+/// Bytes of one window row.
+const ROW_BYTES: usize = OBS_SIDE * PIXEL;
+/// Runs of equal tiles in a window row, at most: one a pixel.
+const MAX_RUNS: usize = OBS_SIDE;
+
+/// A run of equal tiles in a window row: the tile, the byte of its strip the run starts at
+/// (the run's first column inside its first tile), and its length in bytes.
+#[derive(Clone, Copy, Default)]
+struct Run {
+    tile: Tile,
+    from: u16,
+    bytes: u16,
+}
+
+/// Where the level lies across a window row: bytes before it, bytes of it, and the colour of
+/// the pixels beside it.
+struct Span {
+    lead: usize,
+    inside: usize,
+    outside: Rgb,
+}
 
 /// Every tile kind painted under one theme at `k` pixels a tile, one strip per pixel row of a
 /// tile: that row repeated across a window's width and one tile more, so that a run of equal
 /// tiles in a window row is one copy from a strip, starting at the run's column in its tile.
 #[derive(Clone, Debug)]
 pub struct TileStrips {
-    /// Pixels a tile side.
+    /// Pixels a tile side, and its base-2 logarithm.
     k: usize,
+    shift: u32,
     /// Strip `tile * k + row` at `(tile * k + row) * STRIP_BYTES`.
     strips: Vec<u8>,
 }
@@ -26,6 +51,7 @@ impl TileStrips {
     /// Paints every tile kind of `style` under `theme` at `k` pixels a tile, sampling each
     /// pixel at its centre (as `Background` paints whole levels).
     pub fn paint(style: &Style, theme: u8, k: usize) -> TileStrips {
+        assert!(OBS_SIDE.is_multiple_of(k), "a tile side divides the window's, got {k} pixels");
         let strip_px = strip_pixels(k);
         let mut strips = Vec::with_capacity(Tile::ALL.len() * k * strip_px * PIXEL);
         for tile in Tile::ALL {
@@ -36,7 +62,7 @@ impl TileStrips {
                 strips.extend(row.iter().cycle().take(strip_px).flatten());
             }
         }
-        TileStrips { k, strips }
+        TileStrips { k, shift: k.trailing_zeros(), strips }
     }
 
     /// Writes the `OBS_SIDE` square window of `level` whose top-left is level pixel `window`
@@ -46,42 +72,89 @@ impl TileStrips {
         let (level_w, level_h) = (level.width as i32 * k, level.height as i32 * k);
         let x_first = window.0.clamp(0, level_w);
         let x_last = (window.0 + side).clamp(x_first, level_w);
-        let lead = (x_first - window.0).clamp(0, side) as usize * PIXEL;
-        let inside = (x_last - x_first) as usize * PIXEL;
-        for (oy, out_row) in out.chunks_exact_mut(OBS_SIDE * PIXEL).enumerate() {
+        let span = Span {
+            lead: (x_first - window.0).clamp(0, side) as usize * PIXEL,
+            inside: (x_last - x_first) as usize * PIXEL,
+            outside,
+        };
+        let (out_rows, _) = out.as_chunks_mut::<ROW_BYTES>();
+        let mut runs = [Run::default(); MAX_RUNS];
+        let mut oy = 0;
+        // A band at a time: the window rows of one tile row, which share its runs of tiles.
+        while oy < OBS_SIDE {
             let y = window.1 + oy as i32;
-            if inside == 0 || !(0..level_h).contains(&y) {
-                fill(out_row, outside);
+            if span.inside == 0 || !(0..level_h).contains(&y) {
+                fill(&mut out_rows[oy], outside);
+                oy += 1;
                 continue;
             }
-            let (left, rest) = out_row.split_at_mut(lead);
-            let (middle, right) = rest.split_at_mut(inside);
-            fill(left, outside);
-            fill(right, outside);
-            let (ty, row) = (y as usize / self.k, y as usize % self.k);
-            let tiles = &level.tiles[ty * level.width..(ty + 1) * level.width];
-            self.compose_row(tiles, row, x_first as usize, middle);
+            let (tile_row, first_row) = self.split(y as usize);
+            let band = (self.k - first_row).min(OBS_SIDE - oy);
+            let tiles = &level.tiles[tile_row * level.width..(tile_row + 1) * level.width];
+            let count = self.find_runs(tiles, x_first as usize..x_last as usize, &mut runs);
+            let rows = (first_row..).zip(&mut out_rows[oy..oy + band]);
+            if let [run] = runs[..count]
+                && run.bytes as usize == ROW_BYTES
+            {
+                // The whole width is one tile kind (open space, mostly): a fixed-size copy a row.
+                let from = run.from as usize;
+                for (row, out_row) in rows {
+                    let strip = &self.strip(run.tile, row)[from..];
+                    *out_row = *strip.first_chunk().expect("a strip holds a window row from any column of a tile");
+                }
+            } else {
+                rows.for_each(|(row, out_row)| self.compose_row(&runs[..count], row, &span, out_row));
+            }
+            oy += band;
         }
     }
 
-    /// Fills `out` with pixel row `row` (of a tile) of the tiles `tiles`, from level pixel
-    /// `x` on: one copy per run of equal tiles.
-    fn compose_row(&self, tiles: &[Tile], row: usize, mut x: usize, mut out: &mut [u8]) {
-        let k = self.k;
-        while !out.is_empty() {
-            let tile = tiles[x / k];
-            let run_px = out.len() / PIXEL;
-            let mut end = (x / k + 1) * k;
-            while end < x + run_px && tiles[end / k] == tile {
-                end += k;
-            }
-            let n = (end - x).min(run_px) * PIXEL;
-            let strip = self.strip(tile, row);
-            let (run, rest) = out.split_at_mut(n);
-            let from = x % k * PIXEL;
-            run.copy_from_slice(&strip[from..from + n]);
-            (out, x) = (rest, x + n / PIXEL);
+    /// Writes pixel row `row` (of a tile) of `runs` into `out`, framed as `span` says.
+    fn compose_row(&self, runs: &[Run], row: usize, span: &Span, out: &mut [u8; ROW_BYTES]) {
+        let (left, rest) = out.split_at_mut(span.lead);
+        let (mut middle, right) = rest.split_at_mut(span.inside);
+        fill(left, span.outside);
+        fill(right, span.outside);
+        for run in runs {
+            let (from, bytes) = (run.from as usize, run.bytes as usize);
+            let (pixels, rest) = middle.split_at_mut(bytes);
+            pixels.copy_from_slice(&self.strip(run.tile, row)[from..from + bytes]);
+            middle = rest;
         }
+    }
+
+    /// Writes into `runs` the runs of equal tiles of `tiles` over level pixels `xs` (at most
+    /// a window's width), and returns their count.
+    fn find_runs(&self, tiles: &[Tile], xs: Range<usize>, runs: &mut [Run; MAX_RUNS]) -> usize {
+        let (first_tile, column) = self.split(xs.start);
+        let tiles = &tiles[first_tile..self.split(xs.end + self.k - 1).0];
+        let Some(&first) = tiles.first() else { return 0 };
+        // Most rows under a window are one tile kind; or-ing the differences (rather than
+        // stopping at the first) lets the compiler compare many tiles at once.
+        if tiles.iter().fold(0, |differ, &t| differ | (t as u8 ^ first as u8)) == 0 {
+            runs[0] = Run { tile: first, from: (column * PIXEL) as u16, bytes: (xs.len() * PIXEL) as u16 };
+            return 1;
+        }
+        let (mut count, mut x, mut at) = (0, xs.start, 0);
+        while x < xs.end {
+            let tile = tiles[at];
+            let mut next = at + 1;
+            while next < tiles.len() && tiles[next] == tile {
+                next += 1;
+            }
+            let end = ((first_tile + next) << self.shift).min(xs.end);
+            let column = self.split(x).1;
+            runs[count] = Run { tile, from: (column * PIXEL) as u16, bytes: ((end - x) * PIXEL) as u16 };
+            (count, x, at) = (count + 1, end, next);
+        }
+        count
+    }
+
+    /// Level pixel `px` (along either axis) as its tile and its pixel inside the tile. A tile
+    /// side divides [`OBS_SIDE`], a power of two: a shift and a mask, where a division by a
+    /// number unknown at compile time would cost tens of cycles.
+    fn split(&self, px: usize) -> (usize, usize) {
+        (px >> self.shift, px & (self.k - 1))
     }
 
     /// The strip of pixel row `row` of `tile`.
