@@ -23,7 +23,7 @@ use crate::normalize::RewardNormalizer;
 use crate::optim::Adam;
 use crate::output::{is_temp_name, write_file};
 use crate::periodic_eval;
-use crate::policy::Agent;
+use crate::policy::{Agent, Memory};
 use crate::ppo::{self, Batch};
 use crate::rollout::{Rollout, gae};
 use crate::run_lock::RunLock;
@@ -54,12 +54,13 @@ pub struct ResumeOptions {
 }
 
 /// The state that changes during a rollout, kept at the last update boundary so that a stop
-/// in the middle of a rollout can checkpoint the boundary.
-#[derive(Clone)]
+/// in the middle of a rollout can checkpoint the boundary. Its memory is also where the
+/// update unrolls a recurrent network's sequences from.
 struct Boundary {
     cursors: Vec<EnvCursor>,
     normalizer: RewardNormalizer,
     rng: Rng,
+    memory: Memory,
 }
 
 /// A training run in progress.
@@ -69,6 +70,8 @@ pub struct Trainer {
     agent: Agent,
     adam: Adam,
     envs: TrainEnvs,
+    /// What each env's agent remembers (a recurrent network's state), carried across updates.
+    memory: Memory,
     normalizer: RewardNormalizer,
     rng: Rng,
     update: u64,
@@ -103,9 +106,10 @@ impl Trainer {
         let device = cfg.device.resolve()?;
         tch::set_num_threads(cfg.torch_threads as i32);
         let game = ludica_envs::games::find(&cfg.game)?;
-        let agent = Agent::seeded(game, cfg.obs, cfg.hidden, device, cfg.seed);
+        let agent = Agent::seeded(game, &cfg.net_spec(game), device, cfg.seed);
         let adam = Adam::new(agent.named_variables(), cfg.adam_eps);
         let envs = TrainEnvs::new(&cfg)?;
+        let memory = agent.memory(cfg.num_envs);
 
         let parent = dir.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
         fs::create_dir_all(parent).map_err(|e| AgentError::io("create", parent, e))?;
@@ -135,6 +139,7 @@ impl Trainer {
             agent,
             adam,
             envs,
+            memory,
             update: 0,
             global_step: 0,
             time_before: 0.0,
@@ -187,6 +192,7 @@ impl Trainer {
             AgentError::Checkpoint(format!("checkpoint file {} {e}", dir.join(&ckpt.optimizer_file).display()))
         })?;
         let envs = TrainEnvs::restore(&cfg, &ckpt.envs)?;
+        let memory = ckpt.load_memory(dir, &agent)?;
         // Lines logged after the checkpoint are redone by this session.
         let metrics_path = dir.join(METRICS_FILE);
         metrics.set_len(ckpt.metrics_bytes).map_err(|e| AgentError::io("truncate", &metrics_path, e))?;
@@ -196,6 +202,7 @@ impl Trainer {
             agent,
             adam,
             envs,
+            memory,
             normalizer: ckpt.reward_normalizer,
             rng: ckpt.rng,
             update: ckpt.update,
@@ -247,16 +254,12 @@ impl Trainer {
         let (n, num_updates) = (cfg.num_envs, cfg.num_updates());
         let session = Instant::now();
         let elapsed = |time_before: f64| time_before + session.elapsed().as_secs_f64();
-        let mut rollout = Rollout::new(cfg.num_steps, n, self.agent.obs_shape.iter().product::<i64>() as usize);
+        let mut rollout = self.new_rollout();
         let mut finished: Vec<StepInfo> = Vec::new();
 
         while self.update < num_updates {
             let update_start = Instant::now();
-            let boundary = Boundary {
-                cursors: self.envs.cursors().to_vec(),
-                normalizer: self.normalizer.clone(),
-                rng: self.rng.clone(),
-            };
+            let boundary = self.boundary();
             if stop.load(Ordering::SeqCst) {
                 return self.interrupt(elapsed(self.time_before), None);
             }
@@ -268,32 +271,12 @@ impl Trainer {
             };
 
             // 1. Rollout: num_steps steps of every env under the current policy.
-            finished.clear();
-            for t in 0..cfg.num_steps {
-                if stop.load(Ordering::SeqCst) {
-                    return self.interrupt(elapsed(self.time_before), Some(boundary));
-                }
-                let range = rollout.step_range(t);
-                let obs_range = range.start * rollout.obs_len..range.end * rollout.obs_len;
-                rollout.obs[obs_range].copy_from_slice(self.envs.obs());
-                let act = self.agent.act(self.envs.obs(), n, &mut self.rng, false);
-                let out = self.envs.step(&act.actions)?;
-                let mut rewards = out.reward.clone();
-                if cfg.norm_reward {
-                    self.normalizer.normalize(&mut rewards, &out.ended);
-                }
-                rollout.rewards[range.clone()].copy_from_slice(&rewards);
-                rollout.ended[range.clone()].copy_from_slice(&out.ended);
-                finished.extend_from_slice(&out.finished);
-                rollout.logprobs[range.clone()].copy_from_slice(&act.logprobs);
-                rollout.values[range.clone()].copy_from_slice(&act.values);
-                for (slot, &a) in rollout.actions[range].iter_mut().zip(&act.actions) {
-                    *slot = a as i64;
-                }
+            if !self.collect(&mut rollout, &mut finished, stop)? {
+                return self.interrupt(elapsed(self.time_before), Some(boundary));
             }
 
             // 2. Advantages by GAE, bootstrapped from the values of the next observations.
-            let last_values = self.agent.values(self.envs.obs(), n);
+            let last_values = self.agent.values(self.envs.obs(), n, &self.memory);
             let advantages = gae(
                 &rollout.rewards,
                 &rollout.values,
@@ -304,7 +287,7 @@ impl Trainer {
             );
 
             // 3. PPO update: epochs of clipped-objective minibatch steps.
-            let batch = Batch::new(&rollout, &advantages, &self.agent.obs_shape, self.agent.device());
+            let batch = Batch::new(&rollout, &advantages, &boundary.memory, &self.agent.obs_shape, self.agent.device());
             let stats = ppo::update(&self.agent.net, &mut self.adam, &batch, &cfg, lr, &mut self.rng);
             self.update += 1;
             self.global_step += cfg.batch_size() as u64;
@@ -323,6 +306,58 @@ impl Trainer {
         }
         self.write_summary(true)?;
         Ok(RunEnd::Finished)
+    }
+
+    /// Empty storage for one rollout of this run.
+    fn new_rollout(&self) -> Rollout {
+        Rollout::new(self.cfg.num_steps, self.cfg.num_envs, self.agent.obs_shape.iter().product::<i64>() as usize)
+    }
+
+    /// The state as it stands between updates.
+    fn boundary(&self) -> Boundary {
+        Boundary {
+            cursors: self.envs.cursors().to_vec(),
+            normalizer: self.normalizer.clone(),
+            rng: self.rng.clone(),
+            memory: self.memory.copy(),
+        }
+    }
+
+    /// Steps every env `num_steps` times under the current policy into `rollout`, the
+    /// episodes that end into `finished`; each env's memory is carried from step to step and
+    /// forgotten where its episode ends. False if `stop` came first.
+    fn collect(
+        &mut self,
+        rollout: &mut Rollout,
+        finished: &mut Vec<StepInfo>,
+        stop: &AtomicBool,
+    ) -> Result<bool, AgentError> {
+        let n = self.cfg.num_envs;
+        finished.clear();
+        for t in 0..self.cfg.num_steps {
+            if stop.load(Ordering::SeqCst) {
+                return Ok(false);
+            }
+            let range = rollout.step_range(t);
+            let obs_range = range.start * rollout.obs_len..range.end * rollout.obs_len;
+            rollout.obs[obs_range].copy_from_slice(self.envs.obs());
+            let act = self.agent.act(self.envs.obs(), n, &mut self.memory, &mut self.rng, false);
+            let out = self.envs.step(&act.actions)?;
+            self.memory.reset(&out.ended);
+            let mut rewards = out.reward.clone();
+            if self.cfg.norm_reward {
+                self.normalizer.normalize(&mut rewards, &out.ended);
+            }
+            rollout.rewards[range.clone()].copy_from_slice(&rewards);
+            rollout.ended[range.clone()].copy_from_slice(&out.ended);
+            finished.extend_from_slice(&out.finished);
+            rollout.logprobs[range.clone()].copy_from_slice(&act.logprobs);
+            rollout.values[range.clone()].copy_from_slice(&act.values);
+            for (slot, &a) in rollout.actions[range].iter_mut().zip(&act.actions) {
+                *slot = a as i64;
+            }
+        }
+        Ok(true)
     }
 
     fn record(
@@ -369,11 +404,7 @@ impl Trainer {
     /// Checkpoints the current state, or `boundary`'s env, RNG and reward state when a rollout
     /// was cut short (weights and Adam do not change during a rollout).
     fn save_checkpoint(&mut self, time_s: f64, boundary: Option<Boundary>) -> Result<(), AgentError> {
-        let state = boundary.unwrap_or_else(|| Boundary {
-            cursors: self.envs.cursors().to_vec(),
-            normalizer: self.normalizer.clone(),
-            rng: self.rng.clone(),
-        });
+        let state = boundary.unwrap_or_else(|| self.boundary());
         let game = ludica_envs::games::find(&self.cfg.game)?;
         let ckpt = Checkpoint {
             format: checkpoint::FORMAT,
@@ -397,9 +428,11 @@ impl Trainer {
             model_sha256: None,
             optimizer_sha256: None,
             metrics_sha256: Some(checkpoint::hasher_hex(&self.metrics_hash)),
+            memory_file: None,
+            memory_sha256: None,
         };
         self.metrics.sync_data().map_err(|e| AgentError::io("write", &self.dir.join(METRICS_FILE), e))?;
-        checkpoint::save(&self.dir, ckpt, &self.agent.named_variables(), &self.adam.state())
+        checkpoint::save(&self.dir, ckpt, &self.agent.named_variables(), &self.adam.state(), &state.memory)
     }
 
     fn interrupt(&mut self, time_s: f64, boundary: Option<Boundary>) -> Result<RunEnd, AgentError> {
@@ -458,6 +491,87 @@ fn remove_temp_files(dir: &Path) {
     for entry in fs::read_dir(dir).into_iter().flatten().flatten() {
         if entry.file_name().to_str().is_some_and(is_temp_name) {
             let _ = fs::remove_file(entry.path());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::DeviceChoice;
+    use crate::net::Network;
+    use ludica_envs::ObsKind;
+    use ludica_procgen::Difficulty;
+    use tch::Tensor;
+
+    /// Largest gap between the log-probabilities the update's first epoch recomputes for
+    /// `batch` (with learning rate 0, so that no gradient step moves the weights) and those
+    /// the rollout recorded, and how many transitions the epoch covered.
+    fn first_epoch_gap(t: &mut Trainer, batch: &Batch, rollout: &Rollout) -> (f32, usize) {
+        let (mut gap, mut covered) = (0f32, 0);
+        let recorded = Tensor::from_slice(&rollout.logprobs);
+        let mut rng = t.rng.clone();
+        ppo::update_observed(&t.agent.net, &mut t.adam, batch, &t.cfg, 0.0, &mut rng, &mut |epoch, idx, new| {
+            if epoch == 0 {
+                let old = recorded.index_select(0, idx);
+                gap = gap.max(f32::try_from((new.detach() - old).abs().max()).unwrap());
+                covered += idx.size()[0] as usize;
+            }
+        });
+        (gap, covered)
+    }
+
+    #[test]
+    fn the_update_recomputes_the_log_probabilities_the_recurrent_rollout_recorded() {
+        for obs in [ObsKind::Symbolic, ObsKind::Rgb] {
+            let cfg = TrainConfig {
+                obs,
+                network: Network::Lstm,
+                lstm_size: 16,
+                hidden: 16,
+                num_envs: 4,
+                num_steps: 24,
+                num_minibatches: 2,
+                update_epochs: 2,
+                steps: 4 * 24 * 2,
+                // Episodes end inside the sequences, at different steps in different envs.
+                max_episode_steps: 9,
+                num_levels: 20,
+                difficulty: Difficulty::MIN,
+                device: DeviceChoice::Cpu,
+                ..TrainConfig::default()
+            };
+            let dir = std::env::temp_dir().join(format!("ludica-lstm-logprobs-{obs}-{}", std::process::id()));
+            let _ = fs::remove_dir_all(&dir);
+            let mut t = Trainer::create(cfg, &dir).unwrap();
+            let mut rollout = t.new_rollout();
+            let mut finished = Vec::new();
+            // The second rollout starts from the non-zero states the first left.
+            for round in 0..2 {
+                let initial = t.memory.copy();
+                assert!(t.collect(&mut rollout, &mut finished, &AtomicBool::new(false)).unwrap());
+                let ends: Vec<usize> = (0..t.cfg.num_steps)
+                    .map(|s| rollout.ended[rollout.step_range(s)].iter().filter(|&&e| e).count())
+                    .collect();
+                assert!(ends.iter().any(|&k| k > 0 && k < t.cfg.num_envs), "{obs}: staggered ends {ends:?}");
+                let start_sum = f64::try_from(initial.lstm().unwrap().h.abs().sum(tch::Kind::Float)).unwrap();
+                assert_eq!(start_sum > 0.0, round == 1, "{obs}: round {round} starts from {start_sum}");
+                let advantages = vec![0.25; rollout.len()];
+                let device = t.device();
+                let batch = Batch::new(&rollout, &advantages, &initial, &t.agent.obs_shape, device);
+                let (gap, covered) = first_epoch_gap(&mut t, &batch, &rollout);
+                assert!(gap < 1e-5, "{obs} round {round}: recomputed log-probabilities differ by {gap}");
+                assert_eq!(covered, rollout.len(), "{obs}: the first epoch covers every transition once");
+                if round == 1 {
+                    // Unrolled from blank states instead, the sequences are not the rollout's.
+                    let blank = t.agent.memory(t.cfg.num_envs);
+                    let wrong = Batch::new(&rollout, &advantages, &blank, &t.agent.obs_shape, device);
+                    let (gap, _) = first_epoch_gap(&mut t, &wrong, &rollout);
+                    assert!(gap > 1e-4, "{obs}: the initial state must matter, gap {gap}");
+                }
+            }
+            drop(t);
+            fs::remove_dir_all(&dir).unwrap();
         }
     }
 }

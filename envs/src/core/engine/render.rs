@@ -1,7 +1,7 @@
 //! The software rasterizer behind `rgb` observations: each env's static background is painted
 //! once per level (tiles, per-level colour theme), and every step copies it and draws the
 //! entities' procedurally shaped sprites on top, in spawn order. A view following the player
-//! composes its window from tile strips instead (`super::window`).
+//! (and the local view) composes its window from tile strips instead (`super::window`).
 
 use ludica_procgen::{Level, SpawnKind, Tile};
 
@@ -71,8 +71,8 @@ impl Style {
 }
 
 /// An env's pre-painted background for a fitted view: the whole frame, copied under the
-/// sprites every step. (A following view's window is composed from tile strips instead,
-/// `super::window`.) Also paints whole levels for pictures.
+/// sprites every step. (A following or local view's window is composed from tile strips
+/// instead, `super::window`.) Also paints whole levels for pictures.
 #[derive(Clone, Debug, Default)]
 pub struct Background {
     pixels: Vec<u8>,

@@ -18,9 +18,9 @@ use super::spawner::Spawner;
 use super::sprites::Sprites;
 use super::state::{EnvState, StateRegistry};
 use super::step::{AutoReset, ShardOut, StepInfo};
-use super::symbolic::{entity_id, grid_index, grid_origin, paint_tiles};
+use super::symbolic::{entity_id, grid_index, is_seen, paint_seen_tiles, paint_tiles};
 use super::table::{EnvTable, Outcome, PlayerView};
-use super::view::{OBS_SIDE, View};
+use super::view::{OBS_SIDE, OUTSIDE_RGB, View};
 use super::window::TileStrips;
 
 /// Level sets of at most this many levels are generated once per shard and kept.
@@ -37,6 +37,8 @@ pub struct StepSchedule;
 pub struct Shard {
     game: &'static GameDef,
     obs: ObsKind,
+    /// How observations frame the level: the game's view, or its local window.
+    view: View,
     autoreset: AutoReset,
     world: World,
     schedule: Schedule,
@@ -48,7 +50,8 @@ pub struct Shard {
     level_cache: BTreeMap<(u64, u32), Level>,
     /// Each env's painted frame (rgb, fitted views).
     backgrounds: Vec<Background>,
-    /// Every theme's tile strips (rgb, following views), shared by the envs of the theme.
+    /// Every theme's tile strips (rgb, following and local views), shared by the envs of the
+    /// theme.
     strips: Vec<TileStrips>,
     themes: Vec<u8>,
     fitted_grids: Vec<Vec<u8>>,
@@ -62,7 +65,8 @@ pub struct Shard {
 
 impl Shard {
     /// A shard of `n` envs whose global indices start at `first_env`, whose snapshots carry
-    /// the components of `registry`; call a reset before stepping it.
+    /// the components of `registry`, observed through `view` (`game.view_for(mode)`); call a
+    /// reset before stepping it.
     #[expect(
         clippy::too_many_arguments,
         reason = "a shard is its game, layout and level stream; a struct of them would be built once, here"
@@ -71,6 +75,7 @@ impl Shard {
         game: &'static GameDef,
         registry: StateRegistry,
         obs: ObsKind,
+        view: View,
         autoreset: AutoReset,
         spec: LevelSpec,
         seed: u64,
@@ -83,15 +88,16 @@ impl Shard {
         let mut schedule = Schedule::new(StepSchedule);
         (game.systems)(&mut schedule);
         let sprites = Sprites::new(&mut world, n);
-        let strips = match (obs, game.view) {
-            (ObsKind::Rgb, View::Follow { .. }) => (0..game.style.themes.max(1))
-                .map(|theme| TileStrips::paint(&game.style, theme, OBS_SIDE / game.view.grid_side()))
+        let strips = match (obs, view) {
+            (ObsKind::Rgb, View::Follow { .. } | View::Local { .. }) => (0..game.style.themes.max(1))
+                .map(|theme| TileStrips::paint(&game.style, theme, view.scale() as usize))
                 .collect(),
             _ => Vec::new(),
         };
         Shard {
             game,
             obs,
+            view,
             autoreset,
             world,
             schedule,
@@ -168,19 +174,19 @@ impl Shard {
         (self.game.spawn)(&level, &mut spawner);
         let spawned = spawner.finish();
         self.themes[i] = self.game.style.theme_of(&level);
-        match (self.obs, self.game.view) {
+        match (self.obs, self.view) {
             (ObsKind::Rgb, view @ View::Fit { .. }) => {
                 self.backgrounds[i].paint_fitted(&level, view, &self.game.style, self.themes[i])
             }
             // The window is composed from the level's tiles at each step.
-            (ObsKind::Rgb, View::Follow { .. }) => {}
+            (ObsKind::Rgb, View::Follow { .. } | View::Local { .. }) => {}
             (ObsKind::Symbolic, view @ View::Fit { .. }) => {
                 let side = view.grid_side();
-                let origin = grid_origin(view.origin(&level, &PlayerView::default()));
+                let origin = view.grid_corner(&level, &PlayerView::default());
                 self.fitted_grids[i].resize(side * side, 0);
                 paint_tiles(&level, view, origin, &mut self.fitted_grids[i]);
             }
-            (ObsKind::Symbolic, View::Follow { .. }) => {}
+            (ObsKind::Symbolic, View::Follow { .. } | View::Local { .. }) => {}
         }
         let player = self.player_view(&spawned);
         self.sprites.gather_env(&self.world, i, &spawned);
@@ -304,19 +310,19 @@ impl Shard {
             let level = &table.levels[i];
             for (x, y) in changed.drain(..) {
                 let (x, y) = (x as i32, y as i32);
-                match (self.obs, self.game.view) {
+                match (self.obs, self.view) {
                     (ObsKind::Rgb, View::Fit { .. }) => {
                         self.backgrounds[i].repaint_tile(level, &self.game.style, self.themes[i], x, y)
                     }
                     // Windows are composed from the level's current tiles.
-                    (ObsKind::Rgb, View::Follow { .. }) => {}
+                    (ObsKind::Rgb, View::Follow { .. } | View::Local { .. }) => {}
                     (ObsKind::Symbolic, view @ View::Fit { .. }) => {
-                        let origin = grid_origin(view.origin(level, &PlayerView::default()));
+                        let origin = view.grid_corner(level, &PlayerView::default());
                         if let Some(cell) = grid_index(view.grid_side(), origin, x as f32, y as f32) {
                             self.fitted_grids[i][cell] = level.tile(x, y) as u8;
                         }
                     }
-                    (ObsKind::Symbolic, View::Follow { .. }) => {}
+                    (ObsKind::Symbolic, View::Follow { .. } | View::Local { .. }) => {}
                 }
             }
         }
@@ -325,26 +331,29 @@ impl Shard {
     /// Writes env `i`'s observation into `out` (`obs_len` bytes).
     pub fn write_obs(&self, i: usize, out: &mut [u8]) {
         let table = self.world.resource::<EnvTable>();
-        let level = &table.levels[i];
-        let view = self.game.view;
-        let origin = view.origin(level, &table.players[i]);
+        let (level, player) = (&table.levels[i], &table.players[i]);
+        let view = self.view;
         match self.obs {
             ObsKind::Rgb => match view {
                 View::Fit { .. } => self.draw_rgb(i, Backdrop::Fitted(&self.backgrounds[i]), out),
-                View::Follow { .. } => {
+                View::Follow { .. } | View::Local { .. } => {
                     self.draw_rgb(i, Backdrop::Following(&self.strips[self.themes[i] as usize]), out)
                 }
             },
             ObsKind::Symbolic => {
                 let side = view.grid_side();
                 let (grid, scalars) = out.split_at_mut(side * side);
-                let origin = grid_origin(origin);
-                match view {
-                    View::Fit { .. } => grid.copy_from_slice(&self.fitted_grids[i]),
-                    View::Follow { .. } => paint_tiles(level, view, origin, grid),
+                let origin = view.grid_corner(level, player);
+                let seen = view.seen_tiles(level, player);
+                match (view, seen) {
+                    (View::Fit { .. }, _) => grid.copy_from_slice(&self.fitted_grids[i]),
+                    (_, Some(seen)) => paint_seen_tiles(level, side, origin, seen, grid),
+                    (_, None) => paint_tiles(level, view, origin, grid),
                 }
                 self.sprites.visit(i, |s| {
-                    if let Some(cell) = grid_index(side, origin, s.pos.x, s.pos.y) {
+                    if let Some(cell) = grid_index(side, origin, s.pos.x, s.pos.y)
+                        && is_seen(seen, s.pos.x, s.pos.y)
+                    {
                         grid[cell] = entity_id(s.kind.kind, s.kind.variant);
                     }
                 });
@@ -358,17 +367,21 @@ impl Shard {
     /// Writes env `i`'s rgb frame into `out`: the background `backdrop`, then the sprites.
     fn draw_rgb(&self, i: usize, backdrop: Backdrop, out: &mut [u8]) {
         let style = &self.game.style;
-        let scale = self.game.view.scale();
+        let view = self.view;
+        let scale = view.scale();
         let table = self.world.resource::<EnvTable>();
         let (level, player) = (&table.levels[i], &table.players[i]);
         let origin = match backdrop {
             Backdrop::Fitted(background) => {
                 out.copy_from_slice(background.pixels());
-                self.game.view.origin(level, player)
+                view.origin(level, player)
             }
             Backdrop::Following(strips) => {
-                let (x0, y0) = self.game.view.window(level, player);
-                let outside = (style.tile)(Tile::Wall, self.themes[i], 0.5, 0.5);
+                let (x0, y0) = view.window(level, player);
+                let outside = match view {
+                    View::Local { .. } => OUTSIDE_RGB,
+                    _ => (style.tile)(Tile::Wall, self.themes[i], 0.5, 0.5),
+                };
                 strips.compose(level, (x0, y0), outside, out);
                 (x0 as f32 / scale, y0 as f32 / scale)
             }
@@ -382,15 +395,15 @@ impl Shard {
     /// Env `i`'s current 64 x 64 rgb frame, whatever the observation kind.
     pub fn frame(&self, i: usize) -> Vec<u8> {
         let mut out = vec![0; RGB_LEN];
-        match (self.obs, self.game.view) {
+        match (self.obs, self.view) {
             (ObsKind::Rgb, _) => self.write_obs(i, &mut out),
             (ObsKind::Symbolic, view @ View::Fit { .. }) => {
                 let mut background = Background::default();
                 background.paint_fitted(self.level(i), view, &self.game.style, self.themes[i]);
                 self.draw_rgb(i, Backdrop::Fitted(&background), &mut out);
             }
-            (ObsKind::Symbolic, view @ View::Follow { .. }) => {
-                let strips = TileStrips::paint(&self.game.style, self.themes[i], OBS_SIDE / view.grid_side());
+            (ObsKind::Symbolic, view @ (View::Follow { .. } | View::Local { .. })) => {
+                let strips = TileStrips::paint(&self.game.style, self.themes[i], view.scale() as usize);
                 self.draw_rgb(i, Backdrop::Following(&strips), &mut out);
             }
         }
@@ -445,6 +458,6 @@ impl Shard {
 enum Backdrop<'a> {
     /// A fitted view's painted frame.
     Fitted(&'a Background),
-    /// A following view's tile strips of the env's theme.
+    /// A following or local view's tile strips of the env's theme.
     Following(&'a TileStrips),
 }
