@@ -17,3 +17,4 @@ pub mod step;
 pub mod symbolic;
 pub mod table;
 pub mod view;
+pub mod window;

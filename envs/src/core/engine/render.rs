@@ -1,8 +1,7 @@
 //! The software rasterizer behind `rgb` observations: each env's static background is painted
 //! once per level (tiles, per-level colour theme), and every step copies it and draws the
 //! entities' procedurally shaped sprites on top, in spawn order. A view following the player
-//! keeps only the part of the level around its window painted (repainted when the window
-//! leaves it), so that the backgrounds of many envs stay small enough to remain in cache.
+//! (and the local view) composes its window from tile strips instead (`super::window`).
 
 use ludica_procgen::{Level, SpawnKind, Tile};
 
@@ -71,12 +70,9 @@ impl Style {
     }
 }
 
-/// Bytes copied at once when a window row is copied whole (a row is a whole number of them).
-const ROW_BLOCK: usize = 64;
-const _: () = assert!((OBS_SIDE * 3).is_multiple_of(ROW_BLOCK));
-
-/// An env's pre-painted background: the fitted frame, or, for a view following the player,
-/// the level's tiles around the window at the view's scale ([`Background::cover`]).
+/// An env's pre-painted background for a fitted view: the whole frame, copied under the
+/// sprites every step. (A following or local view's window is composed from tile strips
+/// instead, `super::window`.) Also paints whole levels for pictures.
 #[derive(Clone, Debug, Default)]
 pub struct Background {
     pixels: Vec<u8>,
@@ -87,66 +83,13 @@ pub struct Background {
     scale: f32,
     /// One painted tile per tile kind, reused between paints.
     patches: Vec<u8>,
-    /// For a following view, the level's size in pixels (windows are placed in it); `None`
-    /// when the painted area is the whole picture.
-    follow: Option<(usize, usize)>,
 }
 
 impl Background {
-    /// Paints `level` as `view` frames it, reusing this background's memory. A following
-    /// view paints nothing yet: [`Background::cover`] paints around each window.
-    pub fn paint(&mut self, level: &Level, view: View, style: &Style, theme: u8) {
-        let scale = view.scale();
-        match view {
-            View::Fit { .. } => {
-                let (ox, oy) = view.origin(level, &Default::default());
-                self.paint_area(level, (ox, oy), scale, (OBS_SIDE, OBS_SIDE), style, theme);
-                self.follow = None;
-            }
-            View::Follow { .. } | View::Local { .. } => {
-                let k = scale as usize;
-                self.paint_area(level, (0.0, 0.0), scale, (0, 0), style, theme);
-                self.follow = Some((level.width * k, level.height * k));
-            }
-        }
-    }
-
-    /// For a following view, makes sure the painted area holds the window whose top-left is
-    /// pixel `window` of the level (as far as the level reaches); when it does not, repaints
-    /// the whole tiles around the window, half a window's width beyond it on every side.
-    pub fn cover(&mut self, level: &Level, style: &Style, theme: u8, window: (i32, i32)) {
-        let Some((level_w, level_h)) = self.follow else { return };
-        let (k, side) = (self.scale as i32, OBS_SIDE as i32);
-        let (left, top) = self.painted_corner();
-        let holds = |start: i32, extent: usize, painted_start: i32, painted_len: usize| {
-            let (first, last) = (start.max(0), (start + side).min(extent as i32));
-            first >= last || (first >= painted_start && last <= painted_start + painted_len as i32)
-        };
-        if holds(window.0, level_w, left, self.width) && holds(window.1, level_h, top, self.height) {
-            return;
-        }
-        let tiles = |start: i32, extent_tiles: usize| {
-            let first = (start - side / 2).div_euclid(k).clamp(0, extent_tiles as i32);
-            let last = (start + side + side / 2 + k - 1).div_euclid(k).clamp(first, extent_tiles as i32);
-            (first, (last - first) as usize)
-        };
-        let ((x, w), (y, h)) = (tiles(window.0, level.width), tiles(window.1, level.height));
-        let size = (w * k as usize, h * k as usize);
-        if self.patches.len() == Tile::ALL.len() * size_of::<Rgb>() * (k * k) as usize {
-            // The level's patches, painted by `paint`, serve every repaint.
-            (self.width, self.height, self.origin) = (size.0, size.1, (x as f32, y as f32));
-            self.place_patches(level, (x, y), k as usize);
-        } else {
-            self.paint_area(level, (x as f32, y as f32), self.scale, size, style, theme);
-        }
-    }
-
-    /// The pixel (of the level, for a following view) at the painted area's top-left.
-    fn painted_corner(&self) -> (i32, i32) {
-        match self.follow {
-            Some(_) => ((self.origin.0 * self.scale) as i32, (self.origin.1 * self.scale) as i32),
-            None => (0, 0),
-        }
+    /// Paints `level` as the fitted `view` frames it, reusing this background's memory.
+    pub fn paint_fitted(&mut self, level: &Level, view: View, style: &Style, theme: u8) {
+        let origin = view.origin(level, &Default::default());
+        self.paint_area(level, origin, view.scale(), (OBS_SIDE, OBS_SIDE), style, theme);
     }
 
     /// Paints a `size` pixel area whose top-left shows world point `origin` (in tiles), at
@@ -241,40 +184,9 @@ impl Background {
         }
     }
 
-    /// Copies the `OBS_SIDE` square whose top-left is pixel (`x0`, `y0`) into `out`; pixels
-    /// outside the background take `outside`. For a following view, (`x0`, `y0`) is a pixel of
-    /// the level, and the window must have been covered ([`Background::cover`]).
-    pub fn copy_window(&self, x0: i32, y0: i32, outside: Rgb, out: &mut [u8]) {
-        let (left, top) = self.painted_corner();
-        let (x0, y0) = (x0 - left, y0 - top);
-        if x0 == 0 && y0 == 0 && self.width == OBS_SIDE && self.height == OBS_SIDE {
-            out.copy_from_slice(&self.pixels);
-            return;
-        }
-        let row_bytes = OBS_SIDE * 3;
-        for (oy, out_row) in out.chunks_exact_mut(row_bytes).enumerate() {
-            let y = y0 + oy as i32;
-            let x_first = x0.max(0);
-            let x_last = (x0 + OBS_SIDE as i32).min(self.width as i32);
-            if y < 0 || y >= self.height as i32 || x_first >= x_last {
-                out_row.chunks_exact_mut(3).for_each(|p| p.copy_from_slice(&outside));
-                continue;
-            }
-            let src = (y as usize * self.width + x_first as usize) * 3..(y as usize * self.width + x_last as usize) * 3;
-            if src.len() == row_bytes {
-                // A whole row: copied in fixed-size blocks, which compile to a few vector moves
-                // where a short copy of unknown length is a call.
-                let (dst_blocks, _) = out_row.as_chunks_mut::<ROW_BLOCK>();
-                let (src_blocks, _) = self.pixels[src].as_chunks::<ROW_BLOCK>();
-                dst_blocks.iter_mut().zip(src_blocks).for_each(|(d, s)| *d = *s);
-                continue;
-            }
-            let dst_start = (x_first - x0) as usize * 3;
-            out_row[..dst_start].chunks_exact_mut(3).for_each(|p| p.copy_from_slice(&outside));
-            let dst_end = dst_start + src.len();
-            out_row[dst_start..dst_end].copy_from_slice(&self.pixels[src]);
-            out_row[dst_end..].chunks_exact_mut(3).for_each(|p| p.copy_from_slice(&outside));
-        }
+    /// The painted pixels, row-major, 3 bytes each.
+    pub fn pixels(&self) -> &[u8] {
+        &self.pixels
     }
 
     /// Width in pixels.
@@ -407,10 +319,8 @@ mod tests {
     fn fitted_background_pads_with_walls() {
         let level = Level::filled("t", 0, Difficulty::MIN, 2, 2, Tile::Empty);
         let mut bg = Background::default();
-        bg.paint(&level, View::Fit { world: 4 }, &STYLE, 0);
-        let mut out = vec![0u8; RGB_LEN];
-        bg.copy_window(0, 0, [9, 9, 9], &mut out);
-        let pixel = |x: usize, y: usize| out[(y * OBS_SIDE + x) * 3];
+        bg.paint_fitted(&level, View::Fit { world: 4 }, &STYLE, 0);
+        let pixel = |x: usize, y: usize| bg.pixels()[(y * OBS_SIDE + x) * 3];
         assert_eq!(pixel(0, 0), 255, "padding is wall");
         assert_eq!(pixel(32, 32), 0, "the level sits in the middle");
     }
@@ -432,49 +342,6 @@ mod tests {
         slow.paint_by_pixels(&level, (-1.0, 0.0), 4.0, &style, 1);
         assert!(!fast.patches.is_empty(), "the fast path ran");
         assert_eq!(fast.pixels, slow.pixels);
-    }
-
-    #[test]
-    fn window_outside_the_background_is_filled() {
-        let level = Level::filled("t", 0, Difficulty::MIN, 32, 16, Tile::Empty);
-        let mut bg = Background::default();
-        bg.paint(&level, View::Follow { tiles: 16 }, &STYLE, 0);
-        bg.cover(&level, &STYLE, 0, (-4, 0));
-        let mut out = vec![0u8; RGB_LEN];
-        bg.copy_window(-4, 0, [7, 7, 7], &mut out);
-        assert_eq!(&out[..3], &[7, 7, 7]);
-        assert_eq!(&out[4 * 3..4 * 3 + 3], &[0, 0, 0]);
-    }
-
-    #[test]
-    fn a_following_view_shows_the_same_windows_as_the_whole_painted_level() {
-        let mut level = Level::filled("t", 0, Difficulty::MIN, 70, 30, Tile::Empty);
-        for (x, y, tile) in [(0, 0, Tile::Wall), (3, 5, Tile::Lava), (40, 20, Tile::Dirt), (69, 29, Tile::Wall)] {
-            level.set(x, y, tile);
-        }
-        let style = Style { themes: 2, tile: checker, sprite: red };
-        let view = View::Follow { tiles: 16 };
-        let mut whole = Background::default();
-        whole.paint_area(&level, (0.0, 0.0), 4.0, (280, 120), &style, 1);
-        let mut following = Background::default();
-        following.paint(&level, view, &style, 1);
-        // Windows walking right and down (repainting on the way), jumping back, and off the level.
-        for window in [(0, 0), (1, 0), (37, 3), (90, 30), (150, 56), (216, 56), (5, 2), (-8, -4), (230, 60)] {
-            following.cover(&level, &style, 1, window);
-            assert!(following.pixels.len() < whole.pixels.len(), "only the part around the window is painted");
-            let (mut a, mut b) = (vec![0u8; RGB_LEN], vec![0u8; RGB_LEN]);
-            following.copy_window(window.0, window.1, [7, 8, 9], &mut a);
-            whole.copy_window(window.0, window.1, [7, 8, 9], &mut b);
-            assert!(a == b, "window at {window:?}");
-        }
-        // A tile changed in play shows in the window once repainted.
-        level.set(60, 16, Tile::Lava);
-        following.repaint_tile(&level, &style, 1, 60, 16);
-        whole.repaint_tile(&level, &style, 1, 60, 16);
-        let (mut a, mut b) = (vec![0u8; RGB_LEN], vec![0u8; RGB_LEN]);
-        following.copy_window(216, 56, [7, 8, 9], &mut a);
-        whole.copy_window(216, 56, [7, 8, 9], &mut b);
-        assert!(a == b, "after a tile change");
     }
 
     #[test]

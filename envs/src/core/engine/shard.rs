@@ -21,6 +21,7 @@ use super::step::{AutoReset, ShardOut, StepInfo};
 use super::symbolic::{entity_id, grid_index, is_seen, paint_seen_tiles, paint_tiles};
 use super::table::{EnvTable, Outcome, PlayerView};
 use super::view::{OBS_SIDE, OUTSIDE_RGB, View};
+use super::window::TileStrips;
 
 /// Level sets of at most this many levels are generated once per shard and kept.
 const CACHED_LEVEL_SETS: u64 = 1_000;
@@ -47,7 +48,11 @@ pub struct Shard {
     /// Levels already generated for finite level sets (Procgen's `num_levels`), by seed and
     /// difficulty: with 200 training levels, generation runs 200 times, not once an episode.
     level_cache: BTreeMap<(u64, u32), Level>,
+    /// Each env's painted frame (rgb, fitted views).
     backgrounds: Vec<Background>,
+    /// Every theme's tile strips (rgb, following and local views), shared by the envs of the
+    /// theme.
+    strips: Vec<TileStrips>,
     themes: Vec<u8>,
     fitted_grids: Vec<Vec<u8>>,
     steps: Vec<u32>,
@@ -83,6 +88,12 @@ impl Shard {
         let mut schedule = Schedule::new(StepSchedule);
         (game.systems)(&mut schedule);
         let sprites = Sprites::new(&mut world, n);
+        let strips = match (obs, view) {
+            (ObsKind::Rgb, View::Follow { .. } | View::Local { .. }) => (0..game.style.themes.max(1))
+                .map(|theme| TileStrips::paint(&game.style, theme, view.scale() as usize))
+                .collect(),
+            _ => Vec::new(),
+        };
         Shard {
             game,
             obs,
@@ -95,6 +106,7 @@ impl Shard {
             pickers: (0..n as u64).map(|i| LevelPicker::new(spec, seed, first_env + i)).collect(),
             level_cache: BTreeMap::new(),
             backgrounds: vec![Background::default(); n],
+            strips,
             themes: vec![0; n],
             fitted_grids: vec![Vec::new(); n],
             steps: vec![0; n],
@@ -163,7 +175,11 @@ impl Shard {
         let spawned = spawner.finish();
         self.themes[i] = self.game.style.theme_of(&level);
         match (self.obs, self.view) {
-            (ObsKind::Rgb, view) => self.backgrounds[i].paint(&level, view, &self.game.style, self.themes[i]),
+            (ObsKind::Rgb, view @ View::Fit { .. }) => {
+                self.backgrounds[i].paint_fitted(&level, view, &self.game.style, self.themes[i])
+            }
+            // The window is composed from the level's tiles at each step.
+            (ObsKind::Rgb, View::Follow { .. } | View::Local { .. }) => {}
             (ObsKind::Symbolic, view @ View::Fit { .. }) => {
                 let side = view.grid_side();
                 let origin = view.grid_corner(&level, &PlayerView::default());
@@ -184,17 +200,6 @@ impl Shard {
         self.returns[i] = 0.0;
         self.reset_pending[i] = false;
         self.forget_despawned();
-        self.cover_window(i);
-    }
-
-    /// Makes sure env `i`'s background holds the window it shows now (rgb, following views).
-    fn cover_window(&mut self, i: usize) {
-        if self.obs == ObsKind::Rgb {
-            let table = self.world.resource::<EnvTable>();
-            let (level, player) = (&table.levels[i], &table.players[i]);
-            let window = self.view.window(level, player);
-            self.backgrounds[i].cover(level, &self.game.style, self.themes[i], window);
-        }
     }
 
     /// Drops the World's record of despawned entities' components. A standalone World keeps
@@ -242,9 +247,6 @@ impl Shard {
         }
         self.schedule.run(&mut self.world);
         self.sprites.gather(&self.world);
-        for i in 0..self.len() {
-            self.cover_window(i);
-        }
         self.redraw_changed_tiles();
 
         let obs_len = self.game.obs_len(self.obs);
@@ -309,9 +311,11 @@ impl Shard {
             for (x, y) in changed.drain(..) {
                 let (x, y) = (x as i32, y as i32);
                 match (self.obs, self.view) {
-                    (ObsKind::Rgb, _) => {
+                    (ObsKind::Rgb, View::Fit { .. }) => {
                         self.backgrounds[i].repaint_tile(level, &self.game.style, self.themes[i], x, y)
                     }
+                    // Windows are composed from the level's current tiles.
+                    (ObsKind::Rgb, View::Follow { .. } | View::Local { .. }) => {}
                     (ObsKind::Symbolic, view @ View::Fit { .. }) => {
                         let origin = view.grid_corner(level, &PlayerView::default());
                         if let Some(cell) = grid_index(view.grid_side(), origin, x as f32, y as f32) {
@@ -330,7 +334,12 @@ impl Shard {
         let (level, player) = (&table.levels[i], &table.players[i]);
         let view = self.view;
         match self.obs {
-            ObsKind::Rgb => self.draw_rgb(i, &self.backgrounds[i], out),
+            ObsKind::Rgb => match view {
+                View::Fit { .. } => self.draw_rgb(i, Backdrop::Fitted(&self.backgrounds[i]), out),
+                View::Follow { .. } | View::Local { .. } => {
+                    self.draw_rgb(i, Backdrop::Following(&self.strips[self.themes[i] as usize]), out)
+                }
+            },
             ObsKind::Symbolic => {
                 let side = view.grid_side();
                 let (grid, scalars) = out.split_at_mut(side * side);
@@ -355,22 +364,27 @@ impl Shard {
         }
     }
 
-    fn draw_rgb(&self, i: usize, background: &Background, out: &mut [u8]) {
+    /// Writes env `i`'s rgb frame into `out`: the background `backdrop`, then the sprites.
+    fn draw_rgb(&self, i: usize, backdrop: Backdrop, out: &mut [u8]) {
         let style = &self.game.style;
         let view = self.view;
         let scale = view.scale();
-        let outside = match view {
-            View::Local { .. } => OUTSIDE_RGB,
-            _ => (style.tile)(Tile::Wall, self.themes[i], 0.5, 0.5),
-        };
         let table = self.world.resource::<EnvTable>();
-        let origin = view.origin(&table.levels[i], &table.players[i]);
-        let (x0, y0) = view.window(&table.levels[i], &table.players[i]);
-        background.copy_window(x0, y0, outside, out);
-        let (ox, oy) = (x0 as f32 / scale, y0 as f32 / scale);
-        let origin = match view {
-            View::Fit { .. } => origin,
-            View::Follow { .. } | View::Local { .. } => (ox, oy),
+        let (level, player) = (&table.levels[i], &table.players[i]);
+        let origin = match backdrop {
+            Backdrop::Fitted(background) => {
+                out.copy_from_slice(background.pixels());
+                view.origin(level, player)
+            }
+            Backdrop::Following(strips) => {
+                let (x0, y0) = view.window(level, player);
+                let outside = match view {
+                    View::Local { .. } => OUTSIDE_RGB,
+                    _ => (style.tile)(Tile::Wall, self.themes[i], 0.5, 0.5),
+                };
+                strips.compose(level, (x0, y0), outside, out);
+                (x0 as f32 / scale, y0 as f32 / scale)
+            }
         };
         self.sprites.visit(i, |s| {
             let at = ((s.pos.x - origin.0) * scale, (s.pos.y - origin.1) * scale);
@@ -381,16 +395,16 @@ impl Shard {
     /// Env `i`'s current 64 x 64 rgb frame, whatever the observation kind.
     pub fn frame(&self, i: usize) -> Vec<u8> {
         let mut out = vec![0; RGB_LEN];
-        match self.obs {
-            ObsKind::Rgb => self.write_obs(i, &mut out),
-            ObsKind::Symbolic => {
-                let table = self.world.resource::<EnvTable>();
-                let level = &table.levels[i];
+        match (self.obs, self.view) {
+            (ObsKind::Rgb, _) => self.write_obs(i, &mut out),
+            (ObsKind::Symbolic, view @ View::Fit { .. }) => {
                 let mut background = Background::default();
-                background.paint(level, self.view, &self.game.style, self.themes[i]);
-                let window = self.view.window(level, &table.players[i]);
-                background.cover(level, &self.game.style, self.themes[i], window);
-                self.draw_rgb(i, &background, &mut out);
+                background.paint_fitted(self.level(i), view, &self.game.style, self.themes[i]);
+                self.draw_rgb(i, Backdrop::Fitted(&background), &mut out);
+            }
+            (ObsKind::Symbolic, view @ (View::Follow { .. } | View::Local { .. })) => {
+                let strips = TileStrips::paint(&self.game.style, self.themes[i], view.scale() as usize);
+                self.draw_rgb(i, Backdrop::Following(&strips), &mut out);
             }
         }
         out
@@ -436,6 +450,14 @@ impl Shard {
         self.reset_pending[i] = state.reset_pending;
         self.pickers[i] = state.picker.clone();
         self.forget_despawned();
-        self.cover_window(i);
     }
+}
+
+/// What an rgb frame's background comes from.
+#[derive(Clone, Copy)]
+enum Backdrop<'a> {
+    /// A fitted view's painted frame.
+    Fitted(&'a Background),
+    /// A following or local view's tile strips of the env's theme.
+    Following(&'a TileStrips),
 }
