@@ -281,6 +281,7 @@ pub fn remove_stale_staging(dir: &Path) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::net::Network;
     use ludica_envs::ObsKind;
 
     const SPEC: &str = r#"
@@ -313,6 +314,14 @@ eval_every = 5
             (c.obs, c.num_levels, c.steps, c.num_envs, c.num_steps, c.num_minibatches, c.update_epochs),
             (ObsKind::Rgb, 200, 25_000_000, 64, 256, 8, 3)
         );
+        let (ff, lstm) = (read("memory-feedforward.toml"), read("memory-lstm.toml"));
+        assert_eq!((ff.runs.len(), lstm.runs.len()), (3, 3));
+        for (a, b) in ff.runs.iter().zip(&lstm.runs) {
+            assert_eq!((a.config.network, b.config.network), (Network::Feedforward, Network::Lstm));
+            assert_eq!((a.config.view, a.config.seed), (ViewMode::Local, b.config.seed));
+            let same = TrainConfig { network: a.config.network, lstm_size: a.config.lstm_size, ..b.config.clone() };
+            assert_eq!(a.config, same, "the memory specs differ only in the network");
+        }
     }
 
     #[test]
