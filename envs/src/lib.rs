@@ -13,6 +13,7 @@
 #![deny(unsafe_code)]
 
 pub mod core;
+pub mod curriculum;
 mod crew;
 pub mod games;
 pub mod memory;
