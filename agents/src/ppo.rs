@@ -80,6 +80,8 @@ pub struct Batch {
     values: Tensor,
     advantages: Tensor,
     returns: Tensor,
+    /// The transitions the update learns from (`None`: all); see [`Batch::learn_only_from`].
+    samples: Option<Vec<i64>>,
 }
 
 impl Batch {
@@ -97,7 +99,15 @@ impl Batch {
             returns: &advantages + &values,
             values,
             advantages,
+            samples: None,
         }
+    }
+
+    /// Restricts the update to the transitions `samples` (robust PLR: those on replayed
+    /// levels): its minibatches are drawn from them alone, as many as usual, so that the
+    /// others' loss counts for nothing. With no sample left, the update takes no step.
+    pub fn learn_only_from(&mut self, samples: Vec<i64>) {
+        self.samples = Some(samples);
     }
 }
 
@@ -109,7 +119,8 @@ fn explained_variance(values: &Tensor, returns: &Tensor) -> Option<f64> {
 }
 
 /// One PPO update: `update_epochs` passes over the batch in `num_minibatches` shuffled
-/// minibatches (shuffled with `rng`), each an Adam step at learning rate `lr`.
+/// minibatches (shuffled with `rng`), each an Adam step at learning rate `lr`; over fewer
+/// when a restricted batch ([`Batch::learn_only_from`]) holds too few samples for them.
 pub fn update(
     net: &ActorCritic,
     adam: &mut Adam,
@@ -119,14 +130,22 @@ pub fn update(
     rng: &mut ludica_procgen::Rng,
 ) -> UpdateStats {
     let size = batch.actions.size()[0] as usize;
-    let minibatch = size / cfg.num_minibatches;
+    let mut order: Vec<i64> = batch.samples.clone().unwrap_or_else(|| (0..size as i64).collect());
+    // A restricted batch keeps two samples a minibatch at least (advantages are normalized).
+    let minibatches = match &batch.samples {
+        None => cfg.num_minibatches,
+        Some(samples) => cfg.num_minibatches.min(samples.len() / 2),
+    };
     let device = batch.obs.device();
     let mut sums = UpdateStats::default();
     let mut count = 0.0;
-    let mut order: Vec<i64> = (0..size as i64).collect();
+    if minibatches == 0 {
+        return UpdateStats { explained_variance: explained_variance(&batch.values, &batch.returns), ..sums };
+    }
     for _epoch in 0..cfg.update_epochs {
         shuffle(&mut order, rng);
-        for chunk in order.chunks(minibatch) {
+        let len = order.len();
+        for chunk in (0..minibatches).map(|c| &order[c * len / minibatches..(c + 1) * len / minibatches]) {
             let idx = Tensor::from_slice(chunk).to_device(device);
             let (logits, new_values) = net.forward(&batch.obs.index_select(0, &idx));
             let new_logprobs = log_prob(&logits, &batch.actions.index_select(0, &idx));

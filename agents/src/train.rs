@@ -16,6 +16,7 @@ use sha2::{Digest, Sha256};
 
 use crate::checkpoint::{self, Checkpoint};
 use crate::config::TrainConfig;
+use crate::curriculum::{self, CurriculumPoint, CurriculumState, LevelLog, LevelTrace};
 use crate::envs::{EnvCursor, TrainEnvs};
 use crate::error::AgentError;
 use crate::metrics::{METRICS_FILE, SUMMARY_FILE, Summary, UpdateRecord, read_metrics};
@@ -58,6 +59,7 @@ pub struct ResumeOptions {
 #[derive(Clone)]
 struct Boundary {
     cursors: Vec<EnvCursor>,
+    sampler: Option<ludica_envs::curriculum::LevelSampler>,
     normalizer: RewardNormalizer,
     rng: Rng,
 }
@@ -78,6 +80,8 @@ pub struct Trainer {
     metrics_bytes: u64,
     /// SHA-256 of the metrics file so far, for the checkpoint to record.
     metrics_hash: Sha256,
+    /// The per-level log of a curriculum run (`levels.jsonl`).
+    levels_log: Option<LevelLog>,
     /// This session's TensorBoard event file, opened at its first logged update.
     events: Option<EventWriter>,
     /// Held for the trainer's life: no other trainer may write the run directory.
@@ -118,9 +122,10 @@ impl Trainer {
                 lock,
                 File::create(staging.join(METRICS_FILE))
                     .map_err(|e| AgentError::io("create", &staging.join(METRICS_FILE), e))?,
+                envs.sampler().map(|_| LevelLog::open(&staging, 0)).transpose()?,
             ))
         });
-        let (lock, metrics) = match opened {
+        let (lock, metrics, levels_log) = match opened {
             Ok(opened) => opened,
             Err(e) => {
                 let _ = fs::remove_dir_all(&staging);
@@ -141,6 +146,7 @@ impl Trainer {
             metrics,
             metrics_bytes: 0,
             metrics_hash: Sha256::new(),
+            levels_log,
             events: None,
             _lock: lock,
         };
@@ -186,7 +192,8 @@ impl Trainer {
         adam.load_state(ckpt.adam_step, &moments).map_err(|e| {
             AgentError::Checkpoint(format!("checkpoint file {} {e}", dir.join(&ckpt.optimizer_file).display()))
         })?;
-        let envs = TrainEnvs::restore(&cfg, &ckpt.envs)?;
+        let envs = TrainEnvs::restore(&cfg, &ckpt.envs, ckpt.curriculum.as_ref().map(|c| &c.sampler))?;
+        let levels_log = ckpt.curriculum.as_ref().map(|c| LevelLog::open(dir, c.levels_bytes)).transpose()?;
         // Lines logged after the checkpoint are redone by this session.
         let metrics_path = dir.join(METRICS_FILE);
         metrics.set_len(ckpt.metrics_bytes).map_err(|e| AgentError::io("truncate", &metrics_path, e))?;
@@ -204,6 +211,7 @@ impl Trainer {
             metrics,
             metrics_bytes: ckpt.metrics_bytes,
             metrics_hash,
+            levels_log,
             events: None,
             _lock: lock,
         })
@@ -249,11 +257,13 @@ impl Trainer {
         let elapsed = |time_before: f64| time_before + session.elapsed().as_secs_f64();
         let mut rollout = Rollout::new(cfg.num_steps, n, self.agent.obs_shape.iter().product::<i64>() as usize);
         let mut finished: Vec<StepInfo> = Vec::new();
+        let mut trace = self.envs.sampler().map(|_| LevelTrace::new(rollout.len()));
 
         while self.update < num_updates {
             let update_start = Instant::now();
             let boundary = Boundary {
                 cursors: self.envs.cursors().to_vec(),
+                sampler: self.envs.sampler().cloned(),
                 normalizer: self.normalizer.clone(),
                 rng: self.rng.clone(),
             };
@@ -276,6 +286,9 @@ impl Trainer {
                 let range = rollout.step_range(t);
                 let obs_range = range.start * rollout.obs_len..range.end * rollout.obs_len;
                 rollout.obs[obs_range].copy_from_slice(self.envs.obs());
+                if let Some(trace) = &mut trace {
+                    trace.record(t, self.envs.cursors());
+                }
                 let act = self.agent.act(self.envs.obs(), n, &mut self.rng, false);
                 let out = self.envs.step(&act.actions)?;
                 let mut rewards = out.reward.clone();
@@ -304,13 +317,26 @@ impl Trainer {
             );
 
             // 3. PPO update: epochs of clipped-objective minibatch steps.
-            let batch = Batch::new(&rollout, &advantages, &self.agent.obs_shape, self.agent.device());
+            let mut batch = Batch::new(&rollout, &advantages, &self.agent.obs_shape, self.agent.device());
+            let level_changes = match (&trace, self.envs.sampler_mut()) {
+                (Some(trace), Some(sampler)) => {
+                    if cfg.curriculum.learns_from_replays_only() {
+                        batch.learn_only_from(trace.replayed_samples());
+                    }
+                    curriculum::score_rollout(sampler, trace, &rollout.ended, &advantages, n)
+                }
+                _ => Vec::new(),
+            };
             let stats = ppo::update(&self.agent.net, &mut self.adam, &batch, &cfg, lr, &mut self.rng);
             self.update += 1;
             self.global_step += cfg.batch_size() as u64;
 
             // 4. Log, then checkpoint.
             let mut record = self.record(&stats, &finished, lr, update_start, elapsed(self.time_before));
+            if let (Some(trace), Some(sampler), Some(log)) = (&trace, self.envs.sampler(), &mut self.levels_log) {
+                record.curriculum = Some(CurriculumPoint::new(sampler, trace));
+                log.write(&self.dir, self.update, &level_changes)?;
+            }
             if periodic_eval::due(&cfg, self.update) {
                 record.eval = Some(periodic_eval::evaluate(&self.agent, &cfg)?);
                 record.time_s = elapsed(self.time_before);
@@ -348,6 +374,7 @@ impl Trainer {
             success_rate: mean(|e| if e.episode_success { 1.0 } else { 0.0 }),
             stats: *stats,
             eval: None,
+            curriculum: None,
         }
     }
 
@@ -371,6 +398,7 @@ impl Trainer {
     fn save_checkpoint(&mut self, time_s: f64, boundary: Option<Boundary>) -> Result<(), AgentError> {
         let state = boundary.unwrap_or_else(|| Boundary {
             cursors: self.envs.cursors().to_vec(),
+            sampler: self.envs.sampler().cloned(),
             normalizer: self.normalizer.clone(),
             rng: self.rng.clone(),
         });
@@ -397,6 +425,10 @@ impl Trainer {
             model_sha256: None,
             optimizer_sha256: None,
             metrics_sha256: Some(checkpoint::hasher_hex(&self.metrics_hash)),
+            curriculum: state.sampler.map(|sampler| CurriculumState {
+                sampler,
+                levels_bytes: self.levels_log.as_ref().map_or(0, LevelLog::bytes),
+            }),
         };
         self.metrics.sync_data().map_err(|e| AgentError::io("write", &self.dir.join(METRICS_FILE), e))?;
         checkpoint::save(&self.dir, ckpt, &self.agent.named_variables(), &self.adam.state())
