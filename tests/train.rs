@@ -172,7 +172,10 @@ fn each_curriculum_trains_and_plr_runs_log_and_plot_their_buffers() {
     let out = ludica(&["plot", p, r, "--buffer", "path_length", "--out", o]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(std::fs::read(&png).unwrap().starts_with(b"\x89PNG"));
-    one_line_error(&ludica(&["plot", p, "--buffer", "width", "--out", o]), "'width' is unknown: maze levels have path_length");
+    one_line_error(
+        &ludica(&["plot", p, "--buffer", "width", "--out", o]),
+        "'width' is unknown: maze levels have path_length",
+    );
     one_line_error(&ludica(&["plot", d, "--buffer", "path_length", "--out", o]), "has no levels.jsonl");
     std::fs::remove_dir_all(&root).unwrap();
 }
@@ -208,7 +211,10 @@ fn bad_input_is_one_line_and_leaves_no_run_directory() {
     ] {
         one_line_error(&train_tiny(&run, &[flag, value]), named);
     }
-    one_line_error(&train_tiny(&run, &["--curriculum", "accel"]), "curriculum 'accel' is unknown: use dr, plr or robust-plr");
+    one_line_error(
+        &train_tiny(&run, &["--curriculum", "accel"]),
+        "curriculum 'accel' is unknown: use dr, plr or robust-plr",
+    );
     for (flag, value, named) in [
         ("--plr-temperature", "0", "plr_temperature = 0 is out of range"),
         ("--plr-replay-prob", "1.5", "plr_replay_prob = 1.5 is out of range: must be in [0, 1]"),

@@ -188,9 +188,11 @@ pub fn read_levels(path: &Path) -> Result<Vec<LevelLine>, AgentError> {
         if line.trim().is_empty() {
             continue;
         }
-        lines.push(serde_json::from_str(&line).map_err(|e| {
-            AgentError::Config(format!("{} line {}: not a level record: {e}", path.display(), n + 1))
-        })?);
+        lines.push(
+            serde_json::from_str(&line).map_err(|e| {
+                AgentError::Config(format!("{} line {}: not a level record: {e}", path.display(), n + 1))
+            })?,
+        );
     }
     Ok(lines)
 }
@@ -232,9 +234,8 @@ pub fn buffer_history(dir: &Path, property: &str) -> Result<Vec<(f64, Option<f64
         }
         let mut values = Vec::new();
         for &seed in buffer.keys() {
-            let value = properties
-                .entry(seed)
-                .or_insert_with(|| game.level(seed, cfg.difficulty).meta.get(property).copied());
+            let value =
+                properties.entry(seed).or_insert_with(|| game.level(seed, cfg.difficulty).meta.get(property).copied());
             values.extend(*value);
         }
         let mean = |v: &[f64]| (!v.is_empty()).then(|| v.iter().sum::<f64>() / v.len() as f64);

@@ -453,10 +453,8 @@ impl LevelSampler {
             return;
         }
         let weights = self.replay_weights();
-        let (weakest, _) = weights
-            .iter()
-            .enumerate()
-            .fold((0, f64::INFINITY), |best, (i, &w)| if w < best.1 { (i, w) } else { best });
+        let (weakest, _) =
+            weights.iter().enumerate().fold((0, f64::INFINITY), |best, (i, &w)| if w < best.1 { (i, w) } else { best });
         if self.buffer[weakest].score < score {
             evicted.push(self.buffer[weakest].seed);
             self.buffer[weakest] = entry;
@@ -631,10 +629,8 @@ mod tests {
             let mut picks = Vec::new();
             for round in 0..rounds {
                 let batch: Vec<Pick> = (0..8).map(|_| sampler.next_level()).collect();
-                let segments: Vec<Segment> = batch
-                    .iter()
-                    .map(|p| scored(p.seed, ((p.seed * 7 + round) % 11) as f64 / 10.0))
-                    .collect();
+                let segments: Vec<Segment> =
+                    batch.iter().map(|p| scored(p.seed, ((p.seed * 7 + round) % 11) as f64 / 10.0)).collect();
                 sampler.update(&segments);
                 picks.extend(batch);
             }

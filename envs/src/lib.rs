@@ -13,8 +13,8 @@
 #![deny(unsafe_code)]
 
 pub mod core;
-pub mod curriculum;
 mod crew;
+pub mod curriculum;
 pub mod games;
 pub mod memory;
 mod picture;

@@ -6,8 +6,8 @@ use std::path::PathBuf;
 
 use anyhow::bail;
 use clap::Args;
-use ludica_agents::metrics::{METRICS_FILE, read_metrics};
 use ludica_agents::curriculum::buffer_history;
+use ludica_agents::metrics::{METRICS_FILE, read_metrics};
 use ludica_agents::plot::{BufferCurve, Curve, buffer_figure, learning_curves, write_png};
 
 /// Options of `ludica plot`.
