@@ -1,7 +1,11 @@
 """PPO on a ludica game through Gymnasium's vector API, in one file (after CleanRL's
 ``ppo_procgen.py``: IMPALA CNN, GAE, clipped surrogate and value losses, entropy bonus).
+``--lstm`` adds an LSTM core after the CNN (after CleanRL's ``ppo_atari_lstm.py``): its state
+is carried per env and zeroed where an episode ends, and minibatches are whole env sequences
+unrolled from the state each env had when the rollout began.
 
     python examples/ppo_gymnasium.py --game maze --num-envs 64 --total-steps 2000000
+    python examples/ppo_gymnasium.py --game maze --lstm
 
 Each update prints one JSON line of metrics with stable names (``global_step``, ``sps``,
 ``episodes``, ``episode_return_mean``, ``episode_length_mean``, ``success_rate``,
@@ -20,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 import time
 
 import numpy as np
@@ -50,11 +55,24 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--vf-coef", type=float, default=0.5, help="value loss weight")
     p.add_argument("--max-grad-norm", type=float, default=0.5, help="gradient norm clip")
     p.add_argument("--channels", type=int, nargs=3, default=[16, 32, 32], help="IMPALA CNN channels")
+    p.add_argument(
+        "--lstm", action="store_true", help="an LSTM core after the CNN (num-envs a multiple of num-minibatches)"
+    )
+    p.add_argument("--lstm-size", type=int, default=256, help="units of the LSTM core")
     p.add_argument("--seed", type=int, default=1, help="seeds torch and the envs' level streams")
     p.add_argument("--torch-threads", type=int, default=1, help="torch CPU threads")
     p.add_argument("--device", default="cpu", help="cpu or cuda")
     p.add_argument("--curriculum", default="dr", choices=ludica.curriculum.CURRICULA, help="level curriculum")
-    return p.parse_args()
+    args = p.parse_args()
+    if args.lstm and args.num_envs % args.num_minibatches != 0:
+        # Recurrent minibatches are whole env sequences: the envs must split evenly.
+        print(
+            f"error: --num-envs {args.num_envs} is not a multiple of --num-minibatches {args.num_minibatches}:"
+            " with --lstm each minibatch is whole env sequences",
+            file=sys.stderr,
+        )
+        raise SystemExit(2)
+    return args
 
 
 class ResidualBlock(nn.Module):
@@ -77,10 +95,16 @@ class ConvSequence(nn.Sequential):
         )
 
 
-class Agent(nn.Module):
-    """IMPALA CNN torso with policy and value heads, over [N, 64, 64, 3] uint8 frames."""
+LstmState = tuple[torch.Tensor, torch.Tensor]
 
-    def __init__(self, obs_shape: tuple[int, ...], num_actions: int, channels: list[int]) -> None:
+
+class Agent(nn.Module):
+    """IMPALA CNN torso, optionally an LSTM core, then policy and value heads, over
+    [N, 64, 64, 3] uint8 frames. A feed-forward agent ignores ``state`` and ``done``."""
+
+    def __init__(
+        self, obs_shape: tuple[int, ...], num_actions: int, channels: list[int], lstm_size: int | None
+    ) -> None:
         super().__init__()
         h, w, c = obs_shape
         layers: list[nn.Module] = []
@@ -88,23 +112,56 @@ class Agent(nn.Module):
             layers.append(ConvSequence(c, out))
             c, h, w = out, (h + 1) // 2, (w + 1) // 2
         self.torso = nn.Sequential(*layers, nn.Flatten(), nn.ReLU(), nn.Linear(c * h * w, 256), nn.ReLU())
-        self.policy = nn.Linear(256, num_actions)
-        self.value = nn.Linear(256, 1)
+        self.lstm = None if lstm_size is None else nn.LSTM(256, lstm_size)
+        if self.lstm is not None:
+            for name, param in self.lstm.named_parameters():
+                if "bias" in name:
+                    nn.init.constant_(param, 0.0)
+                else:
+                    nn.init.orthogonal_(param, 1.0)
+        width = 256 if lstm_size is None else lstm_size
+        self.policy = nn.Linear(width, num_actions)
+        self.value = nn.Linear(width, 1)
         nn.init.orthogonal_(self.policy.weight, 0.01)
         nn.init.orthogonal_(self.value.weight, 1.0)
 
-    def features(self, obs: torch.Tensor) -> torch.Tensor:
-        return self.torso(obs.permute(0, 3, 1, 2).float() / 255.0)
+    def initial_state(self, num_envs: int, device: torch.device) -> LstmState | None:
+        if self.lstm is None:
+            return None
+        zeros = torch.zeros(1, num_envs, self.lstm.hidden_size, device=device)
+        return zeros, zeros.clone()
 
-    def get_value(self, obs: torch.Tensor) -> torch.Tensor:
-        return self.value(self.features(obs)).squeeze(-1)
+    def core(self, obs: torch.Tensor, state: LstmState | None, done: torch.Tensor | None):
+        """Features of ``obs`` ([T * N, ...], time-major) and the state after them: the LSTM
+        steps through the T steps, zeroing an env's state before a step whose ``done`` flag says
+        the previous one ended its episode."""
+        hidden = self.torso(obs.permute(0, 3, 1, 2).float() / 255.0)
+        if self.lstm is None or state is None or done is None:
+            return hidden, state
+        num_envs = state[0].shape[1]
+        outputs = []
+        for x, d in zip(hidden.reshape(-1, num_envs, hidden.shape[-1]), done.reshape(-1, num_envs)):
+            keep = (1.0 - d).view(1, -1, 1)
+            out, state = self.lstm(x.unsqueeze(0), (keep * state[0], keep * state[1]))
+            outputs.append(out)
+        return torch.cat(outputs).flatten(0, 1), state
 
-    def get_action_and_value(self, obs: torch.Tensor, action: torch.Tensor | None = None):
-        hidden = self.features(obs)
+    def get_value(self, obs: torch.Tensor, state: LstmState | None = None, done: torch.Tensor | None = None):
+        hidden, _ = self.core(obs, state, done)
+        return self.value(hidden).squeeze(-1)
+
+    def get_action_and_value(
+        self,
+        obs: torch.Tensor,
+        state: LstmState | None = None,
+        done: torch.Tensor | None = None,
+        action: torch.Tensor | None = None,
+    ):
+        hidden, state = self.core(obs, state, done)
         dist = Categorical(logits=self.policy(hidden))
         if action is None:
             action = dist.sample()
-        return action, dist.log_prob(action), dist.entropy(), self.value(hidden).squeeze(-1)
+        return action, dist.log_prob(action), dist.entropy(), self.value(hidden).squeeze(-1), state
 
 
 def main() -> None:
@@ -123,7 +180,8 @@ def main() -> None:
         autoreset_mode=ludica.AutoresetMode.SAME_STEP,
     )
     obs_shape = envs.single_observation_space.shape
-    agent = Agent(obs_shape, int(envs.single_action_space.n), args.channels).to(device)
+    lstm_size = args.lstm_size if args.lstm else None
+    agent = Agent(obs_shape, int(envs.single_action_space.n), args.channels, lstm_size).to(device)
     optimizer = torch.optim.Adam(agent.parameters(), lr=args.lr, eps=1e-5)
 
     n, t_max = args.num_envs, args.num_steps
@@ -150,18 +208,20 @@ def main() -> None:
     current_levels = info["level_seed"]
     next_obs = torch.from_numpy(next_obs_np).to(device)
     next_done = torch.zeros(n, device=device)
+    next_state = agent.initial_state(n, device)
     global_step, start = 0, time.perf_counter()
     for update in range(1, num_updates + 1):
         for group in optimizer.param_groups:
             group["lr"] = args.lr * (1.0 - (update - 1.0) / num_updates)
         returns_seen, lengths_seen, successes = [], [], []
+        initial_state = None if next_state is None else (next_state[0].clone(), next_state[1].clone())
 
         # Rollout: the envs step in Rust while torch waits; obs arrive as numpy, shared by torch.
         for t in range(t_max):
             global_step += n
             obs[t], dones[t] = next_obs, next_done
             with torch.no_grad():
-                action, logprob, _, value = agent.get_action_and_value(next_obs)
+                action, logprob, _, value, next_state = agent.get_action_and_value(next_obs, next_state, next_done)
             actions[t], logprobs[t], values[t] = action, logprob, value
             level_seeds[t] = current_levels
             if sampler:
@@ -179,15 +239,19 @@ def main() -> None:
                 cut = np.flatnonzero(truncated)
                 if cut.size:  # a time limit is not an end: bootstrap from the final frame's value
                     final_obs = torch.from_numpy(np.stack(info["final_obs"][cut])).to(device)
+                    # The final frame continues the episode: the state after this step, no reset.
+                    idx = torch.from_numpy(cut).to(device)
+                    state = None if next_state is None else (next_state[0][:, idx], next_state[1][:, idx])
+                    not_done = torch.zeros(cut.size, device=device)
                     with torch.no_grad():
-                        reward[cut] += args.gamma * agent.get_value(final_obs)
+                        reward[cut] += args.gamma * agent.get_value(final_obs, state, not_done)
             rewards[t] = reward
             next_obs = torch.from_numpy(next_obs_np).to(device)
             next_done = torch.as_tensor(terminated | truncated, dtype=torch.float32, device=device)
 
         # Generalized advantage estimation, backwards through the rollout.
         with torch.no_grad():
-            next_value = agent.get_value(next_obs)
+            next_value = agent.get_value(next_obs, next_state, next_done)
             advantages = torch.zeros_like(rewards)
             last_gae = torch.zeros(n, device=device)
             for t in reversed(range(t_max)):
@@ -207,12 +271,34 @@ def main() -> None:
         b_obs, b_actions = obs.reshape(-1, *obs_shape), actions.reshape(-1)
         b_logprobs, b_adv = logprobs.reshape(-1), advantages.reshape(-1)
         b_returns, b_values = returns.reshape(-1), values.reshape(-1)
+        b_dones = dones.reshape(-1)
+        # Recurrent robust PLR unrolls whole sequences and masks the loss by step.
+        b_learn = torch.as_tensor(replayed.ravel(), device=device) if args.curriculum == "robust-plr" else None
+        flat = torch.arange(batch_size, device=device).reshape(t_max, n)
         clipfracs, approx_kl = [], torch.tensor(0.0)
         policy_loss = value_loss = entropy_loss = torch.tensor(0.0)
         for _ in range(args.update_epochs if minibatches else 0):
-            order = learn[torch.randperm(len(learn), device=device)]
-            for mb in torch.tensor_split(order, minibatches):
-                _, new_logprob, entropy, new_value = agent.get_action_and_value(b_obs[mb], b_actions[mb])
+            if initial_state is None:  # feed-forward: shuffled transitions (of those learned from)
+                order = learn[torch.randperm(len(learn), device=device)]
+                batches = [(mb, None) for mb in torch.tensor_split(order, minibatches)]
+            else:  # recurrent: the whole sequences of shuffled envs, time-major
+                env_order = torch.randperm(n, device=device)
+                per = n // args.num_minibatches
+                batches = []
+                for lo in range(0, n, per):
+                    envs_mb = env_order[lo : lo + per]
+                    batches.append((flat[:, envs_mb].reshape(-1), envs_mb))
+            for mb, envs_mb in batches:
+                state = None if envs_mb is None else (initial_state[0][:, envs_mb], initial_state[1][:, envs_mb])
+                keep = None if envs_mb is None or b_learn is None else b_learn[mb]
+                if keep is not None and int(keep.sum()) < 2:
+                    continue  # too few learned steps in these sequences (advantages are normalized)
+                _, new_logprob, entropy, new_value, _ = agent.get_action_and_value(
+                    b_obs[mb], state, b_dones[mb], b_actions[mb]
+                )
+                if keep is not None:
+                    # Robust PLR: the masked steps carried the LSTM state, but take no loss.
+                    mb, new_logprob, entropy, new_value = mb[keep], new_logprob[keep], entropy[keep], new_value[keep]
                 log_ratio = new_logprob - b_logprobs[mb]
                 ratio = log_ratio.exp()
                 with torch.no_grad():

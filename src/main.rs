@@ -25,6 +25,8 @@ enum Command {
     Levels(cli::levels::Args),
     /// Measure env steps per second with random actions.
     Bench(cli::bench::Args),
+    /// Measure a random policy's return and success and the levels' maximum return, per game and difficulty.
+    Calibrate(cli::calibrate::Args),
     /// Play a level in the terminal with the arrow keys.
     Play(cli::play::Args),
     /// Train a PPO agent and write a run directory (metrics, checkpoints).
@@ -55,6 +57,7 @@ fn main() -> ExitCode {
         Command::Games(args) => cli::games::run(args),
         Command::Levels(args) => cli::levels::run(args),
         Command::Bench(args) => cli::bench::run(args),
+        Command::Calibrate(args) => cli::calibrate::run(args),
         Command::Play(args) => cli::play::run(args),
         Command::Train(args) => {
             let train = matches.subcommand_matches("train").expect("the train subcommand was parsed");

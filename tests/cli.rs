@@ -63,11 +63,24 @@ fn bad_input_exits_2_with_one_line_naming_the_value_and_what_is_allowed() {
         (&["levels", "--seed", "1", "--seeds", "0..3"], &["--seed", "--seeds"]),
         (&["levels", "--load", "/no/such/levels.jsonl"], &["'/no/such/levels.jsonl'"]),
         (&["bench", "--obs", "depth"], &["'depth'", "rgb", "symbolic"]),
+        (&["bench", "--view", "partial"], &["'partial'", "full", "local"]),
+        (&["train", "--view", "partial"], &["'partial'", "full", "local"]),
+        (&["eval", "--run", "x", "--view", "partial"], &["'partial'", "full", "local"]),
+        (&["play", "--view", "partial", "--keys", "R"], &["'partial'", "full", "local"]),
+        (&["levels", "--view", "partial"], &["'partial'", "full", "local"]),
+        (&["levels", "--view", "local"], &["--view local", "--format png"]),
         (&["bench", "--num-envs", "0"], &["'0'", "--num-envs"]),
         (&["bench", "--steps", "0"], &["'0'", "--steps"]),
         (&["play", "--keys", "RRX"], &["'X'", "L R U D"]),
         (&["play"], &["terminal", "--keys"]),
         (&["dance"], &["'dance'"]),
+        (&["calibrate", "--game", "zelda"], &["'zelda'", "maze"]),
+        (&["calibrate", "--game", "maze", "--difficulty", "brutal"], &["'brutal'", "easy", "[0, 1]"]),
+        (&["calibrate", "--game", "maze", "--episodes", "5"], &["'5'", "from 10 to 100000"]),
+        (&["calibrate", "--game", "maze", "--episodes", "many"], &["'many'", "from 10 to 100000"]),
+        (&["calibrate", "--all", "--game", "maze"], &["--all", "--game"]),
+        (&["calibrate"], &["--game"]),
+        (&["calibrate", "--game", "maze", "--cards", "docs/games"], &["--table"]),
     ];
     for (args, needles) in cases {
         assert_bad_input(args, needles);
@@ -306,4 +319,50 @@ fn a_reader_that_stops_early_ends_the_run_quietly() {
     let out = child.wait_with_output().unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(out.stderr.is_empty(), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+#[test]
+fn the_local_view_is_taken_by_bench_play_and_levels() {
+    let bench = ["bench", "--num-envs", "4", "--steps", "64", "--repeats", "1", "--json", "--view", "local"];
+    let record: serde_json::Value = serde_json::from_str(stdout(&ludica(&bench)).trim()).unwrap();
+    assert_eq!(record["view"], "local");
+    assert!(record["steps_per_sec"].as_f64().is_some_and(|r| r > 0.0), "{record}");
+    let frame = |view: &str| stdout(&ludica(&["play", "--view", view, "--look", "text", "--keys", "R"]));
+    let (local, full) = (frame("local"), frame("full"));
+    assert_ne!(local, full);
+    assert!(local.contains("  "), "cells beyond the window print blank:\n{local}");
+    let dir = scratch("local-png");
+    let png = dir.join("local.png");
+    let args = ["levels", "--format", "png", "--view", "local", "--seeds", "0..2", "--scale", "16", "--columns", "2"];
+    let out = ludica(&[&args[..], &["--out", path_arg(&png)]].concat());
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(png_size(&std::fs::read(&png).unwrap()), (2 * 128 + 3 * 16, 128 + 2 * 16));
+}
+
+#[test]
+fn calibrate_measures_a_random_policy_repeatably_and_writes_table_and_card() {
+    let args = ["calibrate", "--game", "maze", "--difficulty", "0", "--episodes", "20", "--seed", "5", "--json"];
+    let one = stdout(&ludica(&args));
+    let two = stdout(&ludica(&[&args[..], &["--threads", "2"]].concat()));
+    assert_eq!(one, two, "the thread count changes nothing");
+    let row: serde_json::Value = serde_json::from_str(one.trim()).unwrap();
+    assert_eq!(
+        (row["game"].as_str(), row["episodes"].as_u64(), row["max_return"].as_f64()),
+        (Some("maze"), Some(20), Some(10.0))
+    );
+    assert!((0.0..=1.0).contains(&row["random_success"].as_f64().unwrap()), "{row}");
+
+    let dir = scratch("calibrate");
+    let (table, cards) = (dir.join("table.jsonl"), dir.join("cards"));
+    std::fs::create_dir(&cards).unwrap();
+    std::fs::write(cards.join("maze.md"), "# maze\n## Rules\nwalk\n").unwrap();
+    std::fs::write(&table, "{\"game\":\"runner\",\"difficulty\":0.25,\"episodes\":10,\"seed\":0,\"random_return\":0.0,\"random_return_ci95\":0.0,\"random_success\":0.0,\"max_return\":10.0,\"max_source\":\"solver\"}\n").unwrap();
+    let text = stdout(&ludica(&[&args[..9], &["--table", path_arg(&table), "--cards", path_arg(&cards)]].concat()));
+    assert!(text.lines().nth(1).is_some_and(|l| l.starts_with("maze ") && l.contains("solver")), "{text}");
+    let written = std::fs::read_to_string(&table).unwrap();
+    assert_eq!(written.lines().count(), 2, "maze's row is added, runner's kept: {written}");
+    assert!(written.lines().next().unwrap().contains("\"maze\"") && written.contains(one.trim()), "{written}");
+    let card = std::fs::read_to_string(cards.join("maze.md")).unwrap();
+    assert!(card.starts_with("# maze\n## Rules\nwalk\n\n## Calibration\n") && card.contains("| 0 | "), "{card}");
+    assert!(!card.contains("runner"), "a card shows its own game's rows only");
 }

@@ -158,3 +158,71 @@ fn bad_specs_devices_and_directories_are_one_line_and_lose_nothing() {
     assert_eq!(std::fs::read_to_string(out_dir.join("experiment.json")).unwrap(), "{\"format\": 1, \"runs\": []}");
     std::fs::remove_dir_all(&root).unwrap();
 }
+
+/// `ludica experiment plan`: the JSON a scheduler elsewhere reads. It claims the directory as
+/// `run` does (or, with --dry-run, writes nothing), its arguments train a run that
+/// `experiment report` then reads, and a trained run is planned as finished.
+#[test]
+fn a_plan_names_each_runs_command_state_and_resources() {
+    let root = scratch("plan");
+    let spec = root.join("spec.toml");
+    std::fs::write(&spec, SPEC).unwrap();
+    let (s, dir) = (spec.to_str().unwrap(), root.join("exp"));
+    let d = dir.to_str().unwrap();
+    let plan = |extra: &[&str]| -> serde_json::Value {
+        let out = ludica(&[&["experiment", "plan", s, "--out", d], extra].concat());
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+
+    let dry = plan(&["--dry-run"]);
+    assert!(!dir.exists(), "a dry run writes nothing");
+    assert_eq!(dry["dir"], d);
+    let runs = dry["runs"].as_array().unwrap();
+    let names: Vec<&str> = runs.iter().map(|r| r["id"].as_str().unwrap()).collect();
+    assert_eq!(
+        names,
+        ["maze-symbolic-0-n5-s1", "maze-symbolic-0-n5-s2", "maze-symbolic-0-n0-s1", "maze-symbolic-0-n0-s2"]
+    );
+    let first = &runs[0];
+    let (run_dir, config) =
+        (dir.join("runs/maze-symbolic-0-n5-s1"), dir.join("logs/maze-symbolic-0-n5-s1.config.json"));
+    assert_eq!(first["run_dir"], run_dir.to_str().unwrap());
+    assert_eq!(first["log"], dir.join("logs/maze-symbolic-0-n5-s1.log").to_str().unwrap());
+    assert_eq!(first["state"], "new");
+    assert_eq!(first["resources"], serde_json::json!({"cpus": 2, "gpus": 0}));
+    assert_eq!(first["steps"], 2560);
+    let args: Vec<&str> = first["args"].as_array().unwrap().iter().map(|a| a.as_str().unwrap()).collect();
+    let config_s = config.to_str().unwrap();
+    assert_eq!(args, ["train", "--quiet", "--device", "cpu", "--config", config_s, "--out", run_dir.to_str().unwrap()]);
+    let cuda = plan(&["--dry-run", "--device", "cuda"]);
+    assert_eq!(cuda["runs"][3]["resources"], serde_json::json!({"cpus": 2, "gpus": 1}));
+    assert_eq!(cuda["runs"][3]["args"][3], "cuda");
+
+    // The plan claims the directory and writes the config files; its arguments train the run.
+    assert_eq!(plan(&[]), dry);
+    assert!(dir.join("experiment.json").is_file() && config.is_file());
+    let trained = Command::new(env!("CARGO_BIN_EXE_ludica")).args(&args).output().unwrap();
+    assert!(trained.status.success(), "{}", String::from_utf8_lossy(&trained.stderr));
+    let after = plan(&[]);
+    assert_eq!((&after["runs"][0]["state"], &after["runs"][0]["args"]), (&"finished".into(), &serde_json::Value::Null));
+    assert_eq!(after["runs"][1]["state"], "new");
+    let out = ludica(&["experiment", "report", d]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("| maze | symbolic | 0 | 5 | 1 |"));
+
+    // Bad input: one line, exit status 2, the directory as it was.
+    one_line_error(&ludica(&["experiment", "plan", s, "--out", d, "--device", "auto"]), "'auto' is not allowed");
+    one_line_error(&ludica(&["experiment", "plan", s, "--out", d, "--device", "tpu"]), "'tpu'");
+    let before = std::fs::read(dir.join("experiment.json")).unwrap();
+    let other = root.join("other.toml");
+    std::fs::write(&other, SPEC.replace("seeds = [1, 2]", "seeds = [1, 2, 3]")).unwrap();
+    one_line_error(&ludica(&["experiment", "plan", other.to_str().unwrap(), "--out", d]), "holds another experiment");
+    one_line_error(
+        &ludica(&["experiment", "plan", other.to_str().unwrap(), "--out", d, "--dry-run"]),
+        "holds another experiment",
+    );
+    assert_eq!(std::fs::read(dir.join("experiment.json")).unwrap(), before);
+    assert!(run_dir.join("summary.json").is_file());
+    std::fs::remove_dir_all(&root).unwrap();
+}

@@ -403,6 +403,7 @@ fn one_env(game: &str) -> ludica_envs::VecEnv {
         num_shards: 0,
         obs: ludica_envs::ObsKind::Symbolic,
         levels: ludica_envs::LevelSpec::default(),
+        view: ludica_envs::ViewMode::Full,
         autoreset: ludica_envs::AutoReset::SameStep,
         seed: 0,
     })

@@ -89,6 +89,59 @@ fn train_eval_and_plot_a_tiny_run() {
     std::fs::remove_dir_all(&root).unwrap();
 }
 
+#[test]
+fn a_run_trained_in_the_local_view_evaluates_in_it() {
+    let root = scratch("local");
+    let run = root.join("run");
+    let out = train_tiny(&run, &["--steps", "64", "--view", "local"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let ckpt: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(run.join("checkpoint.json")).unwrap()).unwrap();
+    assert_eq!(ckpt["config"]["view"], "local", "the run's config keeps its view");
+    let r = run.to_str().unwrap();
+    let eval = |extra: &[&str]| {
+        let args =
+            [&["eval", "--run", r, "--episodes", "4", "--num-envs", "4", "--json", "--no-baseline"], extra].concat();
+        let out = ludica(&args);
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()["view"].clone()
+    };
+    assert_eq!(eval(&[]), "local", "eval plays the run's view");
+    assert_eq!(eval(&["--view", "full"]), "full", "unless told otherwise");
+    std::fs::remove_dir_all(&root).unwrap();
+}
+
+#[test]
+fn a_recurrent_run_trains_then_evaluates_and_records_on_held_out_levels() {
+    let root = scratch("lstm");
+    let run = root.join("run");
+    // Recurrent minibatches are whole env sequences: 6 envs do not split into 4.
+    let out = train_tiny(&run, &["--network", "lstm", "--num-envs", "6", "--num-minibatches", "4"]);
+    let err = one_line_error(&out, "num_minibatches = 4");
+    assert!(err.contains("num_envs = 6") && out.status.code() == Some(2), "{err}");
+    one_line_error(&train_tiny(&run, &["--network", "gru"]), "'gru'");
+    assert!(!run.exists());
+
+    let out = train_tiny(&run, &["--network", "lstm", "--lstm-size", "16", "--steps", "128"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let ckpt: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(run.join("checkpoint.json")).unwrap()).unwrap();
+    assert_eq!((ckpt["config"]["network"].as_str(), ckpt["config"]["lstm_size"].as_u64()), (Some("lstm"), Some(16)));
+    assert!(run.join(ckpt["memory_file"].as_str().unwrap()).is_file(), "the envs' LSTM states are saved");
+
+    let r = run.to_str().unwrap();
+    let out = ludica(&["eval", "--run", r, "--episodes", "8", "--num-envs", "4", "--json", "--no-baseline"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!((report["train"]["episodes"].as_u64(), report["test"]["episodes"].as_u64()), (Some(8), Some(8)));
+    assert!(report["test"]["levels"].as_str().unwrap().contains("1000000000.."));
+    let gif = root.join("lstm.gif");
+    let out = ludica(&["record", "--run", r, "--episodes", "2", "--out", gif.to_str().unwrap(), "--scale", "1"]);
+    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+    assert!(out.status.success() && stderr.contains("wrote 2 held-out episodes"), "{stderr}");
+    std::fs::remove_dir_all(&root).unwrap();
+}
+
 /// Starts a long tiny training run into `run`, sends it `signal` once it has logged two
 /// updates, and returns how it ended.
 fn train_until_signal(run: &Path, signal: &str) -> Output {
@@ -150,9 +203,11 @@ fn ctrl_c_saves_a_checkpoint_and_resume_finishes_the_run() {
 #[test]
 fn each_curriculum_trains_and_plr_runs_log_and_plot_their_buffers() {
     let root = scratch("curricula");
-    for curriculum in ["dr", "plr", "robust-plr"] {
+    // Two updates each; robust PLR with a recurrent network (its whole-sequence minibatches).
+    for (curriculum, network) in [("dr", "feedforward"), ("plr", "feedforward"), ("robust-plr", "lstm")] {
         let run = root.join(curriculum);
-        let out = train_tiny(&run, &["--steps", "320", "--curriculum", curriculum, "--plr-buffer-size", "6"]);
+        let args = ["--steps", "128", "--curriculum", curriculum, "--plr-buffer-size", "6", "--network", network];
+        let out = train_tiny(&run, &args);
         assert!(out.status.success(), "{curriculum}: {}", String::from_utf8_lossy(&out.stderr));
         let levels = run.join("levels.jsonl");
         assert_eq!(levels.is_file(), curriculum != "dr", "{curriculum}: levels.jsonl only under PLR");
@@ -234,7 +289,14 @@ fn bad_input_is_one_line_and_leaves_no_run_directory() {
         one_line_error(&ludica(&["eval", "--run", r, flag, value]), &format!("'{value}'"));
     }
     one_line_error(&ludica(&["eval", "--run", r, "--render", "101", "--out", "x.png"]), "1..=100");
+    std::fs::remove_dir_all(&root).unwrap();
+}
 
+#[test]
+fn broken_run_directories_are_refused_in_one_line() {
+    let root = scratch("broken");
+    let run = root.join("run");
+    let r = run.to_str().unwrap();
     // A real run, then broken copies of it.
     assert!(train_tiny(&run, &["--steps", "64"]).status.success());
     one_line_error(&train_tiny(&run, &["--steps", "64"]), "already exists");

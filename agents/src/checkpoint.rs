@@ -1,7 +1,8 @@
-//! Checkpoints: the network's VarStore file and the Adam moments (safetensors), committed by a
-//! JSON sidecar `checkpoint.json` that names them, holds their SHA-256 and that of the run's
-//! metrics up to the checkpoint, and everything else a run needs to continue exactly (config,
-//! game, level spec, version, counters, RNG, reward statistics, env cursors). Every file is
+//! Checkpoints: the network's VarStore file, the Adam moments and, for a recurrent network,
+//! each env's LSTM state (safetensors), committed by a JSON sidecar `checkpoint.json` that
+//! names them, holds their SHA-256 and that of the run's metrics up to the checkpoint, and
+//! everything else a run needs to continue exactly (config, game, level spec, version,
+//! counters, RNG, reward statistics, env cursors). Every file is
 //! written whole by [`crate::output`]; the sidecar is renamed last, so a crash at any point
 //! leaves the previous checkpoint whole. Loading checks every field against its bounds and
 //! every file against its checksum, so a damaged checkpoint is refused with the fault named.
@@ -23,9 +24,10 @@ use crate::config::TrainConfig;
 use crate::curriculum::CurriculumState;
 use crate::envs::EnvCursor;
 use crate::error::AgentError;
+use crate::net::Network;
 use crate::normalize::RewardNormalizer;
 use crate::output::write_file;
-use crate::policy::Agent;
+use crate::policy::{Agent, Memory};
 
 /// The sidecar's file name inside a run directory.
 pub const CHECKPOINT_FILE: &str = "checkpoint.json";
@@ -89,6 +91,12 @@ pub struct Checkpoint {
     /// under `dr`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub curriculum: Option<CurriculumState>,
+    /// The file of each env's LSTM state (safetensors), for a recurrent network only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub memory_file: Option<String>,
+    /// Its SHA-256 (hex).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub memory_sha256: Option<String>,
 }
 
 /// The SHA-256 of `bytes` in lowercase hex, as `sha256sum` prints it.
@@ -129,26 +137,43 @@ fn tensor_bytes(tensors: &[(String, Tensor)]) -> Result<Vec<u8>, AgentError> {
         .map_err(|e| AgentError::Checkpoint(format!("cannot serialize tensors: {e:?}")))
 }
 
-/// Saves a checkpoint into `dir`: the tensors under names of this update, then the sidecar,
-/// then removes the files of older checkpoints. If any write fails, the files this call
-/// created are removed and the previous checkpoint stays the committed one.
+/// The tensor files of a checkpoint, by the prefix of their names.
+const TENSOR_FILES: [&str; 3] = ["model", "optimizer", "memory"];
+
+/// The name of a checkpoint's `kind` file (`model`, `optimizer`, `memory`) at `update`.
+fn tensor_file(kind: &str, update: u64) -> String {
+    format!("{kind}-{update:08}.safetensors")
+}
+
+/// Saves a checkpoint into `dir`: the tensors under names of this update (the memory file
+/// only when `memory` holds tensors), then the sidecar, then removes the files of older
+/// checkpoints. If any write fails, the files this call created are removed and the previous
+/// checkpoint stays the committed one.
 pub fn save(
     dir: &Path,
     mut ckpt: Checkpoint,
     model: &[(String, Tensor)],
     optimizer: &[(String, Tensor)],
+    memory: &Memory,
 ) -> Result<(), AgentError> {
     ckpt.format = FORMAT;
-    ckpt.model_file = format!("model-{:08}.safetensors", ckpt.update);
-    ckpt.optimizer_file = format!("optimizer-{:08}.safetensors", ckpt.update);
+    ckpt.model_file = tensor_file("model", ckpt.update);
+    ckpt.optimizer_file = tensor_file("optimizer", ckpt.update);
     let model = tensor_bytes(model)?;
     let optimizer = tensor_bytes(optimizer)?;
     ckpt.model_sha256 = Some(sha256_hex(&model));
     ckpt.optimizer_sha256 = Some(sha256_hex(&optimizer));
+    let memory = memory.lstm().is_some().then(|| tensor_bytes(&memory.tensors())).transpose()?;
+    ckpt.memory_file = memory.as_ref().map(|_| tensor_file("memory", ckpt.update));
+    ckpt.memory_sha256 = memory.as_deref().map(sha256_hex);
     let json = serde_json::to_vec_pretty(&ckpt).expect("a checkpoint serializes");
+    let mut files = vec![(&ckpt.model_file, &model), (&ckpt.optimizer_file, &optimizer)];
+    if let (Some(file), Some(bytes)) = (&ckpt.memory_file, &memory) {
+        files.push((file, bytes));
+    }
     let mut created = Vec::new();
     let mut write_all = || -> Result<(), AgentError> {
-        for (file, bytes) in [(&ckpt.model_file, &model), (&ckpt.optimizer_file, &optimizer)] {
+        for (file, bytes) in &files {
             let path = dir.join(file);
             if !path.exists() {
                 created.push(path.clone());
@@ -167,10 +192,9 @@ pub fn save(
     let entries = fs::read_dir(dir).map_err(|e| AgentError::io("list", dir, e))?;
     for entry in entries.flatten() {
         let name = entry.file_name().to_string_lossy().into_owned();
-        let stale = (name.starts_with("model-") || name.starts_with("optimizer-"))
+        let stale = TENSOR_FILES.iter().any(|kind| name.starts_with(&format!("{kind}-")))
             && name.ends_with(".safetensors")
-            && name != ckpt.model_file
-            && name != ckpt.optimizer_file;
+            && !files.iter().any(|(file, _)| **file == name);
         if stale {
             let _ = fs::remove_file(entry.path());
         }
@@ -294,8 +318,22 @@ impl Checkpoint {
             ));
         }
         for (file, kind) in [(&self.model_file, "model"), (&self.optimizer_file, "optimizer")] {
-            if *file != format!("{kind}-{:08}.safetensors", self.update) {
-                return Err(format!("{kind}_file = {file:?} is not {kind}-{:08}.safetensors", self.update));
+            if *file != tensor_file(kind, self.update) {
+                return Err(format!("{kind}_file = {file:?} is not {}", tensor_file(kind, self.update)));
+            }
+        }
+        match (cfg.network, &self.memory_file, &self.memory_sha256) {
+            (Network::Feedforward, None, None) => {}
+            (Network::Feedforward, _, _) => {
+                return Err("memory_file and memory_sha256 belong to a recurrent run, not a feedforward one".into());
+            }
+            (Network::Lstm, Some(file), Some(sum)) if *file == tensor_file("memory", self.update) && is_sha256(sum) => {
+            }
+            (Network::Lstm, _, _) => {
+                return Err(format!(
+                    "a recurrent run's checkpoint needs memory_file = {:?} and its memory_sha256 (64 hex digits)",
+                    tensor_file("memory", self.update)
+                ));
             }
         }
         if self.envs.len() != cfg.num_envs {
@@ -374,9 +412,21 @@ impl Checkpoint {
     pub fn load_agent(&self, dir: &Path, device: tch::Device) -> Result<Agent, AgentError> {
         let game = self.check_game()?;
         let saved = read_tensors(dir, &self.model_file, self.model_sha256.as_deref())?;
-        let mut agent = Agent::new(game, self.obs, self.config.hidden, device);
+        let mut agent = Agent::new(game, &self.config.net_spec(game), device);
         copy_weights(&mut agent, &saved, &dir.join(&self.model_file))?;
         Ok(agent)
+    }
+
+    /// What the run's envs remembered at this checkpoint, for `agent` (the checkpoint's):
+    /// read from the memory file of a recurrent run, blank for a feed-forward one.
+    pub fn load_memory(&self, dir: &Path, agent: &Agent) -> Result<Memory, AgentError> {
+        let Some(file) = &self.memory_file else {
+            return Ok(agent.memory(self.config.num_envs));
+        };
+        let saved = read_tensors(dir, file, self.memory_sha256.as_deref())?;
+        agent.memory_from(self.config.num_envs, &saved).map_err(|why| {
+            AgentError::Checkpoint(format!("checkpoint file {} is for another run: {why}", dir.join(file).display()))
+        })
     }
 }
 

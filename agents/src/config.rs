@@ -8,12 +8,12 @@ use std::str::FromStr;
 
 use clap::{ArgAction, Args, FromArgMatches};
 use ludica_envs::curriculum::{self, Curriculum, PlrParams, ScoreFn};
-use ludica_envs::{LevelSpec, ObsKind, SEED_LIMIT};
+use ludica_envs::{LevelSpec, ObsKind, SEED_LIMIT, ViewMode};
 use ludica_procgen::Difficulty;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::error::AgentError;
-use crate::net::NetSpec;
+use crate::net::{NetSpec, Network};
 use ludica_envs::memory::product;
 
 /// Most envs a run steps together.
@@ -40,6 +40,10 @@ pub struct TrainConfig {
     /// Observations: rgb (IMPALA-CNN) or symbolic (MLP).
     #[arg(long, default_value_t = ObsKind::Rgb)]
     pub obs: ObsKind,
+    /// View: full (what the game frames) or local (a window centred on the agent, the rest of
+    /// the level unseen; the same observation shape). Evaluation uses the same view.
+    #[arg(long, default_value_t = ViewMode::Full)]
+    pub view: ViewMode,
     /// Number of distinct training levels, 0 for unlimited (Procgen's protocol: 200).
     #[arg(long, default_value_t = 200)]
     pub num_levels: u64,
@@ -144,6 +148,14 @@ pub struct TrainConfig {
     /// PLR: level score, positive-value-loss (mean max(GAE, 0)) or abs-gae (mean |GAE|).
     #[arg(long, default_value_t = ScoreFn::PositiveValueLoss)]
     pub plr_score: ScoreFn,
+    /// Network: feedforward, or lstm (an LSTM core after the encoder, its state carried per
+    /// env and reset at episode ends; minibatches are then whole env sequences, so num_envs
+    /// must be a multiple of num_minibatches).
+    #[arg(long, value_enum, default_value_t = Network::Feedforward)]
+    pub network: Network,
+    /// Units of the LSTM core with --network lstm, 1 to 8192.
+    #[arg(long, default_value_t = 256)]
+    pub lstm_size: usize,
     /// Evaluate every K updates (and after the last) on the training levels and on held-out
     /// levels, logged in metrics.jsonl; 0 never evaluates.
     #[arg(long, default_value_t = 0)]
@@ -208,6 +220,12 @@ impl TrainConfig {
         self.batch_size() / self.num_minibatches
     }
 
+    /// The network this run trains, for `game` (the run's game).
+    pub fn net_spec(&self, game: &ludica_envs::GameDef) -> NetSpec {
+        let lstm = (self.network == Network::Lstm).then_some(self.lstm_size);
+        NetSpec { lstm, ..NetSpec::new(game, self.obs, self.hidden) }
+    }
+
     /// Updates in the whole run (the last partial rollout is dropped, as in CleanRL).
     pub fn num_updates(&self) -> u64 {
         self.steps / self.batch_size() as u64
@@ -263,6 +281,7 @@ impl TrainConfig {
             ("env_threads", self.env_threads, MAX_THREADS),
             ("torch_threads", self.torch_threads, MAX_THREADS),
             ("hidden", self.hidden, MAX_HIDDEN),
+            ("lstm_size", self.lstm_size, MAX_HIDDEN),
         ];
         for (what, v, max) in counts {
             if !(1..=max).contains(&v) {
@@ -275,6 +294,12 @@ impl TrainConfig {
                 self.num_minibatches.to_string(),
                 &format!("must divide num_envs x num_steps = {}", self.batch_size()),
             );
+        }
+        if self.network == Network::Lstm && !self.num_envs.is_multiple_of(self.num_minibatches) {
+            return Err(AgentError::Config(format!(
+                "num_minibatches = {} does not divide num_envs = {}: with network = lstm each minibatch is whole env sequences, so num_envs must be a multiple of num_minibatches",
+                self.num_minibatches, self.num_envs
+            )));
         }
         if !(2..=crate::eval::MAX_EPISODES).contains(&self.eval_episodes) {
             return bad(
@@ -336,15 +361,18 @@ impl TrainConfig {
 
     /// Bytes a run of this (valid) config needs at least in main memory: the envs'
     /// observation buffers, the rollout storage and its copy as one batch tensor, one
-    /// minibatch as floats, and the network's weights, gradients and two Adam moments.
+    /// minibatch as floats (with an LSTM, also its gates, cells and outputs at every step,
+    /// kept for the backward pass), and the network's weights, gradients and two Adam moments.
     pub fn memory_needed(&self) -> Result<u64, AgentError> {
         let game = ludica_envs::games::find(&self.game)?;
         let obs_len = game.obs_len(self.obs);
         let envs = product(&[self.num_envs, 2, obs_len]);
         // Per transition: its observation twice, an i64 action, three f32s, an ended flag.
         let rollout = product(&[self.batch_size(), 2 * obs_len + 8 + 3 * 4 + 1]);
-        let minibatch = product(&[self.minibatch_size(), obs_len, 4]);
-        let network = NetSpec::new(game, self.obs, self.hidden).parameter_count().saturating_mul(4 * 4);
+        let spec = self.net_spec(game);
+        let recurrent = spec.lstm.map_or(0, |size| product(&[self.minibatch_size(), size, 7 * 4]));
+        let minibatch = product(&[self.minibatch_size(), obs_len, 4]).saturating_add(recurrent);
+        let network = spec.parameter_count().saturating_mul(4 * 4);
         Ok(envs.saturating_add(rollout).saturating_add(minibatch).saturating_add(network))
     }
 
@@ -558,6 +586,10 @@ mod tests {
         let json = dir.join("c.json");
         std::fs::write(&json, r#"{"num_envs": 8, "device": "cpu"}"#).unwrap();
         assert_eq!(TrainConfig::from_file(&json).unwrap().device, DeviceChoice::Cpu);
+        assert_eq!(TrainConfig::from_text("view = \"local\"", "toml").unwrap().view, ViewMode::Local);
+        assert_eq!(TrainConfig::from_text("{}", "json").unwrap().view, ViewMode::Full, "full unless said");
+        let err = TrainConfig::from_text("view = \"partial\"", "toml").unwrap_err();
+        assert!(err.contains("view 'partial' is not allowed: use full or local"), "{err}");
         let bad = dir.join("bad.toml");
         std::fs::write(&bad, "learnin_rate = 0.1\n").unwrap();
         let err = TrainConfig::from_file(&bad).unwrap_err().to_string();
@@ -594,6 +626,14 @@ mod tests {
             TrainConfig { curriculum: Curriculum::Plr, plr_buffer_size: 201, ..Default::default() },
             "plr_buffer_size = 201 is out of range: the buffer cannot hold more than the 200 training levels",
         );
+        check(TrainConfig { lstm_size: 0, ..Default::default() }, "lstm_size = 0");
+        // Feed-forward minibatches are any split of the transitions; recurrent ones whole envs.
+        let split = TrainConfig { num_envs: 6, num_steps: 8, num_minibatches: 4, ..Default::default() };
+        assert!(split.validate().is_ok());
+        let recurrent = TrainConfig { network: Network::Lstm, ..split };
+        let err = recurrent.validate().unwrap_err().to_string();
+        assert!(err.contains("num_minibatches = 4") && err.contains("num_envs = 6") && !err.contains('\n'), "{err}");
+        assert!(TrainConfig { num_minibatches: 3, ..recurrent }.validate().is_ok());
         let widest = TrainConfig { hidden: MAX_HIDDEN, num_envs: MAX_NUM_ENVS, steps: 1 << 40, ..Default::default() };
         assert!(widest.validate().is_ok());
     }
@@ -631,6 +671,18 @@ mod tests {
         )
         .unwrap();
         assert_eq!(from_flags, TrainConfig { hidden: 64, ..Default::default() });
+        let lstm = TrainConfig::from_arg_matches(
+            &TrainConfig::augment_args(clap::Command::new("t"))
+                .try_get_matches_from(["t", "--network", "lstm", "--lstm-size", "32"])
+                .unwrap(),
+        )
+        .unwrap();
+        assert_eq!((lstm.network, lstm.lstm_size), (Network::Lstm, 32));
+        assert_eq!(TrainConfig::from_text("network = \"lstm\"\nlstm_size = 32", "toml").unwrap(), lstm);
+        let bad = TrainConfig::from_text("network = \"gru\"", "toml").unwrap_err();
+        assert!(bad.contains("gru") && bad.contains("lstm") && bad.contains("feedforward"), "{bad}");
+        assert_eq!(TrainConfig::default().network, Network::Feedforward);
+        assert_eq!(TrainConfig::default().lstm_size, 256);
         assert_eq!(TrainConfig::from_text("", "toml").unwrap(), TrainConfig::default(), "an empty file");
     }
 

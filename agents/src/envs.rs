@@ -63,6 +63,7 @@ fn vec_env(cfg: &TrainConfig, num_envs: usize, num_threads: usize) -> Result<Vec
         num_shards: 0,
         obs: cfg.obs,
         levels: cfg.levels(),
+        view: cfg.view,
         autoreset: AutoReset::SameStep,
         seed: cfg.seed,
     })?)

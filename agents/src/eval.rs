@@ -6,7 +6,7 @@
 
 use std::path::Path;
 
-use ludica_envs::{AutoReset, LevelPicker, LevelSpec, ObsKind, Picture, VecEnv, VecEnvConfig};
+use ludica_envs::{AutoReset, LevelPicker, LevelSpec, ObsKind, Picture, VecEnv, VecEnvConfig, ViewMode};
 use ludica_procgen::Level;
 use ludica_procgen::seeds::mix;
 use rand::RngExt;
@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::checkpoint::{self, Checkpoint};
 use crate::error::AgentError;
-use crate::policy::Agent;
+use crate::policy::{Agent, Memory};
 use crate::suite::{self, HeldOut, Leak, SuiteCheck};
 use crate::video::Caption;
 
@@ -51,6 +51,8 @@ pub struct EvalOptions {
     pub random_baseline: bool,
     /// Where the network runs.
     pub device: tch::Device,
+    /// The view to play with; `None` plays the run's own.
+    pub view: Option<ViewMode>,
 }
 
 /// Statistics of one split.
@@ -96,6 +98,9 @@ pub struct EvalReport {
     pub game: String,
     /// Observation kind.
     pub obs: ObsKind,
+    /// The view played with (the run's, unless eval was told otherwise).
+    #[serde(default)]
+    pub view: ViewMode,
     /// Updates of the checkpoint.
     pub update: u64,
     /// Env steps of the checkpoint.
@@ -155,6 +160,8 @@ pub struct Play<'a> {
     pub game: &'a str,
     /// Observation kind.
     pub obs: ObsKind,
+    /// Full or local view.
+    pub view: ViewMode,
     /// Levels.
     pub levels: Levels<'a>,
     /// Cut episodes after this many steps, as failures (the run's `max_episode_steps`).
@@ -201,6 +208,7 @@ impl Play<'_> {
             num_shards: 0,
             obs: self.obs,
             levels: self.spec(),
+            view: self.view,
             autoreset,
             seed,
         })?)
@@ -217,7 +225,8 @@ impl Play<'_> {
 }
 
 /// Plays exactly `episodes` episodes and returns them. Each env plays a fixed quota of
-/// episodes, so short episodes are not over-counted.
+/// episodes, so short episodes are not over-counted. A recurrent agent's memory is carried
+/// per env from step to step and forgotten where an episode ends.
 pub fn play_episodes(play: &Play, actor: &Actor, episodes: usize) -> Result<Vec<Episode>, AgentError> {
     let n = play.num_envs.clamp(1, episodes.max(1));
     let mut env = play.vec_env(n, AutoReset::SameStep, play.seed)?;
@@ -231,9 +240,14 @@ pub fn play_episodes(play: &Play, actor: &Actor, episodes: usize) -> Result<Vec<
     let (mut steps, mut returns) = (vec![0u32; n], vec![0f32; n]);
     let num_actions = env.game().actions.len();
     let mut actions = vec![0u8; n];
+    let mut memory = match actor {
+        Actor::Agent(agent, _) => agent.memory(n),
+        Actor::Random => Memory::default(),
+    };
+    let mut ended = vec![false; n];
     while done.iter().zip(&quota).any(|(d, q)| d.len() < *q) {
         match actor {
-            Actor::Agent(agent, greedy) => actions = agent.act(env.obs(), n, &mut rng, *greedy).actions,
+            Actor::Agent(agent, greedy) => actions = agent.act(env.obs(), n, &mut memory, &mut rng, *greedy).actions,
             Actor::Random => actions.iter_mut().for_each(|a| *a = rng.random_range(0..num_actions) as u8),
         }
         env.step(&actions)?;
@@ -242,7 +256,8 @@ pub fn play_episodes(play: &Play, actor: &Actor, episodes: usize) -> Result<Vec<
             steps[e] += 1;
             returns[e] += env.reward()[e];
             let timed_out = !info.episode_done && play.time_limit.is_some_and(|limit| steps[e] >= limit);
-            if !(info.episode_done || timed_out) {
+            ended[e] = info.episode_done || timed_out;
+            if !ended[e] {
                 continue;
             }
             if done[e].len() < quota[e] {
@@ -251,6 +266,7 @@ pub fn play_episodes(play: &Play, actor: &Actor, episodes: usize) -> Result<Vec<
             (steps[e], returns[e]) = (0, 0.0);
             restarter.start(&mut env, e, info.episode_done)?;
         }
+        memory.reset(&ended);
     }
     Ok(done.into_iter().flatten().collect())
 }
@@ -369,6 +385,8 @@ pub struct RunLevels<'a> {
     pub game: &'a str,
     /// Observation kind.
     pub obs: ObsKind,
+    /// Full or local view.
+    pub view: ViewMode,
     /// The training level distribution.
     pub train: LevelSpec,
     /// Cut episodes after this many steps, as failures.
@@ -407,6 +425,7 @@ pub fn play_splits(
         let play = Play {
             game: run.game,
             obs: run.obs,
+            view: run.view,
             levels: levels.clone(),
             time_limit: run.time_limit,
             num_envs,
@@ -424,7 +443,8 @@ pub fn evaluate(dir: &Path, opts: &EvalOptions) -> Result<EvalReport, AgentError
         check_levels(&ckpt, list)?;
     }
     let splits = splits(ckpt.levels, &opts.test)?;
-    let run = RunLevels { game: &ckpt.game, obs: ckpt.obs, train: ckpt.levels, time_limit: ckpt.time_limit() };
+    let view = opts.view.unwrap_or(ckpt.config.view);
+    let run = RunLevels { game: &ckpt.game, obs: ckpt.obs, view, train: ckpt.levels, time_limit: ckpt.time_limit() };
     let play = |actor: &Actor| play_splits(&run, &splits, actor, opts.episodes, opts.num_envs, opts.seed);
     let [train, test] = play(&Actor::Agent(&agent, opts.greedy))?;
     let random = if opts.random_baseline { Some(play(&Actor::Random)?) } else { None };
@@ -438,6 +458,7 @@ pub fn evaluate(dir: &Path, opts: &EvalOptions) -> Result<EvalReport, AgentError
         run: dir.display().to_string(),
         game: ckpt.game.clone(),
         obs: ckpt.obs,
+        view,
         update: ckpt.update,
         global_step: ckpt.global_step,
         actions: if opts.greedy { "greedy" } else { "sample" }.into(),
@@ -452,8 +473,8 @@ impl EvalReport {
     /// The report as a table for people.
     pub fn table(&self) -> String {
         let mut s = format!(
-            "{}: {} {} after {} updates ({} env steps), {} episodes per split, {} actions\n",
-            self.run, self.game, self.obs, self.update, self.global_step, self.train.episodes, self.actions
+            "{}: {} {} ({} view) after {} updates ({} env steps), {} episodes per split, {} actions\n",
+            self.run, self.game, self.obs, self.view, self.update, self.global_step, self.train.episodes, self.actions
         );
         s += &format!(
             "{:<14} {:<38} {:>16} {:>22} {:>16}\n",
@@ -504,7 +525,8 @@ pub struct PlayedEpisode {
 }
 
 /// Plays `count` episodes of `agent` (sampling, or greedy) on one env of `play` and hands
-/// every frame, the first one included, to `on_frame` with what a caption says of it.
+/// every frame, the first one included, to `on_frame` with what a caption says of it. A
+/// recurrent agent starts each episode with a blank memory.
 pub fn play_frames(
     agent: &Agent,
     play: &Play,
@@ -520,8 +542,9 @@ pub fn play_frames(
         restarter.start(&mut env, 0, false)?;
         let mut caption = Caption { level_seed: env.infos()[0].level_seed, step: 0, episode_return: 0.0, ending: None };
         on_frame(env.render(0)?, &caption)?;
+        let mut memory = agent.memory(1);
         let success = loop {
-            let act = agent.act(env.obs(), 1, &mut rng, greedy);
+            let act = agent.act(env.obs(), 1, &mut memory, &mut rng, greedy);
             env.step(&act.actions)?;
             caption.step += 1;
             caption.episode_return += env.reward()[0];
@@ -608,6 +631,7 @@ mod tests {
         let play = Play {
             game: "maze",
             obs: ObsKind::Symbolic,
+            view: ViewMode::Full,
             levels: Levels::Spec(spec),
             time_limit: None,
             num_envs: 8,
@@ -649,6 +673,7 @@ mod tests {
         let play = Play {
             game: "maze",
             obs: ObsKind::Symbolic,
+            view: ViewMode::Full,
             levels: Levels::List(&levels, spec),
             time_limit: Some(50),
             num_envs: 2,

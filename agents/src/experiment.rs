@@ -1,5 +1,5 @@
-//! Experiments: a grid of training runs (games x num_levels x seeds, and difficulty and obs
-//! when listed) sharing training options, read from a TOML spec, and the layout of an
+//! Experiments: a grid of training runs (games x num_levels x seeds, and difficulty, obs and
+//! view when listed) sharing training options, read from a TOML spec, and the layout of an
 //! experiment directory: `experiment.json` (the runs and their configs, which a rerun must
 //! match), `runs/NAME/` (each a `ludica train` run directory) and `logs/NAME.log`. Whether each
 //! run is finished, interrupted or not started is read from its run directory, so an
@@ -8,6 +8,8 @@
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
+
+use ludica_envs::ViewMode;
 
 use crate::checkpoint::CHECKPOINT_FILE;
 use crate::config::TrainConfig;
@@ -44,19 +46,22 @@ struct Grid {
     difficulty: Vec<toml::Value>,
     #[serde(default)]
     obs: Vec<toml::Value>,
+    #[serde(default)]
+    view: Vec<toml::Value>,
 }
 
 /// One run of the grid.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct RunSpec {
     /// Its name, also its directory under `runs/`: `GAME-OBS-DIFFICULTY-nNUM_LEVELS-sSEED`
-    /// (`n0`: unlimited levels), like `maze-symbolic-easy-n200-s1`.
+    /// (`n0`: unlimited levels), like `maze-symbolic-easy-n200-s1`; `-local` follows the obs
+    /// in the local view (`maze-symbolic-local-easy-n200-s1`).
     pub name: String,
     /// Its training options (the device is chosen when it is placed).
     pub config: TrainConfig,
 }
 
-/// An experiment: its runs, in grid order (game, obs, difficulty, num_levels, seed).
+/// An experiment: its runs, in grid order (game, obs, view, difficulty, num_levels, seed).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Experiment {
@@ -67,7 +72,8 @@ pub struct Experiment {
 }
 
 /// Where a run stands, from its directory.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
 pub enum RunState {
     /// Not started (or stopped before its first checkpoint).
     New,
@@ -75,6 +81,26 @@ pub enum RunState {
     Interrupted,
     /// Finished.
     Finished,
+}
+
+/// The checked config of one run of the grid, from its `[train]` table with the grid's keys.
+fn run_config(table: &toml::Table) -> Result<TrainConfig, String> {
+    let mut config = TrainConfig::from_text(&toml::to_string(table).map_err(|e| e.to_string())?, "toml")?;
+    config.validate().map_err(|e| e.to_string())?;
+    if config.eval_every == 0 {
+        // The report needs test scores: evaluate once, after the last update.
+        config.eval_every = config.num_updates();
+    }
+    Ok(config)
+}
+
+/// A run's name (see [`RunSpec::name`]).
+fn run_name(c: &TrainConfig) -> String {
+    let view = match c.view {
+        ViewMode::Full => "",
+        ViewMode::Local => "-local",
+    };
+    format!("{}-{}{view}-{}-n{}-s{}", c.game, c.obs, c.difficulty, c.num_levels, c.seed)
 }
 
 impl Experiment {
@@ -91,7 +117,7 @@ impl Experiment {
             }));
         }
         let g = &spec.grid;
-        for (key, axis) in [("difficulty", &g.difficulty), ("obs", &g.obs)] {
+        for (key, axis) in [("difficulty", &g.difficulty), ("obs", &g.obs), ("view", &g.view)] {
             if !axis.is_empty() && spec.train.contains_key(key) {
                 return Err(bad(format!("{key} is set in both [grid] and [train]: keep one")));
             }
@@ -104,48 +130,46 @@ impl Experiment {
         let or_default = |values: &[toml::Value]| {
             if values.is_empty() { vec![None] } else { values.iter().cloned().map(Some).collect() }
         };
-        let (obs_axis, difficulty_axis) = (or_default(&g.obs), or_default(&g.difficulty));
-        let count = g.games.len() * obs_axis.len() * difficulty_axis.len() * g.num_levels.len() * g.seeds.len();
+        let (obs_axis, view_axis, difficulty_axis) =
+            (or_default(&g.obs), or_default(&g.view), or_default(&g.difficulty));
+        let count = g.games.len()
+            * obs_axis.len()
+            * view_axis.len()
+            * difficulty_axis.len()
+            * g.num_levels.len()
+            * g.seeds.len();
         if count > MAX_RUNS {
             return Err(bad(format!("the grid holds {count} runs: at most {MAX_RUNS} are allowed")));
         }
         let mut runs: Vec<RunSpec> = Vec::with_capacity(count);
         for game in &g.games {
             for obs in &obs_axis {
-                for difficulty in &difficulty_axis {
-                    for &num_levels in &g.num_levels {
-                        for &seed in &g.seeds {
-                            let mut table = spec.train.clone();
-                            table.insert("game".into(), game.clone().into());
-                            table.insert(
-                                "num_levels".into(),
-                                toml::Value::try_from(num_levels).map_err(|e| bad(e.to_string()))?,
-                            );
-                            table.insert("seed".into(), toml::Value::try_from(seed).map_err(|e| bad(e.to_string()))?);
-                            if let Some(obs) = obs {
-                                table.insert("obs".into(), obs.clone());
+                for view in &view_axis {
+                    for difficulty in &difficulty_axis {
+                        for &num_levels in &g.num_levels {
+                            for &seed in &g.seeds {
+                                let mut table = spec.train.clone();
+                                table.insert("game".into(), game.clone().into());
+                                table.insert(
+                                    "num_levels".into(),
+                                    toml::Value::try_from(num_levels).map_err(|e| bad(e.to_string()))?,
+                                );
+                                table.insert(
+                                    "seed".into(),
+                                    toml::Value::try_from(seed).map_err(|e| bad(e.to_string()))?,
+                                );
+                                for (key, value) in [("obs", obs), ("view", view), ("difficulty", difficulty)] {
+                                    if let Some(value) = value {
+                                        table.insert(key.into(), value.clone());
+                                    }
+                                }
+                                let config = run_config(&table).map_err(bad)?;
+                                let name = run_name(&config);
+                                if runs.iter().any(|r| r.name == name) {
+                                    return Err(bad(format!("run {name} appears twice: a grid axis repeats a value")));
+                                }
+                                runs.push(RunSpec { name, config });
                             }
-                            if let Some(difficulty) = difficulty {
-                                table.insert("difficulty".into(), difficulty.clone());
-                            }
-                            let mut config = TrainConfig::from_text(
-                                &toml::to_string(&table).map_err(|e| bad(e.to_string()))?,
-                                "toml",
-                            )
-                            .map_err(bad)?;
-                            config.validate().map_err(|e| bad(e.to_string()))?;
-                            if config.eval_every == 0 {
-                                // The report needs test scores: evaluate once, after the last update.
-                                config.eval_every = config.num_updates();
-                            }
-                            let name = format!(
-                                "{}-{}-{}-n{}-s{}",
-                                config.game, config.obs, config.difficulty, config.num_levels, config.seed
-                            );
-                            if runs.iter().any(|r| r.name == name) {
-                                return Err(bad(format!("run {name} appears twice: a grid axis repeats a value")));
-                            }
-                            runs.push(RunSpec { name, config });
                         }
                     }
                 }
@@ -158,6 +182,19 @@ impl Experiment {
     /// already holds this experiment, keeps everything in it (a rerun resumes). A directory
     /// holding another experiment, or anything else, is refused and left untouched.
     pub fn prepare(&self, dir: &Path) -> Result<(), AgentError> {
+        if self.check_dir(dir)? {
+            return Ok(());
+        }
+        for sub in [dir.join("runs"), dir.join("logs")] {
+            std::fs::create_dir_all(&sub).map_err(|e| AgentError::io("create", &sub, e))?;
+        }
+        Ok(write_file(&dir.join(EXPERIMENT_FILE), &serde_json::to_vec_pretty(self).expect("an experiment serializes"))?)
+    }
+
+    /// Checks, writing nothing, that `dir` may hold this experiment: true when it already
+    /// does, false when it is new or empty. A directory holding another experiment, or
+    /// anything else, is an error.
+    pub fn check_dir(&self, dir: &Path) -> Result<bool, AgentError> {
         let file = dir.join(EXPERIMENT_FILE);
         if file.exists() {
             let text = std::fs::read(&file).map_err(|e| AgentError::io("read", &file, e))?;
@@ -171,7 +208,7 @@ impl Experiment {
                     self.runs.len()
                 )));
             }
-            return Ok(());
+            return Ok(true);
         }
         if dir.exists() && std::fs::read_dir(dir).map_err(|e| AgentError::io("list", dir, e))?.next().is_some() {
             return Err(AgentError::Config(format!(
@@ -179,10 +216,7 @@ impl Experiment {
                 dir.display()
             )));
         }
-        for sub in [dir.join("runs"), dir.join("logs")] {
-            std::fs::create_dir_all(&sub).map_err(|e| AgentError::io("create", &sub, e))?;
-        }
-        Ok(write_file(&file, &serde_json::to_vec_pretty(self).expect("an experiment serializes"))?)
+        Ok(false)
     }
 
     /// Reads the experiment of `dir`.
@@ -297,6 +331,14 @@ eval_every = 5
         let e = Experiment::from_spec(&with_difficulty).unwrap();
         assert_eq!(e.runs.len(), 24);
         assert_eq!(e.runs[6].name, "maze-symbolic-0.1-n10-s1");
+        let with_view = SPEC.replace("obs = [\"symbolic\"]", "obs = [\"symbolic\"]\nview = [\"full\", \"local\"]");
+        let e = Experiment::from_spec(&with_view).unwrap();
+        assert_eq!(e.runs.len(), 24);
+        assert_eq!((e.runs[5].name.as_str(), e.runs[5].config.view), ("maze-symbolic-easy-n0-s3", ViewMode::Full));
+        assert_eq!(
+            (e.runs[6].name.as_str(), e.runs[6].config.view),
+            ("maze-symbolic-local-easy-n10-s1", ViewMode::Local)
+        );
     }
 
     #[test]
@@ -315,6 +357,16 @@ eval_every = 5
         check(&SPEC.replace("seeds = [1, 2, 3]", "seeds = [1, 1]"), &["appears twice"]);
         check(&SPEC.replace("eval_every = 5", "gamma = 2.0"), &["gamma = 2"]);
         check(&SPEC.replace("eval_every = 5", "obs = \"rgb\""), &["obs is set in both"]);
+        check(
+            &SPEC.replace("seeds = [1, 2, 3]", "seeds = [1]\nview = [\"partial\"]"),
+            &["view 'partial'", "full or local"],
+        );
+        check(
+            &SPEC
+                .replace("seeds = [1, 2, 3]", "seeds = [1]\nview = [\"local\"]")
+                .replace("eval_every = 5", "view = \"full\""),
+            &["view is set in both"],
+        );
         let fixed = Experiment::from_spec(&SPEC.replace("eval_every = 5", "difficulty = \"hard\"")).unwrap();
         assert_eq!(fixed.runs[0].name, "maze-symbolic-hard-n10-s1", "a single value in [train]");
     }

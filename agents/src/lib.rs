@@ -1,9 +1,9 @@
 //! ludica-agents: PPO (with GAE) on tch for ludica's games — networks (IMPALA-CNN for rgb, an
-//! MLP for symbolic), rollout storage, the losses, an Adam whose state can be saved, the
-//! training loop with exact checkpoint/resume, TensorBoard event files, evaluation on train
-//! and held-out levels (also during training), frozen level suites, learning-curve plots and
-//! videos of episodes. The `ludica train`, `eval`, `plot`, `suite` and `record` commands are
-//! thin layers over it.
+//! MLP for symbolic, either optionally followed by an LSTM core), rollout storage, the
+//! losses, an Adam whose state can be saved, the training loop with exact checkpoint/resume,
+//! TensorBoard event files, evaluation on train and held-out levels (also during training),
+//! frozen level suites, learning-curve plots and videos of episodes. The `ludica train`,
+//! `eval`, `plot`, `suite` and `record` commands are thin layers over it.
 //!
 //! ```no_run
 //! use std::sync::atomic::AtomicBool;

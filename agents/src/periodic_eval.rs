@@ -38,7 +38,8 @@ pub fn evaluate(agent: &Agent, cfg: &TrainConfig) -> Result<EvalPoint, AgentErro
     let start = Instant::now();
     let test = TestLevels::From(cfg.test_start_level);
     let splits = eval::splits(cfg.levels(), &test)?;
-    let run = RunLevels { game: &cfg.game, obs: cfg.obs, train: cfg.levels(), time_limit: cfg.time_limit() };
+    let run =
+        RunLevels { game: &cfg.game, obs: cfg.obs, view: cfg.view, train: cfg.levels(), time_limit: cfg.time_limit() };
     let seed = ludica_procgen::seeds::mix(cfg.seed ^ EVAL_STREAM);
     let [train, test] =
         eval::play_splits(&run, &splits, &Actor::Agent(agent, false), cfg.eval_episodes, cfg.num_envs, seed)?;

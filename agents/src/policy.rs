@@ -1,14 +1,15 @@
 //! `Agent`: an actor-critic network in its VarStore on a device, and how it acts: one batched
 //! forward pass, then actions sampled on the CPU from our own seeded RNG (so that a resumed
-//! run draws exactly the actions an uninterrupted one would).
+//! run draws exactly the actions an uninterrupted one would). A recurrent agent carries a
+//! [`Memory`] per env from step to step, zeroed where an episode ends.
 
 use std::sync::{Mutex, MutexGuard};
 
-use ludica_envs::{GameDef, ObsKind};
+use ludica_envs::GameDef;
 use rand::RngExt;
 use tch::{Device, Kind, Tensor, nn};
 
-use crate::net::{ActorCritic, NetSpec};
+use crate::net::{ActorCritic, LstmState, NetSpec};
 
 /// A network ready to act.
 pub struct Agent {
@@ -33,6 +34,44 @@ pub struct Act {
     pub values: Vec<f32>,
 }
 
+/// What an agent remembers between steps, for each of a batch of envs: nothing for a
+/// feed-forward network (the default); the LSTM's state for a recurrent one.
+#[derive(Debug, Default)]
+pub struct Memory(Option<LstmState>);
+
+impl Memory {
+    /// The LSTM state, if the agent is recurrent.
+    pub fn lstm(&self) -> Option<&LstmState> {
+        self.0.as_ref()
+    }
+
+    /// Forgets what the envs whose `ended` flag is set remember (their episodes ended: the
+    /// next observation starts a new one).
+    pub fn reset(&mut self, ended: &[bool]) {
+        if let Some(state) = &mut self.0
+            && ended.iter().any(|&e| e)
+        {
+            let keep: Vec<f32> = ended.iter().map(|&e| if e { 0.0 } else { 1.0 }).collect();
+            let keep = Tensor::from_slice(&keep).to_device(state.h.device()).unsqueeze(-1);
+            *state = state.masked(&keep);
+        }
+    }
+
+    /// A copy that later steps cannot change.
+    pub fn copy(&self) -> Memory {
+        Memory(self.0.as_ref().map(LstmState::copy))
+    }
+
+    /// The state as named tensors for a checkpoint (`h` and `c`, `[envs, size]`); none for a
+    /// feed-forward agent.
+    pub fn tensors(&self) -> Vec<(String, Tensor)> {
+        match &self.0 {
+            Some(state) => vec![("c".into(), state.c.shallow_clone()), ("h".into(), state.h.shallow_clone())],
+            None => Vec::new(),
+        }
+    }
+}
+
 /// libtorch's generator is global: initialising under this lock keeps concurrent seeded
 /// initialisations (tests in threads) from drawing from each other's streams.
 static TORCH_RNG: Mutex<()> = Mutex::new(());
@@ -44,30 +83,56 @@ pub(crate) fn torch_rng() -> MutexGuard<'static, ()> {
 }
 
 impl Agent {
-    /// A freshly initialised agent whose weights are a function of `seed`.
-    pub fn seeded(game: &GameDef, obs: ObsKind, hidden: usize, device: Device, seed: u64) -> Agent {
+    /// A freshly initialised agent for `game` whose weights are a function of `seed`.
+    pub fn seeded(game: &GameDef, spec: &NetSpec, device: Device, seed: u64) -> Agent {
         let _rng = torch_rng();
         tch::manual_seed(seed as i64);
-        Agent::build(game, obs, hidden, device)
+        Agent::build(game, spec, device)
     }
 
     /// An agent with weights drawn from libtorch's global generator as it stands (to be
     /// overwritten by a checkpoint, or seeded by [`Agent::seeded`]). The draw happens under
     /// the generator's lock, so it cannot disturb a concurrent seeded initialisation.
-    pub fn new(game: &GameDef, obs: ObsKind, hidden: usize, device: Device) -> Agent {
+    pub fn new(game: &GameDef, spec: &NetSpec, device: Device) -> Agent {
         let _rng = torch_rng();
-        Agent::build(game, obs, hidden, device)
+        Agent::build(game, spec, device)
     }
 
-    fn build(game: &GameDef, obs: ObsKind, hidden: usize, device: Device) -> Agent {
+    fn build(game: &GameDef, spec: &NetSpec, device: Device) -> Agent {
         let vs = nn::VarStore::new(device);
-        let net = ActorCritic::new(&vs.root(), &NetSpec::new(game, obs, hidden));
+        let net = ActorCritic::new(&vs.root(), spec);
         Agent {
             vs,
             net,
-            obs_shape: game.obs_shape(obs).iter().map(|&d| d as i64).collect(),
+            obs_shape: game.obs_shape(spec.obs).iter().map(|&d| d as i64).collect(),
             num_actions: game.actions.len(),
         }
+    }
+
+    /// A blank memory for `n` envs (zeros for a recurrent agent, as at an episode's start).
+    pub fn memory(&self, n: usize) -> Memory {
+        Memory(self.net.lstm_size().map(|size| {
+            let zeros = Tensor::zeros([n as i64, size], (Kind::Float, self.device()));
+            LstmState { h: zeros.copy(), c: zeros }
+        }))
+    }
+
+    /// A memory of `n` envs from a checkpoint's tensors (`h` and `c`, as
+    /// [`Memory::tensors`] names them); the error says what is wrong with them.
+    pub fn memory_from(&self, n: usize, tensors: &[(String, Tensor)]) -> Result<Memory, String> {
+        let blank = self.memory(n);
+        let wanted: Vec<(String, Vec<i64>)> =
+            blank.tensors().iter().map(|(name, t)| (name.clone(), t.size())).collect();
+        let mut found: Vec<(String, Vec<i64>)> = tensors.iter().map(|(name, t)| (name.clone(), t.size())).collect();
+        found.sort();
+        if found != wanted {
+            return Err(format!("it holds tensors {found:?}, the run's network needs {wanted:?}"));
+        }
+        let get = |name: &str| {
+            let (_, t) = tensors.iter().find(|(n, _)| n == name).expect("the names were checked");
+            t.to_kind(Kind::Float).to_device(self.device())
+        };
+        Ok(Memory(blank.0.map(|_| LstmState { h: get("h"), c: get("c") })))
     }
 
     /// The device the network lives on.
@@ -88,11 +153,27 @@ impl Agent {
         Tensor::from_slice(obs).view(shape.as_slice()).to_device(self.device())
     }
 
-    /// Acts on `n` observations: samples from the policy with `rng`, or takes the most likely
-    /// action when `greedy`.
-    pub fn act(&self, obs: &[u8], n: usize, rng: &mut ludica_procgen::Rng, greedy: bool) -> Act {
+    /// Logits and values of `n` observations, and the memory after them.
+    fn forward(&self, obs: &[u8], n: usize, memory: &Memory) -> (Tensor, Tensor, Memory) {
+        let obs = self.obs_tensor(obs, n);
+        match &memory.0 {
+            None => {
+                let (logits, values) = self.net.forward(&obs);
+                (logits, values, Memory(None))
+            }
+            Some(state) => {
+                let (logits, values, next) = self.net.step(&obs, state);
+                (logits, values, Memory(Some(next)))
+            }
+        }
+    }
+
+    /// Acts on `n` observations, the envs' `memory` carried one step forward: samples from
+    /// the policy with `rng`, or takes the most likely action when `greedy`.
+    pub fn act(&self, obs: &[u8], n: usize, memory: &mut Memory, rng: &mut ludica_procgen::Rng, greedy: bool) -> Act {
         let _guard = tch::no_grad_guard();
-        let (logits, values) = self.net.forward(&self.obs_tensor(obs, n));
+        let (logits, values, next) = self.forward(obs, n, memory);
+        *memory = next;
         let logp = Vec::<f32>::try_from(logits.log_softmax(-1, Kind::Float).to_device(Device::Cpu).flatten(0, -1))
             .expect("log-probabilities are f32");
         let values = Vec::<f32>::try_from(values.to_device(Device::Cpu)).expect("values are f32");
@@ -106,10 +187,10 @@ impl Agent {
         act
     }
 
-    /// Value estimates of `n` observations.
-    pub fn values(&self, obs: &[u8], n: usize) -> Vec<f32> {
+    /// Value estimates of `n` observations seen with `memory` (which stays as it is).
+    pub fn values(&self, obs: &[u8], n: usize, memory: &Memory) -> Vec<f32> {
         let _guard = tch::no_grad_guard();
-        let (_, values) = self.net.forward(&self.obs_tensor(obs, n));
+        let (_, values, _) = self.forward(obs, n, memory);
         Vec::<f32>::try_from(values.to_device(Device::Cpu)).expect("values are f32")
     }
 }

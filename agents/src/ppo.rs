@@ -1,15 +1,17 @@
 //! The PPO update (Schulman et al. 2017, as in CleanRL's `ppo_procgen.py`): epochs over
 //! shuffled minibatches of one rollout, each step minimising clipped policy loss, clipped
-//! value loss and an entropy bonus. The losses are small functions, tested on hand-computed
-//! numbers.
+//! value loss and an entropy bonus. A recurrent network's minibatches are whole env
+//! sequences, unrolled from the state each env had when the rollout began (CleanRL's
+//! `ppo_atari_lstm.py`). The losses are small functions, tested on hand-computed numbers.
 
 use rand::RngExt;
 use serde::{Deserialize, Serialize};
 use tch::{Device, Kind, Tensor};
 
 use crate::config::TrainConfig;
-use crate::net::ActorCritic;
+use crate::net::{ActorCritic, LstmState};
 use crate::optim::Adam;
+use crate::policy::Memory;
 use crate::rollout::Rollout;
 
 /// Advantages scaled to zero mean and unit (sample) standard deviation.
@@ -74,41 +76,131 @@ pub struct UpdateStats {
 
 /// The rollout as tensors on the training device, with its advantages and value targets.
 pub struct Batch {
+    num_envs: usize,
     obs: Tensor,
     actions: Tensor,
     logprobs: Tensor,
     values: Tensor,
     advantages: Tensor,
     returns: Tensor,
+    /// A recurrent network's sequences: each env's state when the rollout began, and the
+    /// episode ends `[T, N]` (1.0 where a step ended its episode).
+    sequences: Option<(LstmState, Tensor)>,
     /// The transitions the update learns from (`None`: all); see [`Batch::learn_only_from`].
     samples: Option<Vec<i64>>,
 }
 
 impl Batch {
-    /// Moves a rollout and its advantages to `device`; `obs_shape` is one observation's.
-    pub fn new(rollout: &Rollout, advantages: &[f32], obs_shape: &[i64], device: Device) -> Batch {
+    /// Moves a rollout and its advantages to `device`; `obs_shape` is one observation's, and
+    /// `initial` what the envs remembered when the rollout began.
+    pub fn new(rollout: &Rollout, advantages: &[f32], initial: &Memory, obs_shape: &[i64], device: Device) -> Batch {
         let n = rollout.len() as i64;
         let shape: Vec<i64> = std::iter::once(n).chain(obs_shape.iter().copied()).collect();
         let to = |t: Tensor| t.to_device(device);
         let advantages = to(Tensor::from_slice(advantages));
         let values = to(Tensor::from_slice(&rollout.values));
+        let sequences = initial.lstm().map(|state| {
+            let ended: Vec<f32> = rollout.ended.iter().map(|&e| if e { 1.0 } else { 0.0 }).collect();
+            let ended = to(Tensor::from_slice(&ended).view([rollout.num_steps as i64, rollout.num_envs as i64]));
+            (state.copy(), ended)
+        });
         Batch {
+            num_envs: rollout.num_envs,
             obs: to(Tensor::from_slice(&rollout.obs).view(shape.as_slice())),
             actions: to(Tensor::from_slice(&rollout.actions)),
             logprobs: to(Tensor::from_slice(&rollout.logprobs)),
             returns: &advantages + &values,
             values,
             advantages,
+            sequences,
             samples: None,
         }
     }
 
     /// Restricts the update to the transitions `samples` (robust PLR: those on replayed
-    /// levels): its minibatches are drawn from them alone, as many as usual, so that the
-    /// others' loss counts for nothing. With no sample left, the update takes no step.
+    /// levels), so that the others' loss counts for nothing. Feed-forward minibatches are
+    /// drawn from them alone, as many as usual; a recurrent minibatch still unrolls its envs'
+    /// whole sequences (the masked steps carry the LSTM state) but takes its loss over its
+    /// learned steps only. A minibatch with fewer than two learned steps takes no step
+    /// (advantages are normalized), and with no sample left the update takes none.
     pub fn learn_only_from(&mut self, samples: Vec<i64>) {
         self.samples = Some(samples);
     }
+
+    /// Logits and values of minibatch `mb` under the network as it is now.
+    fn outputs(&self, net: &ActorCritic, mb: &Minibatch) -> (Tensor, Tensor) {
+        let obs = self.obs.index_select(0, &mb.indices);
+        match (&self.sequences, &mb.envs) {
+            (Some((initial, ended)), Some(envs)) => {
+                net.unroll(&obs, &initial.select(envs), &ended.index_select(1, envs))
+            }
+            _ => net.forward(&obs),
+        }
+    }
+}
+
+/// One minibatch: transition indices into the batch and, for whole env sequences, the envs
+/// (the indices are then those envs' transitions, time-major) and, in a restricted batch,
+/// the rows of `indices` that the loss counts.
+struct Minibatch {
+    indices: Tensor,
+    envs: Option<Tensor>,
+    learned: Option<Tensor>,
+}
+
+/// The minibatches of one epoch, shuffled with `rng`: shuffled transitions (`order` keeps the
+/// permutation from epoch to epoch, and holds only the learned ones in a restricted batch),
+/// or, for a recurrent batch, the whole sequences of shuffled envs (`env_order`), less those
+/// with fewer than two learned steps.
+fn epoch_minibatches(
+    batch: &Batch,
+    num_minibatches: usize,
+    order: &mut [i64],
+    env_order: &mut [i64],
+    rng: &mut ludica_procgen::Rng,
+) -> Vec<Minibatch> {
+    let device = batch.obs.device();
+    if batch.sequences.is_none() {
+        // A restricted batch keeps two samples a minibatch at least.
+        let count = if batch.samples.is_some() { num_minibatches.min(order.len() / 2) } else { num_minibatches };
+        if count == 0 {
+            return Vec::new();
+        }
+        shuffle(order, rng);
+        let len = order.len();
+        return (0..count)
+            .map(|c| Minibatch {
+                indices: Tensor::from_slice(&order[c * len / count..(c + 1) * len / count]).to_device(device),
+                envs: None,
+                learned: None,
+            })
+            .collect();
+    }
+    let size = batch.actions.size()[0] as usize;
+    let learned: Option<Vec<bool>> = batch.samples.as_ref().map(|samples| {
+        let mut learned = vec![false; size];
+        samples.iter().for_each(|&s| learned[s as usize] = true);
+        learned
+    });
+    shuffle(env_order, rng);
+    let (n, steps) = (batch.num_envs as i64, size as i64 / batch.num_envs as i64);
+    env_order
+        .chunks(batch.num_envs / num_minibatches)
+        .filter_map(|envs| {
+            let indices: Vec<i64> = (0..steps).flat_map(|t| envs.iter().map(move |e| t * n + e)).collect();
+            let rows = learned.as_ref().map(|learned| {
+                (0..indices.len() as i64).filter(|&row| learned[indices[row as usize] as usize]).collect::<Vec<_>>()
+            });
+            if rows.as_ref().is_some_and(|rows| rows.len() < 2) {
+                return None;
+            }
+            Some(Minibatch {
+                indices: Tensor::from_slice(&indices).to_device(device),
+                envs: Some(Tensor::from_slice(envs).to_device(device)),
+                learned: rows.map(|rows| Tensor::from_slice(&rows).to_device(device)),
+            })
+        })
+        .collect()
 }
 
 /// Fraction of the variance of `returns` that `values` explain.
@@ -129,28 +221,43 @@ pub fn update(
     lr: f64,
     rng: &mut ludica_procgen::Rng,
 ) -> UpdateStats {
-    let size = batch.actions.size()[0] as usize;
-    let mut order: Vec<i64> = batch.samples.clone().unwrap_or_else(|| (0..size as i64).collect());
-    // A restricted batch keeps two samples a minibatch at least (advantages are normalized).
-    let minibatches = match &batch.samples {
-        None => cfg.num_minibatches,
-        Some(samples) => cfg.num_minibatches.min(samples.len() / 2),
-    };
-    let device = batch.obs.device();
+    update_observed(net, adam, batch, cfg, lr, rng, &mut |_, _, _| {})
+}
+
+/// [`update`], showing `observe` each minibatch's epoch (from 0), transition indices and
+/// recomputed log-probabilities before its gradient step.
+pub(crate) fn update_observed(
+    net: &ActorCritic,
+    adam: &mut Adam,
+    batch: &Batch,
+    cfg: &TrainConfig,
+    lr: f64,
+    rng: &mut ludica_procgen::Rng,
+    observe: &mut dyn FnMut(usize, &Tensor, &Tensor),
+) -> UpdateStats {
+    let size = batch.actions.size()[0];
     let mut sums = UpdateStats::default();
     let mut count = 0.0;
-    if minibatches == 0 {
-        return UpdateStats { explained_variance: explained_variance(&batch.values, &batch.returns), ..sums };
-    }
-    for _epoch in 0..cfg.update_epochs {
-        shuffle(&mut order, rng);
-        let len = order.len();
-        for chunk in (0..minibatches).map(|c| &order[c * len / minibatches..(c + 1) * len / minibatches]) {
-            let idx = Tensor::from_slice(chunk).to_device(device);
-            let (logits, new_values) = net.forward(&batch.obs.index_select(0, &idx));
-            let new_logprobs = log_prob(&logits, &batch.actions.index_select(0, &idx));
-            let old_logprobs = batch.logprobs.index_select(0, &idx);
-            let mut advantages = batch.advantages.index_select(0, &idx);
+    let mut order: Vec<i64> = match (&batch.samples, &batch.sequences) {
+        (Some(samples), None) => samples.clone(),
+        _ => (0..size).collect(),
+    };
+    let mut env_order: Vec<i64> = (0..batch.num_envs as i64).collect();
+    for epoch in 0..cfg.update_epochs {
+        for mb in epoch_minibatches(batch, cfg.num_minibatches, &mut order, &mut env_order, rng) {
+            let (logits, new_values) = batch.outputs(net, &mb);
+            // A recurrent minibatch in a restricted batch: the loss over its learned steps.
+            let (idx, logits, new_values) = match &mb.learned {
+                Some(rows) => {
+                    (mb.indices.index_select(0, rows), logits.index_select(0, rows), new_values.index_select(0, rows))
+                }
+                None => (mb.indices.shallow_clone(), logits, new_values),
+            };
+            let idx = &idx;
+            let new_logprobs = log_prob(&logits, &batch.actions.index_select(0, idx));
+            observe(epoch, idx, &new_logprobs);
+            let old_logprobs = batch.logprobs.index_select(0, idx);
+            let mut advantages = batch.advantages.index_select(0, idx);
             if cfg.norm_adv {
                 advantages = normalize_advantages(&advantages);
             }
@@ -158,8 +265,8 @@ pub fn update(
             let pg_loss = clipped_policy_loss(&new_logprobs, &old_logprobs, &advantages, cfg.clip_coef);
             let v_loss = value_loss(
                 &new_values,
-                &batch.values.index_select(0, &idx),
-                &batch.returns.index_select(0, &idx),
+                &batch.values.index_select(0, idx),
+                &batch.returns.index_select(0, idx),
                 cfg.clip_vloss.then_some(cfg.clip_coef),
             );
             let entropy_bonus = entropy(&logits);
@@ -184,6 +291,10 @@ pub fn update(
             count += 1.0;
         }
     }
+    let explained_variance = explained_variance(&batch.values, &batch.returns);
+    if count == 0.0 {
+        return UpdateStats { explained_variance, ..sums };
+    }
     UpdateStats {
         policy_loss: sums.policy_loss / count,
         value_loss: sums.value_loss / count,
@@ -192,7 +303,7 @@ pub fn update(
         old_approx_kl: sums.old_approx_kl / count,
         clipfrac: sums.clipfrac / count,
         grad_norm: sums.grad_norm / count,
-        explained_variance: explained_variance(&batch.values, &batch.returns),
+        explained_variance,
     }
 }
 

@@ -1,7 +1,8 @@
 //! The report of an experiment (`ludica experiment report DIR`): per game, the final train and
 //! test success rates against the number of training levels with 95% confidence intervals over
 //! seeds; scores normalized per game (a uniformly random policy = 0, success on every episode =
-//! 1; the random policy is measured on the held-out levels); an aggregate over games, the
+//! 1; the random policy's rate comes from the calibration table, or is measured on held-out
+//! levels where the table has none); an aggregate over games, the
 //! interquartile mean (IQM) with stratified bootstrap confidence intervals (Agarwal et al.,
 //! NeurIPS 2021: runs are resampled within each game); whether each run's recorded levels
 //! are still today's. Written as a markdown table, JSON and a PNG.
@@ -9,7 +10,8 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use ludica_envs::{ObsKind, Picture};
+use ludica_envs::calibration;
+use ludica_envs::{ObsKind, Picture, ViewMode};
 use ludica_procgen::Rng;
 use ludica_procgen::seeds::mix;
 use rand::RngExt;
@@ -37,6 +39,9 @@ pub struct RunScore {
     pub game: String,
     /// Observation kind.
     pub obs: ObsKind,
+    /// Full or local view.
+    #[serde(default)]
+    pub view: ViewMode,
     /// Difficulty.
     pub difficulty: f32,
     /// Training levels (0: unlimited).
@@ -69,6 +74,9 @@ pub struct Cell {
     pub game: String,
     /// Observation kind.
     pub obs: ObsKind,
+    /// Full or local view.
+    #[serde(default)]
+    pub view: ViewMode,
     /// Difficulty.
     pub difficulty: f32,
     /// Training levels (0: unlimited).
@@ -86,6 +94,9 @@ pub struct Cell {
 pub struct Aggregate {
     /// Observation kind.
     pub obs: ObsKind,
+    /// Full or local view.
+    #[serde(default)]
+    pub view: ViewMode,
     /// Difficulty.
     pub difficulty: f32,
     /// Training levels (0: unlimited).
@@ -111,7 +122,9 @@ pub struct Report {
     pub unfinished: Vec<String>,
     /// Runs whose recorded levels differ from today's generators.
     pub levels_changed: Vec<String>,
-    /// Random policy's held-out success rate per game, obs and difficulty (`GAME/OBS/DIFFICULTY`).
+    /// Random policy's success rate per game, obs (and view, when local) and difficulty
+    /// (`GAME/OBS/DIFFICULTY`, `GAME/OBS local/DIFFICULTY`): the calibration table's, or measured
+    /// on held-out levels.
     pub random_success: BTreeMap<String, f64>,
     /// Each finished run's final scores.
     pub scores: Vec<RunScore>,
@@ -183,11 +196,19 @@ pub fn normalize(score: f64, random: f64) -> f64 {
     if random >= 1.0 { 0.0 } else { (score - random) / (1.0 - random) }
 }
 
-/// The random policy's success rate on `cfg`'s held-out levels.
+/// The random policy's success rate on `cfg`'s levels: the calibration table's
+/// (`ludica_envs::calibration`) where it holds the game at this difficulty and the run keeps
+/// the game's own time limit, else measured on [`RANDOM_EPISODES`] held-out episodes.
 fn random_success(cfg: &TrainConfig) -> Result<f64, AgentError> {
+    let own_limit =
+        ludica_envs::games::find(&cfg.game).is_ok_and(|g| cfg.time_limit().is_none_or(|t| t == g.max_steps));
+    if let Some(c) = calibration::lookup(&cfg.game, cfg.difficulty).filter(|_| own_limit) {
+        return Ok(c.random_success);
+    }
     let play = Play {
         game: &cfg.game,
         obs: cfg.obs,
+        view: cfg.view,
         levels: Levels::Spec(cfg.test_levels()),
         time_limit: cfg.time_limit(),
         num_envs: 64,
@@ -197,8 +218,17 @@ fn random_success(cfg: &TrainConfig) -> Result<f64, AgentError> {
     Ok(episodes.iter().filter(|e| e.success).count() as f64 / episodes.len() as f64)
 }
 
-fn setting_key(game: &str, obs: ObsKind, difficulty: f32) -> String {
-    format!("{game}/{obs}/{difficulty}")
+fn setting_key(game: &str, obs: ObsKind, view: ViewMode, difficulty: f32) -> String {
+    format!("{game}/{}/{difficulty}", observed(obs, view))
+}
+
+/// What a run observes, for keys and tables: its obs kind, followed by ` local` in the local
+/// view (so that reports of full-view runs read as before).
+fn observed(obs: ObsKind, view: ViewMode) -> String {
+    match view {
+        ViewMode::Full => obs.to_string(),
+        ViewMode::Local => format!("{obs} local"),
+    }
 }
 
 /// Builds the report of the experiment in `dir` from its finished runs' last evaluations.
@@ -222,7 +252,7 @@ pub fn report(dir: &Path) -> Result<Report, AgentError> {
             levels_changed.push(run.name.clone());
         }
         let cfg = &run.config;
-        let key = setting_key(&cfg.game, cfg.obs, cfg.difficulty.value());
+        let key = setting_key(&cfg.game, cfg.obs, cfg.view, cfg.difficulty.value());
         if let std::collections::btree_map::Entry::Vacant(slot) = random.entry(key) {
             slot.insert(random_success(cfg)?);
         }
@@ -230,6 +260,7 @@ pub fn report(dir: &Path) -> Result<Report, AgentError> {
             name: run.name.clone(),
             game: cfg.game.clone(),
             obs: cfg.obs,
+            view: cfg.view,
             difficulty: cfg.difficulty.value(),
             num_levels: cfg.num_levels,
             seed: cfg.seed,
@@ -239,10 +270,10 @@ pub fn report(dir: &Path) -> Result<Report, AgentError> {
         });
     }
 
-    let norm = |s: &RunScore, v: f64| normalize(v, random[&setting_key(&s.game, s.obs, s.difficulty)]);
+    let norm = |s: &RunScore, v: f64| normalize(v, random[&setting_key(&s.game, s.obs, s.view, s.difficulty)]);
     let mut groups: BTreeMap<(String, String, u64), Vec<&RunScore>> = BTreeMap::new();
     for s in &scores {
-        let setting = format!("{}/{}", s.obs, s.difficulty);
+        let setting = format!("{}/{}", observed(s.obs, s.view), s.difficulty);
         groups.entry((s.game.clone(), setting, level_order(s.num_levels))).or_default().push(s);
     }
     let cells = groups
@@ -253,6 +284,7 @@ pub fn report(dir: &Path) -> Result<Report, AgentError> {
             Cell {
                 game: first.game.clone(),
                 obs: first.obs,
+                view: first.view,
                 difficulty: first.difficulty,
                 num_levels: first.num_levels,
                 train: mean_ci(&values(&|s| s.train)),
@@ -264,7 +296,7 @@ pub fn report(dir: &Path) -> Result<Report, AgentError> {
 
     let mut settings: BTreeMap<(String, u64), BTreeMap<String, Vec<&RunScore>>> = BTreeMap::new();
     for s in &scores {
-        let setting = format!("{}/{}", s.obs, s.difficulty);
+        let setting = format!("{}/{}", observed(s.obs, s.view), s.difficulty);
         settings.entry((setting, level_order(s.num_levels))).or_default().entry(s.game.clone()).or_default().push(s);
     }
     let aggregates = settings
@@ -276,6 +308,7 @@ pub fn report(dir: &Path) -> Result<Report, AgentError> {
             };
             Aggregate {
                 obs: first.obs,
+                view: first.view,
                 difficulty: first.difficulty,
                 num_levels: first.num_levels,
                 games: games.len(),
@@ -318,7 +351,9 @@ impl Report {
         let mut s = format!(
             "# Experiment {}\n\n{} of {} runs finished. Scores are success rates of each run's last evaluation \
              (train: its training levels; test: held-out levels), mean ± 95% t-interval over seeds. \
-             Normalized: (score - random) / (1 - random), random = a uniformly random policy on the held-out levels.\n\n",
+             Normalized: (score - random) / (1 - random), random = a uniformly random policy's success rate \
+             (from the calibration table, `ludica calibrate`, where it holds the game and difficulty at the game's time limit; \
+             else measured on held-out levels).\n\n",
             self.experiment,
             self.scores.len(),
             self.runs_total
@@ -337,7 +372,7 @@ impl Report {
             s += &format!(
                 "| {} | {} | {} | {} | {} | {} | {} | {:.3} | {} |\n",
                 c.game,
-                c.obs,
+                observed(c.obs, c.view),
                 c.difficulty,
                 levels_name(c.num_levels),
                 c.test.n,
@@ -354,7 +389,7 @@ impl Report {
             let iqm = |v: &[f64; 3]| format!("{:.3} [{:.3}, {:.3}]", v[0], v[1], v[2]);
             s += &format!(
                 "| {} | {} | {} | {} | {} | {} | {} |\n",
-                a.obs,
+                observed(a.obs, a.view),
                 a.difficulty,
                 levels_name(a.num_levels),
                 a.games,
@@ -363,7 +398,7 @@ impl Report {
                 iqm(&a.test_iqm)
             );
         }
-        s += "\nRandom policy, held-out success rate: ";
+        s += "\nRandom policy, success rate: ";
         s += &self.random_success.iter().map(|(k, v)| format!("{k} {v:.3}")).collect::<Vec<_>>().join(", ");
         s.push('\n');
         s
@@ -375,21 +410,26 @@ impl Report {
     /// (95% intervals over seeds); last, the IQM of normalized scores over games.
     pub fn figure(&self) -> Picture {
         let mut panels = Vec::new();
-        let mut settings: Vec<(String, ObsKind, f32)> = Vec::new();
+        let mut settings: Vec<(String, ObsKind, ViewMode, f32)> = Vec::new();
         for c in &self.cells {
-            if !settings.iter().any(|s| s.0 == c.game && s.1 == c.obs && s.2 == c.difficulty) {
-                settings.push((c.game.clone(), c.obs, c.difficulty));
+            let setting = (c.game.clone(), c.obs, c.view, c.difficulty);
+            if !settings.contains(&setting) {
+                settings.push(setting);
             }
         }
         let with_ci = |m: &MeanCi| {
             let h = m.ci95.unwrap_or(0.0);
             (m.mean, m.mean - h, m.mean + h)
         };
-        for (game, obs, difficulty) in settings {
-            let cells: Vec<&Cell> =
-                self.cells.iter().filter(|c| c.game == game && c.obs == obs && c.difficulty == difficulty).collect();
+        for (game, obs, view, difficulty) in settings {
+            let cells: Vec<&Cell> = self
+                .cells
+                .iter()
+                .filter(|c| c.game == game && c.obs == obs && c.view == view && c.difficulty == difficulty)
+                .collect();
+            let observed = observed(obs, view);
             panels.push(ScorePanel {
-                title: format!("{game} ({obs}, difficulty {difficulty}): success rate vs training levels"),
+                title: format!("{game} ({observed}, difficulty {difficulty}): success rate vs training levels"),
                 categories: cells.iter().map(|c| levels_name(c.num_levels)).collect(),
                 series: vec![
                     ("train levels".into(), cells.iter().map(|c| Some(with_ci(&c.train))).collect()),

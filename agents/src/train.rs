@@ -24,7 +24,7 @@ use crate::normalize::RewardNormalizer;
 use crate::optim::Adam;
 use crate::output::{is_temp_name, write_file};
 use crate::periodic_eval;
-use crate::policy::Agent;
+use crate::policy::{Agent, Memory};
 use crate::ppo::{self, Batch};
 use crate::rollout::{Rollout, gae};
 use crate::run_lock::RunLock;
@@ -55,13 +55,14 @@ pub struct ResumeOptions {
 }
 
 /// The state that changes during a rollout, kept at the last update boundary so that a stop
-/// in the middle of a rollout can checkpoint the boundary.
-#[derive(Clone)]
+/// in the middle of a rollout can checkpoint the boundary. Its memory is also where the
+/// update unrolls a recurrent network's sequences from.
 struct Boundary {
     cursors: Vec<EnvCursor>,
     sampler: Option<ludica_envs::curriculum::LevelSampler>,
     normalizer: RewardNormalizer,
     rng: Rng,
+    memory: Memory,
 }
 
 /// A training run in progress.
@@ -71,6 +72,8 @@ pub struct Trainer {
     agent: Agent,
     adam: Adam,
     envs: TrainEnvs,
+    /// What each env's agent remembers (a recurrent network's state), carried across updates.
+    memory: Memory,
     normalizer: RewardNormalizer,
     rng: Rng,
     update: u64,
@@ -107,9 +110,10 @@ impl Trainer {
         let device = cfg.device.resolve()?;
         tch::set_num_threads(cfg.torch_threads as i32);
         let game = ludica_envs::games::find(&cfg.game)?;
-        let agent = Agent::seeded(game, cfg.obs, cfg.hidden, device, cfg.seed);
+        let agent = Agent::seeded(game, &cfg.net_spec(game), device, cfg.seed);
         let adam = Adam::new(agent.named_variables(), cfg.adam_eps);
         let envs = TrainEnvs::new(&cfg)?;
+        let memory = agent.memory(cfg.num_envs);
 
         let parent = dir.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
         fs::create_dir_all(parent).map_err(|e| AgentError::io("create", parent, e))?;
@@ -140,6 +144,7 @@ impl Trainer {
             agent,
             adam,
             envs,
+            memory,
             update: 0,
             global_step: 0,
             time_before: 0.0,
@@ -194,6 +199,7 @@ impl Trainer {
         })?;
         let envs = TrainEnvs::restore(&cfg, &ckpt.envs, ckpt.curriculum.as_ref().map(|c| &c.sampler))?;
         let levels_log = ckpt.curriculum.as_ref().map(|c| LevelLog::open(dir, c.levels_bytes)).transpose()?;
+        let memory = ckpt.load_memory(dir, &agent)?;
         // Lines logged after the checkpoint are redone by this session.
         let metrics_path = dir.join(METRICS_FILE);
         metrics.set_len(ckpt.metrics_bytes).map_err(|e| AgentError::io("truncate", &metrics_path, e))?;
@@ -203,6 +209,7 @@ impl Trainer {
             agent,
             adam,
             envs,
+            memory,
             normalizer: ckpt.reward_normalizer,
             rng: ckpt.rng,
             update: ckpt.update,
@@ -255,18 +262,13 @@ impl Trainer {
         let (n, num_updates) = (cfg.num_envs, cfg.num_updates());
         let session = Instant::now();
         let elapsed = |time_before: f64| time_before + session.elapsed().as_secs_f64();
-        let mut rollout = Rollout::new(cfg.num_steps, n, self.agent.obs_shape.iter().product::<i64>() as usize);
+        let mut rollout = self.new_rollout();
         let mut finished: Vec<StepInfo> = Vec::new();
         let mut trace = self.envs.sampler().map(|_| LevelTrace::new(rollout.len()));
 
         while self.update < num_updates {
             let update_start = Instant::now();
-            let boundary = Boundary {
-                cursors: self.envs.cursors().to_vec(),
-                sampler: self.envs.sampler().cloned(),
-                normalizer: self.normalizer.clone(),
-                rng: self.rng.clone(),
-            };
+            let boundary = self.boundary();
             if stop.load(Ordering::SeqCst) {
                 return self.interrupt(elapsed(self.time_before), None);
             }
@@ -278,35 +280,12 @@ impl Trainer {
             };
 
             // 1. Rollout: num_steps steps of every env under the current policy.
-            finished.clear();
-            for t in 0..cfg.num_steps {
-                if stop.load(Ordering::SeqCst) {
-                    return self.interrupt(elapsed(self.time_before), Some(boundary));
-                }
-                let range = rollout.step_range(t);
-                let obs_range = range.start * rollout.obs_len..range.end * rollout.obs_len;
-                rollout.obs[obs_range].copy_from_slice(self.envs.obs());
-                if let Some(trace) = &mut trace {
-                    trace.record(t, self.envs.cursors());
-                }
-                let act = self.agent.act(self.envs.obs(), n, &mut self.rng, false);
-                let out = self.envs.step(&act.actions)?;
-                let mut rewards = out.reward.clone();
-                if cfg.norm_reward {
-                    self.normalizer.normalize(&mut rewards, &out.ended);
-                }
-                rollout.rewards[range.clone()].copy_from_slice(&rewards);
-                rollout.ended[range.clone()].copy_from_slice(&out.ended);
-                finished.extend_from_slice(&out.finished);
-                rollout.logprobs[range.clone()].copy_from_slice(&act.logprobs);
-                rollout.values[range.clone()].copy_from_slice(&act.values);
-                for (slot, &a) in rollout.actions[range].iter_mut().zip(&act.actions) {
-                    *slot = a as i64;
-                }
+            if !self.collect(&mut rollout, &mut finished, trace.as_mut(), stop)? {
+                return self.interrupt(elapsed(self.time_before), Some(boundary));
             }
 
             // 2. Advantages by GAE, bootstrapped from the values of the next observations.
-            let last_values = self.agent.values(self.envs.obs(), n);
+            let last_values = self.agent.values(self.envs.obs(), n, &self.memory);
             let advantages = gae(
                 &rollout.rewards,
                 &rollout.values,
@@ -317,7 +296,8 @@ impl Trainer {
             );
 
             // 3. PPO update: epochs of clipped-objective minibatch steps.
-            let mut batch = Batch::new(&rollout, &advantages, &self.agent.obs_shape, self.agent.device());
+            let mut batch =
+                Batch::new(&rollout, &advantages, &boundary.memory, &self.agent.obs_shape, self.agent.device());
             let level_changes = match (&trace, self.envs.sampler_mut()) {
                 (Some(trace), Some(sampler)) => {
                     if cfg.curriculum.learns_from_replays_only() {
@@ -349,6 +329,64 @@ impl Trainer {
         }
         self.write_summary(true)?;
         Ok(RunEnd::Finished)
+    }
+
+    /// Empty storage for one rollout of this run.
+    fn new_rollout(&self) -> Rollout {
+        Rollout::new(self.cfg.num_steps, self.cfg.num_envs, self.agent.obs_shape.iter().product::<i64>() as usize)
+    }
+
+    /// The state as it stands between updates.
+    fn boundary(&self) -> Boundary {
+        Boundary {
+            cursors: self.envs.cursors().to_vec(),
+            sampler: self.envs.sampler().cloned(),
+            normalizer: self.normalizer.clone(),
+            rng: self.rng.clone(),
+            memory: self.memory.copy(),
+        }
+    }
+
+    /// Steps every env `num_steps` times under the current policy into `rollout`, the
+    /// episodes that end into `finished`; each env's memory is carried from step to step and
+    /// forgotten where its episode ends; `trace` (under a curriculum) records each step's
+    /// levels. False if `stop` came first.
+    fn collect(
+        &mut self,
+        rollout: &mut Rollout,
+        finished: &mut Vec<StepInfo>,
+        mut trace: Option<&mut LevelTrace>,
+        stop: &AtomicBool,
+    ) -> Result<bool, AgentError> {
+        let n = self.cfg.num_envs;
+        finished.clear();
+        for t in 0..self.cfg.num_steps {
+            if stop.load(Ordering::SeqCst) {
+                return Ok(false);
+            }
+            let range = rollout.step_range(t);
+            let obs_range = range.start * rollout.obs_len..range.end * rollout.obs_len;
+            rollout.obs[obs_range].copy_from_slice(self.envs.obs());
+            if let Some(trace) = trace.as_deref_mut() {
+                trace.record(t, self.envs.cursors());
+            }
+            let act = self.agent.act(self.envs.obs(), n, &mut self.memory, &mut self.rng, false);
+            let out = self.envs.step(&act.actions)?;
+            self.memory.reset(&out.ended);
+            let mut rewards = out.reward.clone();
+            if self.cfg.norm_reward {
+                self.normalizer.normalize(&mut rewards, &out.ended);
+            }
+            rollout.rewards[range.clone()].copy_from_slice(&rewards);
+            rollout.ended[range.clone()].copy_from_slice(&out.ended);
+            finished.extend_from_slice(&out.finished);
+            rollout.logprobs[range.clone()].copy_from_slice(&act.logprobs);
+            rollout.values[range.clone()].copy_from_slice(&act.values);
+            for (slot, &a) in rollout.actions[range].iter_mut().zip(&act.actions) {
+                *slot = a as i64;
+            }
+        }
+        Ok(true)
     }
 
     fn record(
@@ -396,12 +434,7 @@ impl Trainer {
     /// Checkpoints the current state, or `boundary`'s env, RNG and reward state when a rollout
     /// was cut short (weights and Adam do not change during a rollout).
     fn save_checkpoint(&mut self, time_s: f64, boundary: Option<Boundary>) -> Result<(), AgentError> {
-        let state = boundary.unwrap_or_else(|| Boundary {
-            cursors: self.envs.cursors().to_vec(),
-            sampler: self.envs.sampler().cloned(),
-            normalizer: self.normalizer.clone(),
-            rng: self.rng.clone(),
-        });
+        let state = boundary.unwrap_or_else(|| self.boundary());
         let game = ludica_envs::games::find(&self.cfg.game)?;
         let ckpt = Checkpoint {
             format: checkpoint::FORMAT,
@@ -429,9 +462,11 @@ impl Trainer {
                 sampler,
                 levels_bytes: self.levels_log.as_ref().map_or(0, LevelLog::bytes),
             }),
+            memory_file: None,
+            memory_sha256: None,
         };
         self.metrics.sync_data().map_err(|e| AgentError::io("write", &self.dir.join(METRICS_FILE), e))?;
-        checkpoint::save(&self.dir, ckpt, &self.agent.named_variables(), &self.adam.state())
+        checkpoint::save(&self.dir, ckpt, &self.agent.named_variables(), &self.adam.state(), &state.memory)
     }
 
     fn interrupt(&mut self, time_s: f64, boundary: Option<Boundary>) -> Result<RunEnd, AgentError> {
@@ -491,5 +526,156 @@ fn remove_temp_files(dir: &Path) {
         if entry.file_name().to_str().is_some_and(is_temp_name) {
             let _ = fs::remove_file(entry.path());
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::DeviceChoice;
+    use crate::net::Network;
+    use ludica_envs::ObsKind;
+    use ludica_procgen::Difficulty;
+    use tch::Tensor;
+
+    /// Largest gap between the log-probabilities the update's first epoch recomputes for
+    /// `batch` (with learning rate 0, so that no gradient step moves the weights) and those
+    /// the rollout recorded, and how many transitions the epoch covered.
+    fn first_epoch_gap(t: &mut Trainer, batch: &Batch, rollout: &Rollout) -> (f32, usize) {
+        let (mut gap, mut covered) = (0f32, 0);
+        let recorded = Tensor::from_slice(&rollout.logprobs);
+        let mut rng = t.rng.clone();
+        ppo::update_observed(&t.agent.net, &mut t.adam, batch, &t.cfg, 0.0, &mut rng, &mut |epoch, idx, new| {
+            if epoch == 0 {
+                let old = recorded.index_select(0, idx);
+                gap = gap.max(f32::try_from((new.detach() - old).abs().max()).unwrap());
+                covered += idx.size()[0] as usize;
+            }
+        });
+        (gap, covered)
+    }
+
+    #[test]
+    fn the_update_recomputes_the_log_probabilities_the_recurrent_rollout_recorded() {
+        for obs in [ObsKind::Symbolic, ObsKind::Rgb] {
+            let cfg = TrainConfig {
+                obs,
+                network: Network::Lstm,
+                lstm_size: 16,
+                hidden: 16,
+                num_envs: 4,
+                num_steps: 24,
+                num_minibatches: 2,
+                update_epochs: 2,
+                steps: 4 * 24 * 2,
+                // Episodes end inside the sequences, at different steps in different envs.
+                max_episode_steps: 9,
+                num_levels: 20,
+                difficulty: Difficulty::MIN,
+                device: DeviceChoice::Cpu,
+                ..TrainConfig::default()
+            };
+            let dir = std::env::temp_dir().join(format!("ludica-lstm-logprobs-{obs}-{}", std::process::id()));
+            let _ = fs::remove_dir_all(&dir);
+            let mut t = Trainer::create(cfg, &dir).unwrap();
+            let mut rollout = t.new_rollout();
+            let mut finished = Vec::new();
+            // The second rollout starts from the non-zero states the first left.
+            for round in 0..2 {
+                let initial = t.memory.copy();
+                assert!(t.collect(&mut rollout, &mut finished, None, &AtomicBool::new(false)).unwrap());
+                let ends: Vec<usize> = (0..t.cfg.num_steps)
+                    .map(|s| rollout.ended[rollout.step_range(s)].iter().filter(|&&e| e).count())
+                    .collect();
+                assert!(ends.iter().any(|&k| k > 0 && k < t.cfg.num_envs), "{obs}: staggered ends {ends:?}");
+                let start_sum = f64::try_from(initial.lstm().unwrap().h.abs().sum(tch::Kind::Float)).unwrap();
+                assert_eq!(start_sum > 0.0, round == 1, "{obs}: round {round} starts from {start_sum}");
+                let advantages = vec![0.25; rollout.len()];
+                let device = t.device();
+                let batch = Batch::new(&rollout, &advantages, &initial, &t.agent.obs_shape, device);
+                let (gap, covered) = first_epoch_gap(&mut t, &batch, &rollout);
+                assert!(gap < 1e-5, "{obs} round {round}: recomputed log-probabilities differ by {gap}");
+                assert_eq!(covered, rollout.len(), "{obs}: the first epoch covers every transition once");
+                if round == 1 {
+                    // Unrolled from blank states instead, the sequences are not the rollout's.
+                    let blank = t.agent.memory(t.cfg.num_envs);
+                    let wrong = Batch::new(&rollout, &advantages, &blank, &t.agent.obs_shape, device);
+                    let (gap, _) = first_epoch_gap(&mut t, &wrong, &rollout);
+                    assert!(gap > 1e-4, "{obs}: the initial state must matter, gap {gap}");
+                }
+            }
+            drop(t);
+            fs::remove_dir_all(&dir).unwrap();
+        }
+    }
+
+    #[test]
+    fn a_restricted_recurrent_update_unrolls_masked_steps_but_learns_only_from_the_others() {
+        let cfg = TrainConfig {
+            network: Network::Lstm,
+            lstm_size: 16,
+            hidden: 16,
+            num_envs: 4,
+            num_steps: 16,
+            num_minibatches: 2,
+            update_epochs: 2,
+            steps: 4 * 16,
+            max_episode_steps: 7,
+            num_levels: 20,
+            difficulty: Difficulty::MIN,
+            device: DeviceChoice::Cpu,
+            ..TrainConfig::default()
+        };
+        let dirs: Vec<_> = (0..2)
+            .map(|k| std::env::temp_dir().join(format!("ludica-lstm-masked-{k}-{}", std::process::id())))
+            .collect();
+        dirs.iter().for_each(|d| drop(fs::remove_dir_all(d)));
+        let (mut t, mut twin) =
+            (Trainer::create(cfg.clone(), &dirs[0]).unwrap(), Trainer::create(cfg, &dirs[1]).unwrap());
+        let mut rollout = t.new_rollout();
+        let initial = t.memory.copy();
+        assert!(t.collect(&mut rollout, &mut Vec::new(), None, &AtomicBool::new(false)).unwrap());
+        // Learned: envs 0 and 1 from step 5 on (after masked steps that carry their state).
+        let n = t.cfg.num_envs as i64;
+        let steps = t.cfg.num_steps as i64;
+        let learned = move || -> Vec<i64> { (5..steps).flat_map(|s| [s * n, s * n + 1]).collect() };
+        let samples = learned();
+        let advantages: Vec<f32> = (0..rollout.len()).map(|i| (i % 7) as f32 * 0.1 - 0.3).collect();
+        let device = t.device();
+        let mut batch = Batch::new(&rollout, &advantages, &initial, &t.agent.obs_shape, device);
+        batch.learn_only_from(samples.clone());
+
+        // The learned steps' log-probabilities come from the unroll through the masked ones.
+        let (gap, covered) = first_epoch_gap(&mut t, &batch, &rollout);
+        assert!(gap < 1e-5, "recomputed log-probabilities differ by {gap}");
+        assert_eq!(covered, samples.len(), "the first epoch covers the learned steps, once each");
+
+        // Masked steps contribute no loss: other advantages there leave the update the same.
+        let mut changed = advantages.clone();
+        for (i, a) in changed.iter_mut().enumerate() {
+            if !samples.contains(&(i as i64)) {
+                *a = 5.0 - *a * 3.0;
+            }
+        }
+        let mut other = Batch::new(&rollout, &changed, &initial, &t.agent.obs_shape, device);
+        other.learn_only_from(samples);
+        let same_weights = |t: &Trainer, twin: &Trainer| {
+            t.agent.named_variables().iter().zip(twin.agent.named_variables()).all(|((_, x), (_, y))| x.equal(&y))
+        };
+        assert!(same_weights(&t, &twin), "both trainers start from the seed's weights");
+        let rng = t.rng.clone();
+        let a = ppo::update(&t.agent.net, &mut t.adam, &batch, &t.cfg, 1e-3, &mut rng.clone());
+        let b = ppo::update(&twin.agent.net, &mut twin.adam, &other, &twin.cfg, 1e-3, &mut rng.clone());
+        assert_eq!((a.policy_loss, a.value_loss), (b.policy_loss, b.value_loss));
+        assert!(same_weights(&t, &twin), "the masked steps' advantages moved the weights");
+        // Whereas a learned step's advantage counts (learning rate 0: the weights stay put).
+        let d = ppo::update(&twin.agent.net, &mut twin.adam, &other, &twin.cfg, 0.0, &mut rng.clone());
+        changed[(5 * n) as usize] += 1.0;
+        let mut third = Batch::new(&rollout, &changed, &initial, &t.agent.obs_shape, device);
+        third.learn_only_from(learned());
+        let c = ppo::update(&twin.agent.net, &mut twin.adam, &third, &twin.cfg, 0.0, &mut rng.clone());
+        assert_ne!(c.policy_loss, d.policy_loss);
+        drop((t, twin));
+        dirs.iter().for_each(|d| fs::remove_dir_all(d).unwrap());
     }
 }

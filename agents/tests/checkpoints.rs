@@ -12,6 +12,7 @@ use std::time::Instant;
 
 use ludica_agents::checkpoint::{self, CHECKPOINT_FILE};
 use ludica_agents::metrics::METRICS_FILE;
+use ludica_agents::net::Network;
 use ludica_agents::{ResumeOptions, RunEnd, TrainConfig, Trainer};
 use rand::{Rng, RngExt, SeedableRng};
 use serde_json::{Value, json};
@@ -126,6 +127,64 @@ fn damaged_checkpoints_are_refused_naming_the_fault() {
 
     std::fs::remove_dir_all(&case).unwrap();
     std::fs::remove_dir_all(&base).unwrap();
+}
+
+#[test]
+fn a_recurrent_checkpoints_memory_file_is_checked_like_the_others() {
+    let base = scratch("memory-base");
+    let stop = AtomicBool::new(false);
+    let recurrent = TrainConfig { network: Network::Lstm, lstm_size: 8, ..config(6) };
+    let mut t = Trainer::create(recurrent.clone(), &base).unwrap();
+    assert_eq!(t.run(&stop, &mut |r| stop.store(r.update == 2, Ordering::SeqCst)).unwrap(), RunEnd::Interrupted);
+    drop(t);
+    let file = checkpoint::load(&base).unwrap().memory_file.expect("a recurrent checkpoint names its memory file");
+    assert_eq!(file, "memory-00000002.safetensors");
+    let case = scratch("memory-case");
+
+    copy_run(&base, &case);
+    flip_last_byte(&case.join(&file));
+    let err = resume_error(&case);
+    assert!(err.contains(&file) && err.contains("does not match its SHA-256"), "{err}");
+
+    copy_run(&base, &case);
+    std::fs::remove_file(case.join(&file)).unwrap();
+    let err = resume_error(&case);
+    assert!(err.contains(&file) && err.contains("missing"), "{err}");
+
+    for key in ["memory_file", "memory_sha256"] {
+        copy_run(&base, &case);
+        let mut value = sidecar(&case);
+        value.as_object_mut().unwrap().remove(key);
+        write_sidecar(&case, &value);
+        let err = resume_error(&case);
+        assert!(err.contains("needs memory_file") && !err.contains('\n'), "{err}");
+    }
+
+    // The states of a run with another LSTM size, under the right checksum: wrong shapes.
+    let other = scratch("memory-other");
+    let stop = AtomicBool::new(false);
+    let mut t = Trainer::create(TrainConfig { lstm_size: 4, ..recurrent }, &other).unwrap();
+    assert_eq!(t.run(&stop, &mut |r| stop.store(r.update == 2, Ordering::SeqCst)).unwrap(), RunEnd::Interrupted);
+    drop(t);
+    copy_run(&base, &case);
+    let foreign = std::fs::read(other.join(&file)).unwrap();
+    std::fs::write(case.join(&file), &foreign).unwrap();
+    let mut value = sidecar(&case);
+    value["memory_sha256"] = json!(checkpoint::sha256_hex(&foreign));
+    write_sidecar(&case, &value);
+    let err = resume_error(&case);
+    assert!(err.contains("is for another run") && err.contains("[4, 4]") && !err.contains('\n'), "{err}");
+
+    // A feed-forward run's sidecar may not claim one.
+    let plain = stopped_run("memory-plain");
+    let mut value = sidecar(&plain);
+    value["memory_file"] = json!(file);
+    write_sidecar(&plain, &value);
+    assert!(resume_error(&plain).contains("belong to a recurrent run"));
+
+    for dir in [&base, &case, &other, &plain] {
+        std::fs::remove_dir_all(dir).unwrap();
+    }
 }
 
 #[test]

@@ -53,6 +53,7 @@ fn ppo_beats_a_random_policy_on_the_easiest_maze() {
     let play = Play {
         game: "maze",
         obs: ObsKind::Symbolic,
+        view: ludica_envs::ViewMode::Full,
         levels: Levels::Spec(levels),
         time_limit: Some(TIME_LIMIT),
         num_envs: 50,

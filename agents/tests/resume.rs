@@ -1,6 +1,7 @@
 //! Checkpoint and resume: a run stopped (between updates or in the middle of a rollout) and
 //! resumed from its run directory ends bit-identical to one that never stopped: same
-//! metrics lines (but wall-clock fields), same weights, same Adam moments.
+//! metrics lines (but wall-clock fields), same weights, same Adam moments, and for a
+//! recurrent network the same LSTM state in every env.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -8,6 +9,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use ludica_agents::checkpoint;
 use ludica_agents::metrics::{METRICS_FILE, read_metrics};
+use ludica_agents::net::Network;
 use ludica_agents::{ResumeOptions, RunEnd, TrainConfig, Trainer};
 use ludica_envs::ObsKind;
 
@@ -32,7 +34,7 @@ fn outcome(dir: &Path) -> (Vec<String>, Vec<(String, Vec<f32>)>) {
         .collect();
     let ckpt = checkpoint::load(dir).unwrap();
     let mut tensors = Vec::new();
-    for file in [&ckpt.model_file, &ckpt.optimizer_file] {
+    for file in [Some(&ckpt.model_file), Some(&ckpt.optimizer_file), ckpt.memory_file.as_ref()].into_iter().flatten() {
         for (name, t) in checkpoint::read_tensors(dir, file, None).unwrap() {
             tensors.push((name, Vec::<f32>::try_from(t.flatten(0, -1)).unwrap()));
         }
@@ -42,7 +44,11 @@ fn outcome(dir: &Path) -> (Vec<String>, Vec<(String, Vec<f32>)>) {
 }
 
 fn straight_run(obs: ObsKind, dir: &Path) {
-    let mut t = Trainer::create(config(obs), dir).unwrap();
+    straight_run_of(config(obs), dir);
+}
+
+fn straight_run_of(cfg: TrainConfig, dir: &Path) {
+    let mut t = Trainer::create(cfg, dir).unwrap();
     assert_eq!(t.run(&AtomicBool::new(false), &mut |_| {}).unwrap(), RunEnd::Finished);
 }
 
@@ -151,6 +157,61 @@ fn a_run_stopped_mid_rollout_resumes_exactly_whenever_the_stop_lands() {
         }
         assert!(outcome(&b) == expected, "stopped after {delay_ms} ms: the resumed run differs");
         std::fs::remove_dir_all(&b).unwrap();
+    }
+    assert!(interrupted > 0, "at least one stop must land before the run ends");
+    std::fs::remove_dir_all(&a).unwrap();
+}
+
+/// A recurrent run stopped between updates, and in the middle of a rollout, resumes exactly:
+/// its checkpoint carries every env's LSTM state (as it was when the rollout began).
+#[test]
+fn a_recurrent_run_resumes_exactly() {
+    // Episodes end inside rollouts, so that states are reset and carried over boundaries.
+    let cfg = TrainConfig { network: Network::Lstm, lstm_size: 16, max_episode_steps: 12, ..config(ObsKind::Symbolic) };
+    let a = scratch("straight-lstm");
+    straight_run_of(cfg.clone(), &a);
+    let expected = outcome(&a);
+    assert_eq!(expected.0.len(), 6);
+    assert!(expected.1.iter().any(|(name, _)| name == "h") && expected.1.iter().any(|(name, _)| name == "c"));
+
+    let b = scratch("stopped-lstm");
+    let stop = AtomicBool::new(false);
+    let mut t = Trainer::create(cfg.clone(), &b).unwrap();
+    let end = t
+        .run(&stop, &mut |r| {
+            if r.update == 3 {
+                stop.store(true, Ordering::SeqCst);
+            }
+        })
+        .unwrap();
+    assert_eq!((end, t.update()), (RunEnd::Interrupted, 3));
+    drop(t);
+    let mut t = Trainer::resume(&b, &ResumeOptions::default()).unwrap();
+    assert_eq!(t.run(&AtomicBool::new(false), &mut |_| {}).unwrap(), RunEnd::Finished);
+    assert!(outcome(&b) == expected, "a recurrent run stopped between updates resumes differently");
+
+    std::fs::remove_dir_all(&b).unwrap();
+
+    let mut interrupted = 0;
+    for delay_ms in [40, 150] {
+        let c = scratch(&format!("mid-lstm-{delay_ms}"));
+        let stop = Arc::new(AtomicBool::new(false));
+        let mut t = Trainer::create(cfg.clone(), &c).unwrap();
+        let flag = Arc::clone(&stop);
+        let timer = std::thread::spawn(move || {
+            std::thread::sleep(std::time::Duration::from_millis(delay_ms));
+            flag.store(true, Ordering::SeqCst);
+        });
+        let end = t.run(&stop, &mut |_| {}).unwrap();
+        timer.join().unwrap();
+        drop(t);
+        if end == RunEnd::Interrupted {
+            interrupted += 1;
+            let mut t = Trainer::resume(&c, &ResumeOptions::default()).unwrap();
+            t.run(&AtomicBool::new(false), &mut |_| {}).unwrap();
+        }
+        assert!(outcome(&c) == expected, "a recurrent run stopped after {delay_ms} ms resumes differently");
+        std::fs::remove_dir_all(&c).unwrap();
     }
     assert!(interrupted > 0, "at least one stop must land before the run ends");
     std::fs::remove_dir_all(&a).unwrap();

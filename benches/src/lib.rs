@@ -15,6 +15,7 @@ pub fn vec_env(game: &str, num_envs: usize, threads: usize, obs: ObsKind) -> Vec
         num_shards: 0,
         obs,
         levels: LevelSpec { difficulty: Difficulty::EASY, ..LevelSpec::default() },
+        view: ludica_envs::ViewMode::Full,
         autoreset: AutoReset::NextStep,
         seed: 0,
     })

@@ -4,7 +4,7 @@
 
 use ludica_benches::resident_mib;
 use ludica_envs::games::GAMES;
-use ludica_envs::{AutoReset, LevelSpec, ObsKind, VecEnv, VecEnvConfig};
+use ludica_envs::{AutoReset, LevelSpec, ObsKind, VecEnv, VecEnvConfig, ViewMode};
 use ludica_procgen::seeds::{Stream, stream};
 use rand::RngExt;
 
@@ -21,6 +21,7 @@ fn memory_stays_flat_over_thousands_of_episodes() {
         num_shards: 0,
         obs: ObsKind::Symbolic,
         levels: LevelSpec::default(),
+        view: ViewMode::Full,
         autoreset: AutoReset::SameStep,
         seed: 3,
     })

@@ -12,6 +12,7 @@
 // One module, `crew`, allows unsafe (one block, argued there); the rest may not.
 #![deny(unsafe_code)]
 
+pub mod calibration;
 pub mod core;
 mod crew;
 pub mod curriculum;
@@ -21,11 +22,12 @@ mod picture;
 mod snapshot;
 mod vec_env;
 
-pub use core::engine::game::{BadObsKind, GameDef, ObsKind};
+pub use core::engine::game::{BadObsKind, GameDef, MaxReturn, MaxSource, ObsKind};
 pub use core::engine::level_distribution::{BadLevelRange, LevelPicker, LevelSpec, SEED_LIMIT};
 pub use core::engine::spawner::Spawner;
 pub use core::engine::state::EnvState;
 pub use core::engine::step::{AutoReset, ShardOut, StepInfo};
+pub use core::engine::view::{BadViewMode, ViewMode};
 pub use memory::OutOfMemory;
 pub use picture::{Picture, level_picture};
 pub use snapshot::{SNAPSHOT_MAGIC, SNAPSHOT_VERSION, SnapshotError};

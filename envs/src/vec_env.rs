@@ -18,7 +18,7 @@ use crate::core::engine::level_distribution::{BadLevelRange, LevelSpec, SEED_LIM
 use crate::core::engine::shard::Shard;
 use crate::core::engine::state::EnvState;
 use crate::core::engine::step::{AutoReset, ShardOut, StepInfo};
-use crate::core::engine::view::OBS_SIDE;
+use crate::core::engine::view::{OBS_SIDE, ViewMode};
 use crate::crew::Crew;
 use crate::games;
 use crate::memory::{self, OutOfMemory};
@@ -43,6 +43,10 @@ pub struct VecEnvConfig {
     pub obs: ObsKind,
     /// Level distribution.
     pub levels: LevelSpec,
+    /// What observations show: the game's full view, or a window centred on the agent
+    /// (`local`, [`GameDef::local_view`] tiles a side); shapes are the same either way.
+    #[serde(default)]
+    pub view: ViewMode,
     /// Auto-reset mode.
     pub autoreset: AutoReset,
     /// Seed of the envs' level streams.
@@ -58,6 +62,7 @@ impl Default for VecEnvConfig {
             num_shards: 0,
             obs: ObsKind::Rgb,
             levels: LevelSpec::default(),
+            view: ViewMode::Full,
             autoreset: AutoReset::NextStep,
             seed: 0,
         }
@@ -555,7 +560,8 @@ impl VecEnv {
             .map(|w| {
                 let registry = crate::core::saved_components(game);
                 let (first, len) = (w[0] as u64, w[1] - w[0]);
-                Shard::new(game, registry, config.obs, config.autoreset, config.levels, config.seed, first, len)
+                let view = game.view_for(config.view);
+                Shard::new(game, registry, config.obs, view, config.autoreset, config.levels, config.seed, first, len)
             })
             .collect();
         let obs_len = game.obs_len(config.obs);

@@ -1,9 +1,12 @@
-//! Every registered game has its card in docs/games/ (with its picture) and its row in the
-//! README's games table, and the card's action table names exactly the game's actions, in id
-//! order: a game added without its card, or actions changed without the card, fail here.
+//! Every registered game has its card in docs/games/ (with its picture, and a local-view
+//! section with its own and the window's size) and its row in the README's games table, the
+//! card's action table names exactly the game's actions, in id order, and its `## Calibration`
+//! section is the one the checked-in calibration table gives: a game added without its card,
+//! or actions or calibration changed without the card, fail here.
 
 use std::path::{Path, PathBuf};
 
+use ludica_envs::calibration;
 use ludica_envs::games::GAMES;
 
 fn cards() -> PathBuf {
@@ -48,6 +51,37 @@ fn every_game_has_a_card_with_a_picture_and_its_exact_action_table() {
         let table = action_table(&card).unwrap_or_else(|e| panic!("{}: action table: {e}", game.name));
         let want: Vec<(usize, String)> = game.actions.iter().enumerate().map(|(i, a)| (i, a.to_string())).collect();
         assert_eq!(table, want, "{}: the card's action table disagrees with the game's actions", game.name);
+    }
+}
+
+#[test]
+fn every_card_documents_its_local_view_with_a_picture_and_the_window_size() {
+    for game in GAMES {
+        let card = std::fs::read_to_string(cards().join(format!("{}.md", game.name))).expect("the card exists");
+        let section =
+            card.split("\n## Local view").nth(1).unwrap_or_else(|| panic!("{}: no '## Local view'", game.name));
+        let section = section.split("\n## ").next().unwrap_or_default();
+        let size = format!("{0} x {0} tiles", game.local_view);
+        assert!(section.contains(&size), "{}: the local view section does not say '{size}'", game.name);
+        let picture = format!("{}-local.png", game.name);
+        assert!(section.contains(&format!("({picture})")), "{}: the section shows no {picture}", game.name);
+        assert!(cards().join(&picture).is_file(), "{}: {picture} is missing", game.name);
+    }
+}
+
+#[test]
+fn every_card_shows_the_checked_in_calibration() {
+    for game in GAMES {
+        let card = std::fs::read_to_string(cards().join(format!("{}.md", game.name))).expect("the card exists");
+        let want = calibration::card_section(game, calibration::table());
+        assert!(
+            card.contains(&want),
+            "{}: the card's `## Calibration` section is not the table's; run `ludica calibrate --game {} ... \
+             --table envs/calibration.jsonl --cards docs/games` (docs/benchmarks.md). Expected:\n{want}",
+            game.name,
+            game.name
+        );
+        assert_eq!(calibration::with_card_section(&card, &want), card, "{}: one calibration section", game.name);
     }
 }
 

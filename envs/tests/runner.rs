@@ -23,6 +23,7 @@ fn env(num_envs: usize, threads: usize, obs: ObsKind, difficulty: Difficulty) ->
         num_shards: 0,
         obs,
         levels: LevelSpec { difficulty, ..LevelSpec::default() },
+        view: ludica_envs::ViewMode::Full,
         autoreset: AutoReset::NextStep,
         seed: 3,
     })

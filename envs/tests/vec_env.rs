@@ -1,10 +1,10 @@
 //! Behaviour of the VecEnv for every registered game: determinism across thread counts, shard
-//! counts and shard neighbours, both auto-reset modes, time-limit truncation, explicit levels,
+//! counts and shard neighbours (full and local views), both auto-reset modes, time-limit truncation, explicit levels,
 //! save/load state and seeded level generation (panics inside a game: `vec_env.rs`'s unit
 //! tests).
 
 use ludica_envs::games::GAMES;
-use ludica_envs::{AutoReset, GameDef, LevelSpec, ObsKind, VecEnv, VecEnvConfig, VecEnvError};
+use ludica_envs::{AutoReset, GameDef, LevelSpec, ObsKind, VecEnv, VecEnvConfig, VecEnvError, ViewMode};
 use ludica_procgen::seeds::{Stream, stream};
 use ludica_procgen::{Difficulty, PRESETS, Rng};
 use rand::RngExt;
@@ -17,6 +17,7 @@ fn config(game: &GameDef, num_envs: usize, threads: usize, obs: ObsKind) -> VecE
         num_shards: 0,
         obs,
         levels: LevelSpec { num_levels: 0, start_level: 0, sequential: false, difficulty: Difficulty::EASY },
+        view: ViewMode::Full,
         autoreset: AutoReset::NextStep,
         seed: 11,
     }
@@ -64,6 +65,25 @@ fn same_seed_same_bytes_on_any_thread_count_and_shard_layout() {
                 assert!(one == other, "{} {obs}: {threads} threads, {shards} shards differ", game.name);
             }
             assert!(one.windows(2).any(|w| w[0] != w[1]), "{}: envs should not all be alike", game.name);
+        }
+    }
+}
+
+#[test]
+fn the_local_view_plays_the_same_bytes_on_any_thread_count_and_shard_layout() {
+    for game in GAMES {
+        for obs in [ObsKind::Rgb, ObsKind::Symbolic] {
+            let local =
+                |threads, shards| VecEnvConfig { view: ViewMode::Local, ..sharded(game, 8, threads, shards, obs) };
+            let one = trajectory(local(1, 1), 200);
+            for (threads, shards) in [(2, 3), (3, 8)] {
+                assert!(
+                    one == trajectory(local(threads, shards), 200),
+                    "{} {obs} local: {threads} threads differ",
+                    game.name
+                );
+            }
+            assert!(one != trajectory(sharded(game, 8, 1, 1, obs), 200), "{} {obs}: local plays like full", game.name);
         }
     }
 }

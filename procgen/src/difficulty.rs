@@ -26,6 +26,8 @@ impl Difficulty {
     pub const MAX: Difficulty = Difficulty(1.0);
     /// The `easy` preset.
     pub const EASY: Difficulty = Difficulty(PRESETS[0].1);
+    /// The `medium` preset.
+    pub const MEDIUM: Difficulty = Difficulty(PRESETS[1].1);
     /// The `hard` preset.
     pub const HARD: Difficulty = Difficulty(PRESETS[2].1);
 

@@ -348,6 +348,16 @@ impl Level {
         self.spawns.iter().find(|s| s.kind == kind)
     }
 
+    /// How many spawns of `kind` the level holds.
+    pub fn count(&self, kind: SpawnKind) -> usize {
+        self.spawns.iter().filter(|s| s.kind == kind).count()
+    }
+
+    /// How many tiles of `tile` the grid holds.
+    pub fn count_tiles(&self, tile: Tile) -> usize {
+        self.tiles.iter().filter(|&&t| t == tile).count()
+    }
+
     /// The one spawn of `kind`, or an error naming the game and how many there are.
     pub fn single(&self, kind: SpawnKind) -> Result<&Spawn, String> {
         let mut found = self.spawns.iter().filter(|s| s.kind == kind);

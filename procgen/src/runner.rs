@@ -10,16 +10,21 @@
 //! treats every place a saw can sweep as deadly. [`check`] returns that search's actions, so
 //! they can be replayed in the game.
 //!
-//! Difficulty knobs: the number of sections (4 to 12, plus up to 2), gap widths (1-2 at 0, 2-4
-//! at 1), lava pool widths (up to 2 at 0, 4 at 1), the highest step up (1 below 0.5, 2 from
-//! 0.5), the run-up between sections (2-5 tiles at 0, 2-3 at 1), how often hazards, saws and
-//! floating platforms appear (none patrol at 0), and saw speed (0.03 to 0.09 tiles per step).
+//! Difficulty knobs, each linear in a course scale ([`course_scale`]: -0.95 at difficulty 0,
+//! -0.35 at easy, 0.25 at medium, 0.75 at hard, 1 at 1; medium, hard and 1 make exactly the
+//! levels the old easy, hard and 1 made, before easy was shortened so that a random policy
+//! reaches the coin in about 16% of episodes): the number of sections (0 at difficulty 0, 1
+//! at easy, 6 at medium, 12 at 1, each plus up to 2), gap widths, lava pool widths, the
+//! highest step up, the run-up between sections, how often hazards, saws and floating
+//! platforms appear (none below medium but steps, blocks, a few gaps, lava pools and still
+//! saws; none patrol below medium), and saw speed (up to 0.09 tiles per step).
 //!
 //! The ground and sections draw from the `Layout` stream; where each patrolling saw starts,
 //! its direction and speed from the `Spawns` stream.
 
 use rand::RngExt;
 
+use crate::difficulty::PRESETS;
 use crate::physics;
 use crate::seeds::{Stream, stream};
 pub use crate::solver::{ACTION_INPUTS, ACTION_NAMES, ACTIONS};
@@ -70,6 +75,30 @@ enum Section {
     Platform,
 }
 
+/// Where difficulty `d` sits on the scale the knobs are linear in. From medium up it is the
+/// scale runner had before its `easy` was made learnable (medium is that old easy, 0.25,
+/// hard is still 0.75, 1 still 1); below medium it falls to [`SCALE_AT_0`], past the old 0, to
+/// short courses that a uniformly random policy can finish (docs/games/runner.md).
+fn course_scale(d: Difficulty) -> f32 {
+    let v = d.value();
+    if v >= HARD {
+        v
+    } else if v >= MEDIUM {
+        OLD_EASY + (HARD - OLD_EASY) * (v - MEDIUM) / (HARD - MEDIUM)
+    } else {
+        SCALE_AT_0 + (OLD_EASY - SCALE_AT_0) * v / MEDIUM
+    }
+}
+
+/// The old easy's place on the scale, where medium now sits.
+const OLD_EASY: f32 = 0.25;
+/// The medium preset's value.
+const MEDIUM: f32 = PRESETS[1].1;
+/// The hard preset's value.
+const HARD: f32 = PRESETS[2].1;
+/// The scale at difficulty 0.
+const SCALE_AT_0: f32 = -0.95;
+
 /// What difficulty sets.
 struct Knobs {
     sections: usize,
@@ -83,22 +112,24 @@ struct Knobs {
 
 impl Knobs {
     fn at(d: Difficulty) -> Knobs {
-        let v = d.value();
+        let v = course_scale(d);
+        let lerp = |easiest: f32, hardest: f32| easiest + (hardest - easiest) * v;
+        let lerp_int = |easiest: f32, hardest: f32| lerp(easiest, hardest).round().max(0.0) as usize;
         Knobs {
-            sections: d.lerp_int(4, 12) as usize,
-            gap: (d.lerp_int(1, 2) as usize, d.lerp_int(2, 4) as usize),
-            lava_max: d.lerp_int(2, 4) as usize,
+            sections: lerp_int(4.0, 12.0),
+            gap: (lerp_int(1.0, 2.0).max(1), lerp_int(2.0, 4.0).max(1)),
+            lava_max: lerp_int(2.0, 4.0).max(1),
             step_up_max: if v < 0.5 { 1 } else { 2 },
-            run_up_max: d.lerp_int(5, 3) as usize,
-            saw_speed: d.lerp(0.03, 0.09),
+            run_up_max: lerp_int(5.0, 3.0),
+            saw_speed: lerp(0.03, 0.09),
             weights: [
                 (Section::Step, 1.0),
                 (Section::Block, 0.5),
-                (Section::Gap, 1.0 + v),
-                (Section::Lava, d.lerp(0.3, 1.0)),
-                (Section::GroundSaw, d.lerp(0.3, 0.8)),
-                (Section::HoverSaw, d.lerp(0.0, 0.6)),
-                (Section::MovingSaw, d.lerp(0.0, 1.0)),
+                (Section::Gap, (1.0 + v).max(0.0)),
+                (Section::Lava, lerp(0.3, 1.0).max(0.0)),
+                (Section::GroundSaw, lerp(0.3, 0.8).max(0.0)),
+                (Section::HoverSaw, lerp(0.0, 0.6).max(0.0)),
+                (Section::MovingSaw, lerp(0.0, 1.0).max(0.0)),
                 (Section::Platform, (2.0 * v - 0.6).max(0.0)),
             ],
         }
@@ -368,6 +399,17 @@ mod tests {
             levels.flat_map(|l| l.spawns).map(|s| s.vx.abs()).fold(0.0, f32::max)
         };
         assert!(speed(1.0) > 1.5 * speed(0.25));
+    }
+
+    #[test]
+    fn medium_hard_and_1_keep_the_old_scale_and_easy_is_short() {
+        assert_eq!(course_scale(Difficulty::MEDIUM), OLD_EASY, "medium makes the levels easy made before");
+        assert_eq!(course_scale(Difficulty::HARD), 0.75);
+        assert_eq!(course_scale(Difficulty::MAX), 1.0);
+        let widest = |d: Difficulty| (0..300).map(|s| generate(s, d).width).max().unwrap();
+        assert!(widest(Difficulty::EASY) <= 32 && widest(Difficulty::MIN) <= 24, "short courses below medium");
+        let easy_sections = (0..300).map(|s| generate(s, Difficulty::EASY).meta["sections"]).fold(0.0, f64::max);
+        assert_eq!(easy_sections, 3.0, "1 section at easy, plus up to 2");
     }
 
     #[test]

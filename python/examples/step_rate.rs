@@ -28,6 +28,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         num_shards: 0,
         obs,
         levels,
+        view: Default::default(),
         autoreset: AutoReset::NextStep,
         seed: 0,
     };

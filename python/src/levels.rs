@@ -1,6 +1,7 @@
 //! The game registry and levels as Python sees them: game descriptions, generating a level
 //! (JSON plus a grid of tile ids), checking a level someone edited, and drawing one.
 
+use ludica_envs::calibration;
 use ludica_envs::games::{GAMES, find};
 use ludica_envs::{GameDef, ObsKind, level_picture as draw_level};
 use ludica_procgen::{Level, Tile};
@@ -11,8 +12,10 @@ use pyo3::types::{PyDict, PyList};
 
 use crate::convert::{difficulty, env_error, level_seed};
 
-/// Every registered game as a dict: name, summary, action names, max_steps, success_reward
-/// and the observation shape of each kind.
+/// Every registered game as a dict: name, summary, action names, max_steps, success_reward,
+/// the observation shape of each kind, the side of the `local` view's window in tiles, and
+/// its calibration per difficulty name (a random policy's and the maximum return, the ends of
+/// a normalized score).
 #[pyfunction]
 pub fn games(py: Python<'_>) -> PyResult<Bound<'_, PyList>> {
     let list = PyList::empty(py);
@@ -28,6 +31,18 @@ pub fn games(py: Python<'_>) -> PyResult<Bound<'_, PyList>> {
         d.set_item("max_steps", game.max_steps)?;
         d.set_item("success_reward", game.success_reward)?;
         d.set_item("obs_shapes", shapes)?;
+        d.set_item("local_view_tiles", game.local_view)?;
+        let calibrated = PyDict::new(py);
+        for c in calibration::of_game(game.name) {
+            let row = PyDict::new(py);
+            row.set_item("random", c.random_return)?;
+            row.set_item("max", c.max_return)?;
+            row.set_item("random_success", c.random_success)?;
+            row.set_item("max_source", c.max_source.to_string())?;
+            row.set_item("episodes", c.episodes)?;
+            calibrated.set_item(c.difficulty.to_string(), row)?;
+        }
+        d.set_item("calibration", calibrated)?;
         list.append(d)?;
     }
     Ok(list)

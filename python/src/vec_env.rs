@@ -4,7 +4,7 @@
 //! `NativeEnvState` is an immutable `save_state` snapshot with a binary form (`bytes(state)`,
 //! `EnvState.from_bytes`, pickle) that can leave the process.
 
-use ludica_envs::{AutoReset, EnvState, LevelSpec, ObsKind, ShardOut, StepInfo, VecEnv, VecEnvConfig};
+use ludica_envs::{AutoReset, EnvState, LevelSpec, ObsKind, ShardOut, StepInfo, VecEnv, VecEnvConfig, ViewMode};
 use numpy::{Element, PyArray1, PyArray2, PyArray3, PyArrayMethods, PyReadwriteArrayDyn};
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
@@ -86,9 +86,9 @@ fn closed() -> PyErr {
 #[pymethods]
 impl NativeVecEnv {
     /// Builds and resets the envs. `autoreset` is "next_step" or "same_step"; `obs` is "rgb"
-    /// or "symbolic"; `difficulty` a preset name or a number in [0, 1].
+    /// or "symbolic"; `view` "full" or "local"; `difficulty` a preset name or a number in [0, 1].
     #[new]
-    #[pyo3(signature = (game, num_envs, num_threads, obs, autoreset, num_levels, start_level, sequential, difficulty_value, seed))]
+    #[pyo3(signature = (game, num_envs, num_threads, obs, view, autoreset, num_levels, start_level, sequential, difficulty_value, seed))]
     #[expect(clippy::too_many_arguments, reason = "mirrors the keyword arguments of ludica.make_vec")]
     fn new(
         py: Python<'_>,
@@ -96,6 +96,7 @@ impl NativeVecEnv {
         num_envs: usize,
         num_threads: usize,
         obs: &str,
+        view: &str,
         autoreset: &str,
         num_levels: u64,
         start_level: u64,
@@ -104,6 +105,8 @@ impl NativeVecEnv {
         seed: u64,
     ) -> PyResult<Self> {
         let obs: ObsKind = obs.parse().map_err(|e: ludica_envs::BadObsKind| PyValueError::new_err(e.to_string()))?;
+        let view: ViewMode =
+            view.parse().map_err(|e: ludica_envs::BadViewMode| PyValueError::new_err(e.to_string()))?;
         let autoreset = match autoreset {
             "next_step" => AutoReset::NextStep,
             "same_step" => AutoReset::SameStep,
@@ -114,7 +117,7 @@ impl NativeVecEnv {
             }
         };
         let levels = LevelSpec { num_levels, start_level, sequential, difficulty: difficulty(difficulty_value)? };
-        let config = VecEnvConfig { game, num_envs, num_threads, num_shards: 0, obs, levels, autoreset, seed };
+        let config = VecEnvConfig { game, num_envs, num_threads, num_shards: 0, obs, levels, view, autoreset, seed };
         let env = py.detach(|| VecEnv::new(config)).map_err(env_error)?;
         Ok(NativeVecEnv {
             env: Some(env),

@@ -1,5 +1,5 @@
 """Every registered game passes Gymnasium's env checker with warnings as errors, under every
-observation kind and render mode, and is registered under its ``ludica/<Name>-v0`` id."""
+observation kind, render mode and view, and is registered under its ``ludica/<Name>-v0`` id."""
 
 from __future__ import annotations
 
@@ -35,6 +35,16 @@ def test_check_env_passes_without_warnings(game, obs, render_mode):
         # gymnasium.make's own wrappers (passive checker, order enforcing) stay quiet too.
         env.reset(seed=0)
         env.step(env.action_space.sample())
+    env.close()
+
+
+@pytest.mark.parametrize("game", GAMES)
+@pytest.mark.parametrize("obs", ["rgb", "symbolic"])
+def test_check_env_passes_in_the_local_view(game, obs):
+    env = gym.make(ludica.env_id(game), obs=obs, view="local", render_mode="rgb_array", num_levels=50)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        check_env(env.unwrapped)
     env.close()
 
 

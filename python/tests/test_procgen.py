@@ -81,13 +81,27 @@ def test_every_mapped_name_plays_its_game():
         env.close()
 
 
+def test_memory_mode_plays_hard_levels_through_the_local_view():
+    kwargs = {"num": 2, "env_name": "maze", "num_levels": 5, "rand_seed": 3, "num_threads": 1}
+    memory = ProcgenGym3Env(distribution_mode="memory", **kwargs)
+    hard = ProcgenGym3Env(distribution_mode="hard", **kwargs)
+    assert (memory._envs.view, hard._envs.view) == ("local", "full")
+    assert [i["level_seed"] for i in memory.get_info()] == [i["level_seed"] for i in hard.get_info()], "same levels"
+    assert memory.observe()[1]["rgb"].shape == hard.observe()[1]["rgb"].shape
+    assert not np.array_equal(memory.observe()[1]["rgb"], hard.observe()[1]["rgb"]), "seen differently"
+    memory.close()
+    hard.close()
+
+
 @pytest.mark.parametrize(
     ("kwargs", "error", "match"),
     [
         ({"env_name": "ninja"}, ValueError, r"env_name 'ninja' is not a game ludica has: available are bigfish, .*"
          r"coinrun \(ludica's runner\)"),
-        ({"distribution_mode": "memory"}, ValueError, "distribution_mode 'memory' is not supported: use one of easy, "
-         "hard, extreme"),
+        ({"distribution_mode": "exploration"}, ValueError, "distribution_mode 'exploration' is not supported: use one "
+         "of easy, hard, extreme, memory"),
+        ({"distribution_mode": "memory", "env_name": "coinrun"}, ValueError, "distribution_mode 'memory' is not "
+         "supported for runner: Procgen has it for dodgeball, heist, maze, miner only"),
         ({"center_agent": False}, ValueError, "center_agent=False is not supported: .* must stay True"),
         ({"use_backgorunds": True}, TypeError, "unexpected option 'use_backgorunds': Procgen's options ludica takes "
          "are .*use_backgrounds"),

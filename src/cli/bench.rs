@@ -8,7 +8,7 @@ use clap::builder::RangedU64ValueParser;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use ludica_agents::config::parse_count;
 use ludica_envs::games::GAMES;
-use ludica_envs::{AutoReset, GameDef, LevelSpec, MAX_ENVS, ObsKind, VecEnv, VecEnvConfig};
+use ludica_envs::{AutoReset, GameDef, LevelSpec, MAX_ENVS, ObsKind, VecEnv, VecEnvConfig, ViewMode};
 use ludica_procgen::seeds::mix;
 use ludica_procgen::{Difficulty, Rng};
 use rand::RngExt;
@@ -47,6 +47,9 @@ pub struct Args {
     /// Observation kind: rgb or symbolic.
     #[arg(long, default_value = "rgb")]
     obs: ObsKind,
+    /// View: full, or local (a window centred on the agent).
+    #[arg(long, default_value_t = ViewMode::Full)]
+    view: ViewMode,
     /// Env steps per run, in total over all envs (rounded up to whole batches of --num-envs),
     /// with K/M/G suffixes.
     #[arg(long, default_value = "1M", value_parser = positive_count)]
@@ -117,6 +120,7 @@ fn bench_game(game: &'static GameDef, args: &Args) -> anyhow::Result<Record> {
         num_shards: 0,
         obs: args.obs,
         levels: LevelSpec { difficulty: args.difficulty, ..LevelSpec::default() },
+        view: args.view,
         autoreset: AutoReset::NextStep,
         seed: args.seed,
     };
@@ -174,8 +178,8 @@ fn progress_bar(steps: u64, prefix: String) -> ProgressBar {
 
 fn label(game: &GameDef, args: &Args, repeat: usize) -> String {
     format!(
-        "{} obs={} num_envs={} threads={} run {repeat}/{}",
-        game.name, args.obs, args.num_envs, args.threads, args.repeats
+        "{} obs={} view={} num_envs={} threads={} run {repeat}/{}",
+        game.name, args.obs, args.view, args.num_envs, args.threads, args.repeats
     )
 }
 
@@ -192,6 +196,7 @@ fn json_record(record: &Record, args: &Args) -> String {
     json!({
         "game": record.game,
         "obs": args.obs,
+        "view": args.view,
         "num_envs": args.num_envs,
         "threads": args.threads,
         "difficulty": args.difficulty.value(),

@@ -14,7 +14,7 @@ use ludica_agents::eval::{
 };
 
 use super::parse_seed;
-use ludica_envs::LevelSpec;
+use ludica_envs::{LevelSpec, ViewMode};
 
 /// Options of `ludica eval`.
 #[derive(Args, Debug)]
@@ -47,6 +47,9 @@ pub struct EvalArgs {
     /// Skip the uniformly random policy's rows.
     #[arg(long)]
     pub no_baseline: bool,
+    /// View to play with: full or local [default: the run's own].
+    #[arg(long)]
+    pub view: Option<ViewMode>,
     /// Write the report as JSON to FILE, or to stdout with no FILE (instead of the table).
     #[arg(long, value_name = "FILE", num_args = 0..=1, default_missing_value = "-")]
     pub json: Option<PathBuf>,
@@ -81,6 +84,7 @@ pub fn run(args: EvalArgs) -> anyhow::Result<()> {
         seed: args.seed,
         random_baseline: !args.no_baseline,
         device,
+        view: args.view,
     };
     let report = eval::evaluate(&args.run, &opts)?;
     match &args.json {
@@ -103,6 +107,7 @@ pub fn run(args: EvalArgs) -> anyhow::Result<()> {
         let play = Play {
             game: &ckpt.game,
             obs: ckpt.obs,
+            view: args.view.unwrap_or(ckpt.config.view),
             levels,
             time_limit: ckpt.time_limit(),
             num_envs: 1,

@@ -2,8 +2,12 @@
 //! processes of this binary, placed on the machine's devices (`--devices cpu:2,cuda:0`), with
 //! one progress bar for the whole grid. Ctrl-C stops every run at a checkpoint; running the
 //! same command again skips finished runs and resumes the others, so the results are those of
-//! an uninterrupted grid. `ludica experiment report DIR` summarises a grid's results.
+//! an uninterrupted grid. `ludica experiment plan SPEC --out DIR` claims the directory the
+//! same way and prints, as JSON, the `ludica train` command and resources of each run, for a
+//! scheduler of another machine or cluster (`python -m ludica.experiment` on Ray).
+//! `ludica experiment report DIR` summarises a grid's results.
 
+use std::ffi::OsString;
 use std::fs::OpenOptions;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -11,7 +15,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use anyhow::{Context, bail};
+use anyhow::{Context, anyhow, bail};
 use clap::{Args, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 use ludica_agents::DeviceChoice;
@@ -19,12 +23,16 @@ use ludica_agents::experiment::{
     Experiment, RunSpec, RunState, config_file, log_file, remove_stale_staging, run_dir, run_state,
 };
 use ludica_agents::metrics::METRICS_FILE;
+use serde::Serialize;
 
 /// Subcommands of `ludica experiment`.
 #[derive(Subcommand, Debug)]
 pub enum ExperimentCommand {
     /// Train every run of a grid spec (TOML) into DIR; rerun to resume.
     Run(RunArgs),
+    /// Claim DIR for a grid spec as `run` does, and print each run's `ludica train` arguments,
+    /// state and resources as JSON, for a scheduler elsewhere (python -m ludica.experiment).
+    Plan(PlanArgs),
     /// Report a grid's results: per game train/test scores vs training levels with 95%
     /// intervals, normalized scores and their IQM over games (DIR/report.md, .json, .png).
     Report(ReportArgs),
@@ -59,10 +67,30 @@ pub struct RunArgs {
     pub quiet: bool,
 }
 
+/// Options of `ludica experiment plan`.
+#[derive(Args, Debug)]
+pub struct PlanArgs {
+    /// The grid spec, as for `ludica experiment run`.
+    #[arg(value_name = "SPEC")]
+    pub spec: PathBuf,
+    /// Experiment directory: new or empty, or one this spec already ran in (to resume it).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// Where every run trains: cpu, cuda or cuda:N. A cuda run asks for one GPU; the device is
+    /// not looked for here, as the runs may train on other machines.
+    #[arg(long, value_name = "DEVICE", default_value_t = DeviceChoice::Cpu)]
+    pub device: DeviceChoice,
+    /// Check the spec and the directory and print the plan, writing nothing (the config files
+    /// that new runs' arguments name are then not written).
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
 /// Runs `ludica experiment`.
 pub fn run(command: ExperimentCommand) -> anyhow::Result<()> {
     match command {
         ExperimentCommand::Run(args) => run_grid(args),
+        ExperimentCommand::Plan(args) => print_plan(args),
         ExperimentCommand::Report(args) => write_report(&args.dir),
     }
 }
@@ -130,6 +158,29 @@ struct Running {
     started: Instant,
 }
 
+/// The `ludica train` arguments that train `run` on `device`: `--resume` from its checkpoint
+/// when it has one, else its config file (written here unless `dry_run`) and its run directory.
+fn train_args(
+    dir: &Path,
+    run: &RunSpec,
+    state: RunState,
+    device: DeviceChoice,
+    dry_run: bool,
+) -> anyhow::Result<Vec<OsString>> {
+    let mut args: Vec<OsString> = vec!["train".into(), "--quiet".into(), "--device".into(), device.to_string().into()];
+    let run_path = run_dir(dir, run);
+    if state == RunState::Interrupted {
+        args.extend(["--resume".into(), run_path.into()]);
+    } else {
+        let config = config_file(dir, run);
+        if !dry_run {
+            ludica_agents::output::write_file(&config, &serde_json::to_vec_pretty(&run.config)?)?;
+        }
+        args.extend(["--config".into(), config.into(), "--out".into(), run_path.into()]);
+    }
+    Ok(args)
+}
+
 /// Starts `run` (new, or resumed from its checkpoint) on `device`, its output appended to its log.
 fn spawn(dir: &Path, run: &RunSpec, state: RunState, device: DeviceChoice) -> anyhow::Result<Child> {
     let log_path = log_file(dir, run);
@@ -140,16 +191,7 @@ fn spawn(dir: &Path, run: &RunSpec, state: RunState, device: DeviceChoice) -> an
         .with_context(|| format!("cannot open {}", log_path.display()))?;
     let exe = std::env::current_exe().context("cannot find this program's path to start training processes")?;
     let mut command = Command::new(exe);
-    command.arg("train").arg("--quiet").arg("--device").arg(device.to_string());
-    let run_path = run_dir(dir, run);
-    match state {
-        RunState::Interrupted => command.arg("--resume").arg(&run_path),
-        _ => {
-            let config = config_file(dir, run);
-            ludica_agents::output::write_file(&config, &serde_json::to_vec_pretty(&run.config)?)?;
-            command.arg("--config").arg(config).arg("--out").arg(&run_path)
-        }
-    };
+    command.args(train_args(dir, run, state, device, false)?);
     // Its own process group: Ctrl-C in the terminal reaches this runner only, which passes it
     // on once, so that every run stops at a checkpoint instead of quitting at a second signal.
     std::os::unix::process::CommandExt::process_group(&mut command, 0);
@@ -173,10 +215,98 @@ fn interrupt(children: &[Running]) {
     }
 }
 
+/// Reads and expands the spec file at `path`.
+fn read_spec(path: &Path) -> anyhow::Result<Experiment> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read experiment spec {}", path.display()))?;
+    Experiment::from_spec(&text).with_context(|| format!("{}", path.display()))
+}
+
+/// What one run needs of a node, for a scheduler.
+#[derive(Serialize)]
+struct Resources {
+    /// CPU cores: its env threads and libtorch threads.
+    cpus: usize,
+    /// GPUs: 1 on cuda, else 0.
+    gpus: usize,
+}
+
+/// One run of a plan.
+#[derive(Serialize)]
+struct PlannedRun {
+    /// The run's name, also its directory's name.
+    id: String,
+    run_dir: String,
+    /// The file its training output goes to (appended).
+    log: String,
+    state: RunState,
+    /// The arguments of the `ludica train` process that trains it (after the program's path);
+    /// null for a finished run.
+    args: Option<Vec<String>>,
+    resources: Resources,
+    /// Env steps of the whole run.
+    steps: u64,
+}
+
+/// `ludica experiment plan`'s output.
+#[derive(Serialize)]
+struct Plan {
+    /// The experiment directory, absolute.
+    dir: String,
+    runs: Vec<PlannedRun>,
+}
+
+/// A path as a JSON string, or an error naming it.
+fn utf8(path: impl Into<OsString>) -> anyhow::Result<String> {
+    path.into()
+        .into_string()
+        .map_err(|p| anyhow!("path {} is not UTF-8, which a JSON plan cannot hold: choose another --out", p.display()))
+}
+
+fn print_plan(args: PlanArgs) -> anyhow::Result<()> {
+    if args.device == DeviceChoice::Auto {
+        bail!("device 'auto' is not allowed in a plan: use cpu, cuda or cuda:N (the runs' resources depend on it)");
+    }
+    let experiment = read_spec(&args.spec)?;
+    let dir = std::path::absolute(&args.out).with_context(|| format!("cannot resolve {}", args.out.display()))?;
+    if args.dry_run {
+        experiment.check_dir(&dir)?;
+    } else {
+        experiment.prepare(&dir)?;
+        remove_stale_staging(&dir);
+    }
+    let runs = experiment
+        .runs
+        .iter()
+        .map(|run| {
+            let state = run_state(&dir, run);
+            let train = match state {
+                RunState::Finished => None,
+                _ => Some(
+                    train_args(&dir, run, state, args.device, args.dry_run)?
+                        .into_iter()
+                        .map(utf8)
+                        .collect::<Result<_, _>>()?,
+                ),
+            };
+            let gpus = usize::from(matches!(args.device, DeviceChoice::Cuda(_)));
+            Ok(PlannedRun {
+                id: run.name.clone(),
+                run_dir: utf8(run_dir(&dir, run))?,
+                log: utf8(log_file(&dir, run))?,
+                state,
+                args: train,
+                resources: Resources { cpus: run.config.env_threads + run.config.torch_threads, gpus },
+                steps: run.config.num_updates() * run.config.batch_size() as u64,
+            })
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    println!("{}", serde_json::to_string_pretty(&Plan { dir: utf8(dir)?, runs })?);
+    Ok(())
+}
+
 fn run_grid(args: RunArgs) -> anyhow::Result<()> {
-    let text = std::fs::read_to_string(&args.spec)
-        .with_context(|| format!("cannot read experiment spec {}", args.spec.display()))?;
-    let experiment = Experiment::from_spec(&text).with_context(|| format!("{}", args.spec.display()))?;
+    let experiment = read_spec(&args.spec)?;
     let slots = match &args.devices {
         Some(list) => parse_devices(list)?,
         None => auto_devices(&experiment),

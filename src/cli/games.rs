@@ -1,6 +1,8 @@
 //! `ludica games`: every registered game with its actions, observation shapes and episode
-//! length, as a table or as JSON.
+//! length, as a table or as JSON (which adds its calibration: a random policy's and the
+//! maximum return per calibrated difficulty, the ends of a normalized score).
 
+use ludica_envs::calibration;
 use ludica_envs::games::GAMES;
 use ludica_envs::{GameDef, ObsKind};
 use serde_json::json;
@@ -68,6 +70,16 @@ fn json_listing() -> String {
                 "symbolic_shape": g.obs_shape(ObsKind::Symbolic),
                 "symbolic_scalars": g.scalars.iter().map(|s| s.name()).collect::<Vec<_>>(),
                 "max_steps": g.max_steps,
+                "local_view_tiles": g.local_view,
+                "calibration": calibration::of_game(g.name)
+                    .map(|c| (c.difficulty.to_string(), json!({
+                        "random": c.random_return,
+                        "max": c.max_return,
+                        "random_success": c.random_success,
+                        "max_source": c.max_source,
+                        "episodes": c.episodes,
+                    })))
+                    .collect::<serde_json::Map<_, _>>(),
             })
         })
         .collect();
@@ -92,5 +104,12 @@ mod tests {
         let value: serde_json::Value = serde_json::from_str(&json_listing()).unwrap();
         assert_eq!(value.as_array().unwrap().len(), GAMES.len());
         assert!(value.as_array().unwrap().iter().all(|g| g["rgb_shape"] == json!([64, 64, 3])));
+        for game in value.as_array().unwrap() {
+            let easy = &game["calibration"]["easy"];
+            let (random, max) = (easy["random"].as_f64().unwrap(), easy["max"].as_f64().unwrap());
+            let published =
+                calibration::lookup(game["name"].as_str().unwrap(), ludica_procgen::Difficulty::EASY).unwrap();
+            assert_eq!((random, max), (published.random_return, published.max_return), "{game}");
+        }
     }
 }

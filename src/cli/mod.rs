@@ -2,6 +2,7 @@
 //! arguments several subcommands take (game, seed range), and reading level files.
 
 pub mod bench;
+pub mod calibrate;
 pub mod eval;
 pub mod experiment;
 pub mod games;

@@ -15,9 +15,9 @@ use crossterm::terminal::{self, Clear, ClearType, EnterAlternateScreen, LeaveAlt
 use crossterm::{execute, queue};
 use ludica_agents::video::{self, Caption, VideoWriter};
 use ludica_envs::core::PlayerView;
-use ludica_envs::core::engine::symbolic::{entity_of, grid_origin};
-use ludica_envs::core::engine::view::View;
-use ludica_envs::{AutoReset, GameDef, LevelSpec, ObsKind, Picture, VecEnv, VecEnvConfig};
+use ludica_envs::core::engine::symbolic::entity_of;
+use ludica_envs::core::engine::view::{OUTSIDE_ID, View};
+use ludica_envs::{AutoReset, GameDef, LevelSpec, ObsKind, Picture, VecEnv, VecEnvConfig, ViewMode};
 use ludica_procgen::{Difficulty, Level, Tile};
 
 use super::output::emit;
@@ -49,6 +49,9 @@ pub struct Args {
     /// How the level is drawn in the terminal: blocks (truecolor half-blocks) or text.
     #[arg(long, value_enum, default_value_t = Look::Blocks)]
     look: Look,
+    /// View: full, or local (only a window centred on the agent; the rest is unseen).
+    #[arg(long, default_value_t = ViewMode::Full)]
+    view: ViewMode,
     /// Also record every frame played (restarts and next levels included) to a video: .gif,
     /// or .mp4 when ffmpeg is on PATH; each frame scaled up 4x and captioned with its level
     /// seed, step and return.
@@ -211,6 +214,7 @@ impl Session {
     fn new(
         game: &'static GameDef,
         difficulty: Difficulty,
+        view: ViewMode,
         levels: Levels,
         recorder: Option<VideoWriter>,
     ) -> anyhow::Result<Session> {
@@ -221,6 +225,7 @@ impl Session {
             num_shards: 0,
             obs: ObsKind::Symbolic,
             levels: LevelSpec { difficulty, ..LevelSpec::default() },
+            view,
             autoreset: AutoReset::NextStep,
             seed: 0,
         };
@@ -341,20 +346,20 @@ impl Session {
     /// The current state as text, one line per row: the symbolic observation's grid, cropped
     /// to the level when the game shows the whole level.
     fn text_frame(&self) -> anyhow::Result<String> {
-        let game = self.game();
-        let side = game.view.grid_side();
+        let view = self.game().view_for(self.env.config().view);
+        let side = view.grid_side();
         let grid = &self.env.obs()[..side * side];
-        let (xs, ys) = match game.view {
+        let (xs, ys) = match view {
             View::Fit { .. } => {
                 let level = self.env.level(0)?;
-                let origin = grid_origin(game.view.origin(&level, &PlayerView::default()));
+                let origin = view.grid_corner(&level, &PlayerView::default());
                 let span = |o: i32, extent: usize| {
                     let first = (-o).clamp(0, side as i32) as usize;
                     first..(first + extent).min(side)
                 };
                 (span(origin.0, level.width), span(origin.1, level.height))
             }
-            View::Follow { .. } => (0..side, 0..side),
+            View::Follow { .. } | View::Local { .. } => (0..side, 0..side),
         };
         let mut text = String::with_capacity((xs.len() + 1) * ys.len());
         for y in ys {
@@ -367,6 +372,9 @@ impl Session {
 
 /// The character of a symbolic id: a tile's or an entity kind's, as level text uses them.
 fn symbol(id: u8) -> char {
+    if id == OUTSIDE_ID {
+        return ' ';
+    }
     match entity_of(id) {
         Some((kind, _)) => kind.to_char(),
         None => Tile::ALL.get(id as usize).map_or('?', |t| t.to_char()),
@@ -404,7 +412,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         }
         None => None,
     };
-    let mut session = Session::new(game, difficulty, levels, recorder)?;
+    let mut session = Session::new(game, difficulty, args.view, levels, recorder)?;
     match &args.keys {
         Some(script) => play_script(&mut session, script)?,
         None => play_in_terminal(&mut session, args.look)?,
@@ -619,7 +627,7 @@ mod tests {
 
     #[test]
     fn the_text_frame_starts_as_the_level_and_shows_the_move() {
-        let mut session = Session::new(&maze::GAME, Difficulty::EASY, Levels::Seeds(3), None).unwrap();
+        let mut session = Session::new(&maze::GAME, Difficulty::EASY, ViewMode::Full, Levels::Seeds(3), None).unwrap();
         let level = maze::GAME.level(3, Difficulty::EASY);
         assert_eq!(session.text_frame().unwrap(), level.to_ascii());
         let agent = level.first(SpawnKind::Agent).unwrap().tile();

@@ -74,6 +74,7 @@ pub fn run(args: RecordArgs) -> anyhow::Result<()> {
     let play = Play {
         game: &ckpt.game,
         obs: ckpt.obs,
+        view: ckpt.config.view,
         levels: Levels::Spec(spec),
         time_limit: ckpt.time_limit(),
         num_envs: 1,

@@ -234,6 +234,7 @@ mod tests {
             ("num-steps", MAX_NUM_STEPS),
             ("update-epochs", MAX_UPDATE_EPOCHS),
             ("hidden", MAX_HIDDEN),
+            ("lstm-size", MAX_HIDDEN),
             ("env-threads", MAX_THREADS),
             ("torch-threads", MAX_THREADS),
         ] {

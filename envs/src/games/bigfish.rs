@@ -9,7 +9,7 @@ use ludica_procgen::bigfish::{self, FISH_SIZES, Release, START_SIZE, TANK, half_
 use ludica_procgen::{Level, SpawnKind, Tile};
 use rand::RngExt;
 
-use crate::core::engine::game::GameDef;
+use crate::core::engine::game::{GameDef, MaxReturn, MaxSource};
 use crate::core::engine::geometry::overlaps;
 use crate::core::engine::render::{Rgb, Shape, Sprite, Style, bevel, blend};
 use crate::core::engine::spawner::Spawner;
@@ -50,6 +50,7 @@ pub const GAME: GameDef = GameDef {
     max_steps: bigfish::MAX_STEPS,
     success_reward: WIN_REWARD,
     view: View::Fit { world: TANK },
+    local_view: 8,
     scalars: &[
         Scalar::PlayerOffsetX,
         Scalar::PlayerOffsetY,
@@ -67,6 +68,13 @@ pub const GAME: GameDef = GameDef {
     saved_components: |r| {
         r.add::<Growth>();
         r.add::<Shoal>();
+    },
+    max_return: MaxReturn {
+        of: |level| {
+            EAT_REWARD * (level.meta.get("target_size").map_or(0.0, |t| *t as f32) - f32::from(START_SIZE)) + WIN_REWARD
+        },
+        source: MaxSource::Documented,
+        rule: "1 per fish eaten until the target size (each grows the player by one) plus 10 for reaching it; eating two fish in the winning step pays one more",
     },
 };
 

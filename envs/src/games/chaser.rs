@@ -8,7 +8,7 @@ use bevy_ecs::prelude::*;
 use ludica_procgen::chaser::{self, Knobs};
 use ludica_procgen::{Level, SpawnKind, Tile};
 
-use crate::core::engine::game::GameDef;
+use crate::core::engine::game::{GameDef, MaxReturn, MaxSource};
 use crate::core::engine::geometry::tile_of;
 use crate::core::engine::render::{Rgb, Shape, Sprite, Style, bevel, blend};
 use crate::core::engine::spawner::Spawner;
@@ -55,6 +55,7 @@ pub const GAME: GameDef = GameDef {
     max_steps: chaser::MAX_STEPS,
     success_reward: CLEAR_REWARD,
     view: View::Fit { world: chaser::WORLD },
+    local_view: 8,
     scalars: &[Scalar::Status { slot: POWER_SLOT, name: "power_left" }],
     tiles: &[Tile::Empty, Tile::Wall, Tile::Gem],
     kinds: &[SpawnKind::Agent, SpawnKind::Enemy, SpawnKind::PowerOrb],
@@ -64,6 +65,11 @@ pub const GAME: GameDef = GameDef {
     spawn,
     systems,
     saved_components: |r| r.add::<Appetite>(),
+    max_return: MaxReturn {
+        of: max_return,
+        source: MaxSource::Documented,
+        rule: "0.1 per orb and power orb, 10 for clearing them, 1 per enemy eaten (each enemy at most once per power orb)",
+    },
 };
 
 /// The player's progress: orbs still to eat and steps of power left.
@@ -93,6 +99,13 @@ fn sprite(kind: SpawnKind, variant: u8) -> Sprite {
         (SpawnKind::Enemy, _) => Sprite { shape: Shape::Critter, color: [235, 40, 40], accent: [255, 255, 255] },
         _ => Sprite { shape: Shape::Disc, color: POWER_ORB, accent: blend(POWER_ORB, [255, 255, 255], 0.6) },
     }
+}
+
+/// Every orb and power orb, the clearing reward, and each enemy eaten once per power orb.
+fn max_return(level: &Level) -> f32 {
+    let orbs = level.count_tiles(Tile::Gem) + level.count(SpawnKind::PowerOrb);
+    let meals = level.count(SpawnKind::Enemy) * level.count(SpawnKind::PowerOrb);
+    ORB_REWARD * orbs as f32 + CLEAR_REWARD + ENEMY_REWARD * meals as f32
 }
 
 fn spawn(level: &Level, spawner: &mut Spawner) {

@@ -9,7 +9,7 @@ use ludica_procgen::physics::PLATFORMER;
 use ludica_procgen::solver::ACTION_INPUTS;
 use ludica_procgen::{Level, SpawnKind, Tile, climber};
 
-use crate::core::engine::game::GameDef;
+use crate::core::engine::game::{GameDef, MaxReturn, MaxSource};
 use crate::core::engine::render::{Rgb, Shape, Sprite, Style, bevel, blend};
 use crate::core::engine::spawner::Spawner;
 use crate::core::engine::symbolic::Scalar;
@@ -60,6 +60,7 @@ pub const GAME: GameDef = GameDef {
     max_steps: MAX_STEPS,
     success_reward: GOAL_REWARD,
     view: View::Follow { tiles: VIEW_TILES },
+    local_view: 8,
     scalars: &[Scalar::PlayerOffsetX, Scalar::PlayerOffsetY, Scalar::PlayerVelX, Scalar::PlayerVelY],
     tiles: &[Tile::Empty, Tile::Wall],
     kinds: &[SpawnKind::Agent, SpawnKind::Goal, SpawnKind::Coin, SpawnKind::Enemy, SpawnKind::Rock],
@@ -69,6 +70,11 @@ pub const GAME: GameDef = GameDef {
     spawn,
     systems,
     saved_components: |_| {},
+    max_return: MaxReturn {
+        of: |level| COIN_REWARD * level.count(SpawnKind::Coin) as f32 + GOAL_REWARD,
+        source: MaxSource::Documented,
+        rule: "1 per coin plus 10 for the star; the checker's search proves the star reachable, not every coin",
+    },
 };
 
 fn paint_tile(tile: Tile, theme: u8, u: f32, v: f32) -> Rgb {

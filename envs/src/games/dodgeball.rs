@@ -8,7 +8,7 @@ use bevy_ecs::prelude::*;
 use ludica_procgen::seeds::mix;
 use ludica_procgen::{Level, SpawnKind, Tile, dodgeball};
 
-use crate::core::engine::game::GameDef;
+use crate::core::engine::game::{GameDef, MaxReturn, MaxSource};
 use crate::core::engine::render::{Rgb, Shape, Sprite, Style, bevel, blend};
 use crate::core::engine::spawner::Spawner;
 use crate::core::engine::symbolic::Scalar;
@@ -68,6 +68,7 @@ pub const GAME: GameDef = GameDef {
     max_steps: dodgeball::TIME_LIMIT,
     success_reward: EXIT_REWARD,
     view: View::Fit { world: dodgeball::MAX_SIDE },
+    local_view: 8,
     scalars: &[
         Scalar::PlayerVelX,
         Scalar::PlayerVelY,
@@ -83,6 +84,11 @@ pub const GAME: GameDef = GameDef {
     spawn,
     systems,
     saved_components: |_| {},
+    max_return: MaxReturn {
+        of: |level| KNOCKOUT_REWARD * level.count(SpawnKind::Enemy) as f32 + EXIT_REWARD,
+        source: MaxSource::Documented,
+        rule: "1 per enemy knocked out plus 10 for the exit; the checker proves a walk past every enemy to the exit, not the hits",
+    },
 };
 
 fn paint_tile(tile: Tile, theme: u8, u: f32, v: f32) -> Rgb {

@@ -7,7 +7,7 @@ use bevy_ecs::prelude::*;
 use ludica_procgen::heist::{self, door_colour};
 use ludica_procgen::{Level, SpawnKind, Tile};
 
-use crate::core::engine::game::GameDef;
+use crate::core::engine::game::{GameDef, MaxReturn, MaxSource};
 use crate::core::engine::geometry::tile_of;
 use crate::core::engine::render::{Rgb, Shape, Sprite, Style, bevel, blend};
 use crate::core::engine::spawner::Spawner;
@@ -38,6 +38,7 @@ pub const GAME: GameDef = GameDef {
     max_steps: heist::MAX_STEPS,
     success_reward: GEM_REWARD,
     view: View::Fit { world: heist::WORLD },
+    local_view: 8,
     scalars: &[
         Scalar::Status { slot: 0, name: "red_key" },
         Scalar::Status { slot: 1, name: "green_key" },
@@ -51,6 +52,11 @@ pub const GAME: GameDef = GameDef {
     spawn,
     systems,
     saved_components: |r| r.add::<Keys>(),
+    max_return: MaxReturn {
+        of: |_| GEM_REWARD,
+        source: MaxSource::Solver,
+        rule: "10 for the gem, which the checker's search over doors and keys reaches within the time limit",
+    },
 };
 
 /// The keys the player holds: bit `c` for colour `c`.

@@ -4,7 +4,7 @@
 use bevy_ecs::schedule::{IntoScheduleConfigs, Schedule};
 use ludica_procgen::{Level, SpawnKind, Tile, maze};
 
-use crate::core::engine::game::GameDef;
+use crate::core::engine::game::{GameDef, MaxReturn, MaxSource};
 use crate::core::engine::render::{Rgb, Shape, Sprite, Style, bevel};
 use crate::core::engine::spawner::Spawner;
 use crate::core::engine::state::StateRegistry;
@@ -34,6 +34,7 @@ pub const GAME: GameDef = GameDef {
     max_steps: MAX_STEPS,
     success_reward: GOAL_REWARD,
     view: View::Fit { world: maze::MAX_SIDE },
+    local_view: 8,
     scalars: &[],
     tiles: &[Tile::Empty, Tile::Wall],
     kinds: &[SpawnKind::Agent, SpawnKind::Goal],
@@ -43,6 +44,11 @@ pub const GAME: GameDef = GameDef {
     spawn,
     systems,
     saved_components: |_: &mut StateRegistry| {},
+    max_return: MaxReturn {
+        of: |_| GOAL_REWARD,
+        source: MaxSource::Solver,
+        rule: "10 for the goal, which the checker's shortest path reaches within the time limit",
+    },
 };
 
 fn paint_tile(tile: Tile, theme: u8, u: f32, v: f32) -> Rgb {

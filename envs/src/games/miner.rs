@@ -8,7 +8,7 @@ use bevy_ecs::prelude::*;
 use ludica_procgen::gravity::Motion;
 use ludica_procgen::{Level, SpawnKind, Tile, miner};
 
-use crate::core::engine::game::GameDef;
+use crate::core::engine::game::{GameDef, MaxReturn, MaxSource};
 use crate::core::engine::geometry::tile_of;
 use crate::core::engine::render::{Rgb, Shape, Sprite, Style, bevel, blend};
 use crate::core::engine::spawner::Spawner;
@@ -54,6 +54,7 @@ pub const GAME: GameDef = GameDef {
     max_steps: MAX_STEPS,
     success_reward: EXIT_REWARD,
     view: View::Fit { world: miner::MAX_SIDE },
+    local_view: 8,
     scalars: &[Scalar::Status { slot: GEMS_LEFT, name: "gems_left" }],
     tiles: &[Tile::Empty, Tile::Wall, Tile::Dirt, Tile::Boulder, Tile::Gem],
     kinds: &[SpawnKind::Agent, SpawnKind::Exit],
@@ -63,6 +64,11 @@ pub const GAME: GameDef = GameDef {
     spawn,
     systems,
     saved_components: |_| {},
+    max_return: MaxReturn {
+        of: |level| GEM_REWARD * level.count_tiles(Tile::Gem) as f32 + EXIT_REWARD,
+        source: MaxSource::Solver,
+        rule: "1 per gem plus 10 for the exit; the generator's tour (nearest gem, again and again, then the exit) fits the time limit",
+    },
 };
 
 fn paint_tile(tile: Tile, theme: u8, u: f32, v: f32) -> Rgb {

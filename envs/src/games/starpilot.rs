@@ -9,7 +9,7 @@ use bevy_ecs::prelude::*;
 use ludica_procgen::starpilot::{self, ENEMY_HALF, FLYER, HEIGHT, SCROLL, SHIP_HALF, STEER_MAX};
 use ludica_procgen::{Level, SpawnKind, Tile};
 
-use crate::core::engine::game::GameDef;
+use crate::core::engine::game::{GameDef, MaxReturn, MaxSource};
 use crate::core::engine::render::{Rgb, Shape, Sprite, Style, bevel, blend};
 use crate::core::engine::spawner::Spawner;
 use crate::core::engine::symbolic::Scalar;
@@ -66,6 +66,7 @@ pub const GAME: GameDef = GameDef {
     max_steps: starpilot::MAX_STEPS,
     success_reward: WIN_REWARD,
     view: View::Follow { tiles: 16 },
+    local_view: 8,
     scalars: &[
         Scalar::PlayerOffsetX,
         Scalar::PlayerOffsetY,
@@ -81,6 +82,11 @@ pub const GAME: GameDef = GameDef {
     spawn,
     systems,
     saved_components: |_| {},
+    max_return: MaxReturn {
+        of: |level| KILL_REWARD * level.count(SpawnKind::Enemy) as f32 + WIN_REWARD,
+        source: MaxSource::Documented,
+        rule: "1 per enemy shot down plus 10 for the goal line; the checker proves a corridor to the goal, not the kills",
+    },
 };
 
 fn paint_tile(tile: Tile, theme: u8, u: f32, v: f32) -> Rgb {

@@ -14,6 +14,7 @@ pub fn one_env(game: &str, difficulty: Difficulty, obs: ObsKind) -> VecEnv {
         num_shards: 0,
         obs,
         levels: LevelSpec { difficulty, ..LevelSpec::default() },
+        view: ludica_envs::ViewMode::Full,
         autoreset: AutoReset::NextStep,
         seed: 1,
     })

@@ -47,7 +47,11 @@ __all__ = [
 
 def games() -> list[dict[str, Any]]:
     """Every game: ``name``, ``summary``, ``actions`` (names in id order), ``max_steps``,
-    ``success_reward``, ``obs_shapes`` (per observation kind) and its Gymnasium ``id``."""
+    ``success_reward``, ``obs_shapes`` (per observation kind), its Gymnasium ``id`` and its
+    ``calibration``: per difficulty (``"0"``, ``"easy"``, ``"medium"``, ``"hard"``) a dict of
+    ``random`` (a uniformly random policy's mean return), ``max`` (the levels' mean maximum
+    return), ``random_success``, ``max_source`` and ``episodes``, for normalized scores
+    ``(R - random) / (max - random)``."""
     return [dict(g, id=env_id(g["name"])) for g in _native.games()]
 
 
@@ -60,7 +64,7 @@ def env_id(game: str) -> str:
 def make_vec(game: str, num_envs: int = 64, **kwargs: Any) -> LudicaVectorEnv:
     """``num_envs`` envs of ``game`` stepped together in Rust, as a Gymnasium ``VectorEnv``.
 
-    Keyword arguments: ``num_levels``, ``start_level``, ``difficulty``, ``obs``,
+    Keyword arguments: ``num_levels``, ``start_level``, ``difficulty``, ``obs``, ``view``,
     ``obs_dtype``, ``sequential``, ``num_threads``, ``autoreset_mode``, ``render_mode``,
     ``render_scale``, ``copy`` (see ``LudicaVectorEnv``). Same as
     ``gymnasium.make_vec(ludica.env_id(game), num_envs, **kwargs)``.

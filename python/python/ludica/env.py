@@ -28,6 +28,8 @@ class LudicaEnv(NativeEpisodes, gym.Env[np.ndarray, np.int64]):
         start_level: the first level seed.
         difficulty: ``"easy"``, ``"medium"``, ``"hard"`` or a number in [0, 1].
         obs: ``"rgb"`` (64 x 64 x 3 uint8) or ``"symbolic"`` (a uint8 vector).
+        view: ``"full"`` (default) or ``"local"``: only a window centred on the agent (its
+            size is on the game's card), the rest of the level unseen; same shapes.
         obs_dtype: ``"uint8"`` (default) or ``"float32"``: the same values (0 to 255) as
             float32, for models that take floats only (RLlib's default encoders).
         sequential: play the level range in order (one level per episode) instead of at random.
@@ -45,6 +47,7 @@ class LudicaEnv(NativeEpisodes, gym.Env[np.ndarray, np.int64]):
         start_level: int = 0,
         difficulty: str | float = "easy",
         obs: str = "rgb",
+        view: str = "full",
         obs_dtype: str = "uint8",
         sequential: bool = False,
         render_mode: str | None = None,
@@ -53,8 +56,10 @@ class LudicaEnv(NativeEpisodes, gym.Env[np.ndarray, np.int64]):
         self._lock = threading.RLock()
         self.render_mode, self.render_scale = render_args(render_mode, render_scale)
         self.obs_dtype = _args.obs_dtype(obs_dtype)
-        self._native, info = native_env(game, 1, 1, obs, "next_step", num_levels, start_level, sequential, difficulty)
-        self.game, self.obs_kind = info["name"], obs
+        self._native, info = native_env(
+            game, 1, 1, obs, view, "next_step", num_levels, start_level, sequential, difficulty
+        )
+        self.game, self.obs_kind, self.view = info["name"], obs, view
         self._obs_shape = tuple(info["obs_shapes"][obs])
         self.observation_space = spaces.Box(0, 255, self._obs_shape, self.obs_dtype)
         self.action_space = spaces.Discrete(len(info["actions"]))

@@ -12,7 +12,7 @@ ends an episode starts the next one in the same step (its observation is the new
 first, ``done``/``first`` is True, the reward is the ended episode's last), and each env's info
 holds ``level_seed``, ``prev_level_seed`` and ``prev_level_complete``. Procgen's game names map
 to ludica's games (``coinrun`` is ludica's ``runner``); its distribution modes to difficulty
-presets. Actions are the game's own (``ac_space.n`` of them), not Procgen's 15 button combos.
+presets (``memory``: the hard preset seen through the local view, on Procgen's memory games). Actions are the game's own (``ac_space.n`` of them), not Procgen's 15 button combos.
 """
 
 from __future__ import annotations
@@ -42,7 +42,10 @@ ENV_NAMES: dict[str, str] = {
     "starpilot": "starpilot",
 }
 #: Procgen's distribution modes ludica has, and the difficulty each one plays at.
-DISTRIBUTION_MODES: dict[str, str | float] = {"easy": "easy", "hard": "hard", "extreme": 1.0}
+DISTRIBUTION_MODES: dict[str, str | float] = {"easy": "easy", "hard": "hard", "extreme": 1.0, "memory": "hard"}
+#: The games Procgen has a ``memory`` mode for; ludica plays it as hard levels seen through the
+#: ``local`` view (a window centred on the agent).
+MEMORY_GAMES: tuple[str, ...] = ("dodgeball", "heist", "maze", "miner")
 #: Procgen options ludica accepts only at Procgen's default: its games have one look each.
 _FIXED_OPTIONS: dict[str, Any] = {
     "center_agent": True,
@@ -70,13 +73,20 @@ def game_for(env_name: Any) -> str:
     raise ValueError(f"env_name {env_name!r} is not a game ludica has: available are {names}")
 
 
-def _difficulty(distribution_mode: Any) -> str | float:
+def _mode(distribution_mode: Any, game: str) -> tuple[str | float, str]:
+    """The difficulty and view a Procgen ``distribution_mode`` plays ``game`` at."""
     if not isinstance(distribution_mode, str) or distribution_mode not in DISTRIBUTION_MODES:
         raise ValueError(
             f"distribution_mode {distribution_mode!r} is not supported: use one of {', '.join(DISTRIBUTION_MODES)} "
-            "(ludica has no memory or exploration mode)"
+            "(ludica has no exploration mode)"
         )
-    return DISTRIBUTION_MODES[distribution_mode]
+    if distribution_mode != "memory":
+        return DISTRIBUTION_MODES[distribution_mode], "full"
+    if game not in MEMORY_GAMES:
+        raise ValueError(
+            f"distribution_mode 'memory' is not supported for {game}: Procgen has it for {', '.join(MEMORY_GAMES)} only"
+        )
+    return DISTRIBUTION_MODES[distribution_mode], "local"
 
 
 class ProcgenGym3Env:
@@ -85,7 +95,8 @@ class ProcgenGym3Env:
     Args:
         num: number of envs.
         env_name: a Procgen game name (``ENV_NAMES``) or a ludica game name.
-        distribution_mode: ``"easy"``, ``"hard"`` (Procgen's default) or ``"extreme"``.
+        distribution_mode: ``"easy"``, ``"hard"`` (Procgen's default), ``"extreme"``, or
+            ``"memory"`` (``MEMORY_GAMES`` only: hard levels seen through the local view).
         num_levels, start_level: the level range ``[start_level, start_level + num_levels)``
             (0 levels: unlimited), as Procgen's.
         use_sequential_levels: play the range in order.
@@ -126,13 +137,16 @@ class ProcgenGym3Env:
             num_threads = min(4, os.cpu_count() or 1)
         if rand_seed is None:
             rand_seed = random.SystemRandom().randrange(_args.SEED_LIMIT)
+        game = game_for(env_name)
+        difficulty, view = _mode(distribution_mode, game)
         self._envs = LudicaVectorEnv(
-            game_for(env_name),
+            game,
             num,
             num_levels=num_levels,
             start_level=start_level,
-            difficulty=_difficulty(distribution_mode),
+            difficulty=difficulty,
             obs="rgb",
+            view=view,
             sequential=use_sequential_levels,
             num_threads=num_threads,
             autoreset_mode=AutoresetMode.SAME_STEP,

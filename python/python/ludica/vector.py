@@ -27,7 +27,7 @@ class LudicaVectorEnv(NativeEpisodes, VectorEnv):
     Args:
         game: a game name (``ludica.games()``).
         num_envs: number of envs.
-        num_levels, start_level, difficulty, obs, obs_dtype, sequential: as for
+        num_levels, start_level, difficulty, obs, view, obs_dtype, sequential: as for
             ``ludica.LudicaEnv``; every env draws its levels from that range with its own
             stream.
         num_threads: Rust worker threads stepping the envs (the calling thread included).
@@ -49,6 +49,7 @@ class LudicaVectorEnv(NativeEpisodes, VectorEnv):
         start_level: int = 0,
         difficulty: str | float = "easy",
         obs: str = "rgb",
+        view: str = "full",
         obs_dtype: str = "uint8",
         sequential: bool = False,
         num_threads: int = 1,
@@ -62,9 +63,9 @@ class LudicaVectorEnv(NativeEpisodes, VectorEnv):
         self.render_mode, self.render_scale = render_args(render_mode, render_scale)
         self.obs_dtype = _args.obs_dtype(obs_dtype)
         self._native, info = native_env(
-            game, num_envs, num_threads, obs, rust_mode, num_levels, start_level, sequential, difficulty
+            game, num_envs, num_threads, obs, view, rust_mode, num_levels, start_level, sequential, difficulty
         )
-        self.game, self.num_envs, self.obs_kind = info["name"], self._native.num_envs, obs
+        self.game, self.num_envs, self.obs_kind, self.view = info["name"], self._native.num_envs, obs, view
         self.copy = bool(copy)
         self._single_shape = tuple(info["obs_shapes"][obs])
         self._batch_shape = (self.num_envs, *self._single_shape)

@@ -11,7 +11,7 @@ use super::render::{RGB_LEN, Style};
 use super::spawner::Spawner;
 use super::state::StateRegistry;
 use super::symbolic::{Scalar, symbolic_len};
-use super::view::{OBS_SIDE, View};
+use super::view::{OBS_SIDE, View, ViewMode};
 
 /// A game, as the registry lists it. Games are `const` values; see `games/maze.rs`.
 pub struct GameDef {
@@ -27,6 +27,9 @@ pub struct GameDef {
     pub success_reward: f32,
     /// How observations frame the level.
     pub view: View,
+    /// Side, in tiles, of the window centred on the player that the `local` view mode shows
+    /// (scaled to fill the 64 x 64 frame, so it divides 64). Each card documents it.
+    pub local_view: usize,
     /// Scalars appended to symbolic observations.
     pub scalars: &'static [Scalar],
     /// The tiles its levels may hold; level files with others are refused.
@@ -45,6 +48,40 @@ pub struct GameDef {
     pub systems: fn(&mut Schedule),
     /// Registers the game's own components for save_state/load_state.
     pub saved_components: fn(&mut StateRegistry),
+    /// The most an episode of a level can return (the top of normalized scores).
+    pub max_return: MaxReturn,
+}
+
+/// The most one episode of a level can return, and how that is known: the upper end of a
+/// normalized score (`ludica calibrate` averages it over levels).
+#[derive(Clone, Copy)]
+pub struct MaxReturn {
+    /// The bound for one level.
+    pub of: fn(&Level) -> f32,
+    /// Where the bound comes from.
+    pub source: MaxSource,
+    /// The bound in words, for the game's card (what pays, and what proves it reachable).
+    pub rule: &'static str,
+}
+
+/// Where a game's [`MaxReturn`] comes from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MaxSource {
+    /// The generator's own solution (its checker's search or tour) earns it in every level.
+    Solver,
+    /// Every reward the level holds, as the game documents it: an upper bound that no checker
+    /// proves reachable.
+    Documented,
+}
+
+impl fmt::Display for MaxSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            MaxSource::Solver => "solver",
+            MaxSource::Documented => "documented",
+        })
+    }
 }
 
 impl GameDef {
@@ -63,6 +100,16 @@ impl GameDef {
             id += 1;
         }
         panic!("the game has no action of that name: see its `actions`")
+    }
+
+    /// How observations frame the level in view mode `mode`: the game's own view, or a
+    /// [`View::Local`] window of [`local_view`](Self::local_view) tiles whose symbolic grid
+    /// keeps the full view's side (observation shapes do not depend on the mode).
+    pub const fn view_for(&self, mode: ViewMode) -> View {
+        match mode {
+            ViewMode::Full => self.view,
+            ViewMode::Local => View::Local { tiles: self.local_view, grid: self.view.grid_side() },
+        }
     }
 
     /// Shape of one observation of `obs`: rgb is [64, 64, 3] (HWC), symbolic is [len].

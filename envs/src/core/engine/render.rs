@@ -103,7 +103,7 @@ impl Background {
                 self.paint_area(level, (ox, oy), scale, (OBS_SIDE, OBS_SIDE), style, theme);
                 self.follow = None;
             }
-            View::Follow { .. } => {
+            View::Follow { .. } | View::Local { .. } => {
                 let k = scale as usize;
                 self.paint_area(level, (0.0, 0.0), scale, (0, 0), style, theme);
                 self.follow = Some((level.width * k, level.height * k));

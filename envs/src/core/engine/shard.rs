@@ -18,9 +18,9 @@ use super::spawner::Spawner;
 use super::sprites::Sprites;
 use super::state::{EnvState, StateRegistry};
 use super::step::{AutoReset, ShardOut, StepInfo};
-use super::symbolic::{entity_id, grid_index, grid_origin, paint_tiles};
+use super::symbolic::{entity_id, grid_index, is_seen, paint_seen_tiles, paint_tiles};
 use super::table::{EnvTable, Outcome, PlayerView};
-use super::view::{OBS_SIDE, View};
+use super::view::{OBS_SIDE, OUTSIDE_RGB, View};
 
 /// Level sets of at most this many levels are generated once per shard and kept.
 const CACHED_LEVEL_SETS: u64 = 1_000;
@@ -36,6 +36,8 @@ pub struct StepSchedule;
 pub struct Shard {
     game: &'static GameDef,
     obs: ObsKind,
+    /// How observations frame the level: the game's view, or its local window.
+    view: View,
     autoreset: AutoReset,
     world: World,
     schedule: Schedule,
@@ -60,7 +62,8 @@ pub struct Shard {
 
 impl Shard {
     /// A shard of `n` envs whose global indices start at `first_env`, whose snapshots carry
-    /// the components of `registry`; call a reset before stepping it.
+    /// the components of `registry`, observed through `view` (`game.view_for(mode)`); call a
+    /// reset before stepping it.
     #[expect(
         clippy::too_many_arguments,
         reason = "a shard is its game, layout and level stream; a struct of them would be built once, here"
@@ -69,6 +72,7 @@ impl Shard {
         game: &'static GameDef,
         registry: StateRegistry,
         obs: ObsKind,
+        view: View,
         autoreset: AutoReset,
         spec: LevelSpec,
         seed: u64,
@@ -84,6 +88,7 @@ impl Shard {
         Shard {
             game,
             obs,
+            view,
             autoreset,
             world,
             schedule,
@@ -160,15 +165,15 @@ impl Shard {
         (self.game.spawn)(&level, &mut spawner);
         let spawned = spawner.finish();
         self.themes[i] = self.game.style.theme_of(&level);
-        match (self.obs, self.game.view) {
+        match (self.obs, self.view) {
             (ObsKind::Rgb, view) => self.backgrounds[i].paint(&level, view, &self.game.style, self.themes[i]),
             (ObsKind::Symbolic, view @ View::Fit { .. }) => {
                 let side = view.grid_side();
-                let origin = grid_origin(view.origin(&level, &PlayerView::default()));
+                let origin = view.grid_corner(&level, &PlayerView::default());
                 self.fitted_grids[i].resize(side * side, 0);
                 paint_tiles(&level, view, origin, &mut self.fitted_grids[i]);
             }
-            (ObsKind::Symbolic, View::Follow { .. }) => {}
+            (ObsKind::Symbolic, View::Follow { .. } | View::Local { .. }) => {}
         }
         let player = self.player_view(&spawned);
         self.sprites.gather_env(&self.world, i, &spawned);
@@ -190,7 +195,7 @@ impl Shard {
         if self.obs == ObsKind::Rgb {
             let table = self.world.resource::<EnvTable>();
             let (level, player) = (&table.levels[i], &table.players[i]);
-            let window = self.game.view.window(level, player);
+            let window = self.view.window(level, player);
             self.backgrounds[i].cover(level, &self.game.style, self.themes[i], window);
         }
     }
@@ -312,17 +317,17 @@ impl Shard {
             let level = &table.levels[i];
             for (x, y) in changed.drain(..) {
                 let (x, y) = (x as i32, y as i32);
-                match (self.obs, self.game.view) {
+                match (self.obs, self.view) {
                     (ObsKind::Rgb, _) => {
                         self.backgrounds[i].repaint_tile(level, &self.game.style, self.themes[i], x, y)
                     }
                     (ObsKind::Symbolic, view @ View::Fit { .. }) => {
-                        let origin = grid_origin(view.origin(level, &PlayerView::default()));
+                        let origin = view.grid_corner(level, &PlayerView::default());
                         if let Some(cell) = grid_index(view.grid_side(), origin, x as f32, y as f32) {
                             self.fitted_grids[i][cell] = level.tile(x, y) as u8;
                         }
                     }
-                    (ObsKind::Symbolic, View::Follow { .. }) => {}
+                    (ObsKind::Symbolic, View::Follow { .. } | View::Local { .. }) => {}
                 }
             }
         }
@@ -331,21 +336,24 @@ impl Shard {
     /// Writes env `i`'s observation into `out` (`obs_len` bytes).
     pub fn write_obs(&self, i: usize, out: &mut [u8]) {
         let table = self.world.resource::<EnvTable>();
-        let level = &table.levels[i];
-        let view = self.game.view;
-        let origin = view.origin(level, &table.players[i]);
+        let (level, player) = (&table.levels[i], &table.players[i]);
+        let view = self.view;
         match self.obs {
             ObsKind::Rgb => self.draw_rgb(i, &self.backgrounds[i], out),
             ObsKind::Symbolic => {
                 let side = view.grid_side();
                 let (grid, scalars) = out.split_at_mut(side * side);
-                let origin = grid_origin(origin);
-                match view {
-                    View::Fit { .. } => grid.copy_from_slice(&self.fitted_grids[i]),
-                    View::Follow { .. } => paint_tiles(level, view, origin, grid),
+                let origin = view.grid_corner(level, player);
+                let seen = view.seen_tiles(level, player);
+                match (view, seen) {
+                    (View::Fit { .. }, _) => grid.copy_from_slice(&self.fitted_grids[i]),
+                    (_, Some(seen)) => paint_seen_tiles(level, side, origin, seen, grid),
+                    (_, None) => paint_tiles(level, view, origin, grid),
                 }
                 self.sprites.visit(i, |s| {
-                    if let Some(cell) = grid_index(side, origin, s.pos.x, s.pos.y) {
+                    if let Some(cell) = grid_index(side, origin, s.pos.x, s.pos.y)
+                        && is_seen(seen, s.pos.x, s.pos.y)
+                    {
                         grid[cell] = entity_id(s.kind.kind, s.kind.variant);
                     }
                 });
@@ -358,16 +366,20 @@ impl Shard {
 
     fn draw_rgb(&self, i: usize, background: &Background, out: &mut [u8]) {
         let style = &self.game.style;
-        let scale = self.game.view.scale();
-        let outside = (style.tile)(Tile::Wall, self.themes[i], 0.5, 0.5);
+        let view = self.view;
+        let scale = view.scale();
+        let outside = match view {
+            View::Local { .. } => OUTSIDE_RGB,
+            _ => (style.tile)(Tile::Wall, self.themes[i], 0.5, 0.5),
+        };
         let table = self.world.resource::<EnvTable>();
-        let origin = self.game.view.origin(&table.levels[i], &table.players[i]);
-        let (x0, y0) = self.game.view.window(&table.levels[i], &table.players[i]);
+        let origin = view.origin(&table.levels[i], &table.players[i]);
+        let (x0, y0) = view.window(&table.levels[i], &table.players[i]);
         background.copy_window(x0, y0, outside, out);
         let (ox, oy) = (x0 as f32 / scale, y0 as f32 / scale);
-        let origin = match self.game.view {
+        let origin = match view {
             View::Fit { .. } => origin,
-            View::Follow { .. } => (ox, oy),
+            View::Follow { .. } | View::Local { .. } => (ox, oy),
         };
         self.sprites.visit(i, |s| {
             let at = ((s.pos.x - origin.0) * scale, (s.pos.y - origin.1) * scale);
@@ -384,8 +396,8 @@ impl Shard {
                 let table = self.world.resource::<EnvTable>();
                 let level = &table.levels[i];
                 let mut background = Background::default();
-                background.paint(level, self.game.view, &self.game.style, self.themes[i]);
-                let window = self.game.view.window(level, &table.players[i]);
+                background.paint(level, self.view, &self.game.style, self.themes[i]);
+                let window = self.view.window(level, &table.players[i]);
                 background.cover(level, &self.game.style, self.themes[i], window);
                 self.draw_rgb(i, &background, &mut out);
             }

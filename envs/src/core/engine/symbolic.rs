@@ -3,9 +3,9 @@
 
 use ludica_procgen::{Level, SpawnKind, Tile};
 
-use super::geometry::{floor_i32, round_i32};
+use super::geometry::floor_i32;
 use super::table::PlayerView;
-use super::view::View;
+use super::view::{OUTSIDE_ID, View};
 
 /// Symbolic id of an entity of kind `k` and variant `v` is
 /// `ENTITY_ID_BASE + VARIANTS * k + min(v, VARIANTS - 1)`; tile ids are the tile's
@@ -90,17 +90,37 @@ pub fn paint_tiles(level: &Level, view: View, origin: (i32, i32), grid: &mut [u8
     }
 }
 
+/// Writes the tile ids of a local view's grid (side x side) whose top-left tile is `corner`:
+/// tiles inside `seen` (inclusive column and row ranges, [`View::seen_tiles`]) and inside the
+/// level keep their id, every other cell is [`OUTSIDE_ID`].
+pub fn paint_seen_tiles(level: &Level, side: usize, corner: (i32, i32), seen: ([i32; 2], [i32; 2]), grid: &mut [u8]) {
+    let last = |end: i32, extent: usize| end.min(extent as i32 - 1);
+    let xs = seen.0[0].max(0)..=last(seen.0[1], level.width);
+    let ys = seen.1[0].max(0)..=last(seen.1[1], level.height);
+    let inside = |x: i32, y: i32| xs.contains(&x) && ys.contains(&y);
+    for (gy, row) in grid.chunks_exact_mut(side).enumerate() {
+        let y = corner.1 + gy as i32;
+        for (gx, cell) in row.iter_mut().enumerate() {
+            let x = corner.0 + gx as i32;
+            *cell = if inside(x, y) { level.tile(x, y) as u8 } else { OUTSIDE_ID };
+        }
+    }
+}
+
+/// Whether world point (`x`, `y`) lies in a tile of `seen` (see [`paint_seen_tiles`]); every
+/// point is seen when there is no such range (full views).
+pub fn is_seen(seen: Option<([i32; 2], [i32; 2])>, x: f32, y: f32) -> bool {
+    let Some(([x0, x1], [y0, y1])) = seen else { return true };
+    let (tx, ty) = (floor_i32(x), floor_i32(y));
+    (x0..=x1).contains(&tx) && (y0..=y1).contains(&ty)
+}
+
 /// The grid cell (inside a `side` grid whose top-left tile is `origin`) holding world point
 /// (`x`, `y`), if it is in view.
 pub fn grid_index(side: usize, origin: (i32, i32), x: f32, y: f32) -> Option<usize> {
     let gx = floor_i32(x) - origin.0;
     let gy = floor_i32(y) - origin.1;
     (gx >= 0 && gy >= 0 && (gx as usize) < side && (gy as usize) < side).then(|| gy as usize * side + gx as usize)
-}
-
-/// Whole-tile origin of the symbolic grid for a view origin in tiles.
-pub fn grid_origin(origin: (f32, f32)) -> (i32, i32) {
-    (round_i32(origin.0), round_i32(origin.1))
 }
 
 const _: () = assert!((Tile::ALL.len() as u8) < ENTITY_ID_BASE, "tile ids must stay below entity ids");
@@ -146,6 +166,21 @@ mod tests {
         p.status[2] = 7;
         assert_eq!(Scalar::Status { slot: 2, name: "keys" }.encode(&p), 7);
         assert_eq!(Scalar::Status { slot: 2, name: "keys" }.name(), "keys");
+    }
+
+    #[test]
+    fn a_local_grid_hides_what_lies_beyond_its_window_and_the_level() {
+        use ludica_procgen::Difficulty;
+        let mut level = Level::filled("t", 0, Difficulty::MIN, 6, 6, Tile::Empty);
+        level.set(1, 1, Tile::Wall);
+        let mut grid = vec![0; 16];
+        paint_seen_tiles(&level, 4, (-1, 0), ([0, 1], [0, 5]), &mut grid);
+        let o = OUTSIDE_ID;
+        let (e, w) = (Tile::Empty as u8, Tile::Wall as u8);
+        assert_eq!(grid, [o, e, e, o, o, e, w, o, o, e, e, o, o, e, e, o]);
+        assert!(is_seen(Some(([0, 1], [0, 5])), 1.9, 5.5));
+        assert!(!is_seen(Some(([0, 1], [0, 5])), 2.0, 5.5));
+        assert!(is_seen(None, 99.0, -3.0));
     }
 
     #[test]
