@@ -649,6 +649,7 @@ mod tests {
         let (gap, covered) = first_epoch_gap(&mut t, &batch, &rollout);
         assert!(gap < 1e-5, "recomputed log-probabilities differ by {gap}");
         assert_eq!(covered, samples.len(), "the first epoch covers the learned steps, once each");
+        twin.rng = t.rng.clone();
         first_epoch_gap(&mut twin, &batch, &rollout); // the same Adam history as `t`
 
         // Masked steps contribute no loss: other advantages there leave the update the same.
