@@ -13,6 +13,11 @@ Each update prints one JSON line of metrics with stable names (``global_step``, 
 ``explained_variance``). The envs use same-step autoreset, so the observation after an
 episode ends is already the next episode's first one and the classic PPO loop applies; an
 episode cut by the time limit is bootstrapped from the value of its final observation.
+
+``--curriculum plr`` (or ``robust-plr``) lets a ``ludica.LevelSampler`` choose each env's
+levels (Prioritized Level Replay) and scores them from each rollout's advantages; robust PLR
+learns from the steps on replayed levels only. The metrics line then adds ``buffer_levels``
+and ``replay_share``. See docs/curricula.md.
 """
 
 from __future__ import annotations
@@ -57,6 +62,7 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--seed", type=int, default=1, help="seeds torch and the envs' level streams")
     p.add_argument("--torch-threads", type=int, default=1, help="torch CPU threads")
     p.add_argument("--device", default="cpu", help="cpu or cuda")
+    p.add_argument("--curriculum", default="dr", choices=ludica.curriculum.CURRICULA, help="level curriculum")
     args = p.parse_args()
     if args.lstm and args.num_envs % args.num_minibatches != 0:
         # Recurrent minibatches are whole env sequences: the envs must split evenly.
@@ -180,7 +186,6 @@ def main() -> None:
 
     n, t_max = args.num_envs, args.num_steps
     batch_size = n * t_max
-    minibatch_size = batch_size // args.num_minibatches
     num_updates = max(1, args.total_steps // batch_size)
     obs = torch.zeros((t_max, n, *obs_shape), dtype=torch.uint8, device=device)
     actions = torch.zeros((t_max, n), dtype=torch.long, device=device)
@@ -189,7 +194,18 @@ def main() -> None:
     dones = torch.zeros((t_max, n), device=device)
     values = torch.zeros((t_max, n), device=device)
 
-    next_obs_np, _ = envs.reset(seed=args.seed)
+    # The curriculum: which level each env plays, and which steps robust PLR learns from.
+    sampler = None
+    if args.curriculum != "dr":
+        sampler = ludica.LevelSampler(
+            args.curriculum, num_levels=args.num_levels, start_level=args.start_level, seed=args.seed
+        )
+    level_seeds = np.zeros((t_max, n), np.uint64)
+    ended_np = np.zeros((t_max, n), np.bool_)
+    replayed = np.ones((t_max, n), np.bool_)
+
+    next_obs_np, info = sampler.reset(envs, seed=args.seed) if sampler else envs.reset(seed=args.seed)
+    current_levels = info["level_seed"]
     next_obs = torch.from_numpy(next_obs_np).to(device)
     next_done = torch.zeros(n, device=device)
     next_state = agent.initial_state(n, device)
@@ -207,7 +223,13 @@ def main() -> None:
             with torch.no_grad():
                 action, logprob, _, value, next_state = agent.get_action_and_value(next_obs, next_state, next_done)
             actions[t], logprobs[t], values[t] = action, logprob, value
-            next_obs_np, reward, terminated, truncated, info = envs.step(action.cpu().numpy())
+            level_seeds[t] = current_levels
+            if sampler:
+                replayed[t] = sampler.replaying
+                next_obs_np, reward, terminated, truncated, info = sampler.step(envs, action.cpu().numpy())
+            else:
+                next_obs_np, reward, terminated, truncated, info = envs.step(action.cpu().numpy())
+            ended_np[t], current_levels = terminated | truncated, info["level_seed"]
             reward = torch.as_tensor(reward, dtype=torch.float32, device=device)
             if "final_info" in info:
                 ended, final = info["_final_info"], info["final_info"]
@@ -239,29 +261,44 @@ def main() -> None:
                 last_gae = delta + args.gamma * args.gae_lambda * not_done * last_gae
                 advantages[t] = last_gae
             returns = advantages + values
+        if sampler:
+            sampler.update(level_seeds, ended_np, advantages.cpu().numpy())
+        # Robust PLR learns from the steps on replayed levels only (none: no update).
+        learn = np.flatnonzero(replayed.ravel()) if args.curriculum == "robust-plr" else np.arange(batch_size)
+        learn = torch.as_tensor(learn, device=device)
+        minibatches = min(args.num_minibatches, len(learn) // 2)
 
         b_obs, b_actions = obs.reshape(-1, *obs_shape), actions.reshape(-1)
         b_logprobs, b_adv = logprobs.reshape(-1), advantages.reshape(-1)
         b_returns, b_values = returns.reshape(-1), values.reshape(-1)
         b_dones = dones.reshape(-1)
+        # Recurrent robust PLR unrolls whole sequences and masks the loss by step.
+        b_learn = torch.as_tensor(replayed.ravel(), device=device) if args.curriculum == "robust-plr" else None
         flat = torch.arange(batch_size, device=device).reshape(t_max, n)
         clipfracs, approx_kl = [], torch.tensor(0.0)
-        for _ in range(args.update_epochs):
-            if initial_state is None:  # feed-forward: shuffled transitions
-                order = torch.randperm(batch_size, device=device)
-                minibatches = [(order[lo : lo + minibatch_size], None) for lo in range(0, batch_size, minibatch_size)]
+        policy_loss = value_loss = entropy_loss = torch.tensor(0.0)
+        for _ in range(args.update_epochs if minibatches else 0):
+            if initial_state is None:  # feed-forward: shuffled transitions (of those learned from)
+                order = learn[torch.randperm(len(learn), device=device)]
+                batches = [(mb, None) for mb in torch.tensor_split(order, minibatches)]
             else:  # recurrent: the whole sequences of shuffled envs, time-major
                 env_order = torch.randperm(n, device=device)
                 per = n // args.num_minibatches
-                minibatches = []
+                batches = []
                 for lo in range(0, n, per):
                     envs_mb = env_order[lo : lo + per]
-                    minibatches.append((flat[:, envs_mb].reshape(-1), envs_mb))
-            for mb, envs_mb in minibatches:
+                    batches.append((flat[:, envs_mb].reshape(-1), envs_mb))
+            for mb, envs_mb in batches:
                 state = None if envs_mb is None else (initial_state[0][:, envs_mb], initial_state[1][:, envs_mb])
+                keep = None if envs_mb is None or b_learn is None else b_learn[mb]
+                if keep is not None and int(keep.sum()) < 2:
+                    continue  # too few learned steps in these sequences (advantages are normalized)
                 _, new_logprob, entropy, new_value, _ = agent.get_action_and_value(
                     b_obs[mb], state, b_dones[mb], b_actions[mb]
                 )
+                if keep is not None:
+                    # Robust PLR: the masked steps carried the LSTM state, but take no loss.
+                    mb, new_logprob, entropy, new_value = mb[keep], new_logprob[keep], entropy[keep], new_value[keep]
                 log_ratio = new_logprob - b_logprobs[mb]
                 ratio = log_ratio.exp()
                 with torch.no_grad():
@@ -299,8 +336,10 @@ def main() -> None:
                     "value_loss": value_loss.item(),
                     "entropy": entropy_loss.item(),
                     "approx_kl": approx_kl.item(),
-                    "clipfrac": float(np.mean(clipfracs)),
+                    "clipfrac": float(np.mean(clipfracs)) if clipfracs else 0.0,
                     "explained_variance": explained,
+                    "buffer_levels": len(sampler.buffer()) if sampler else None,
+                    "replay_share": float(replayed.mean()) if sampler else None,
                 }
             ),
             flush=True,

@@ -201,6 +201,41 @@ fn ctrl_c_saves_a_checkpoint_and_resume_finishes_the_run() {
 }
 
 #[test]
+fn each_curriculum_trains_and_plr_runs_log_and_plot_their_buffers() {
+    let root = scratch("curricula");
+    // Two updates each; robust PLR with a recurrent network (its whole-sequence minibatches).
+    for (curriculum, network) in [("dr", "feedforward"), ("plr", "feedforward"), ("robust-plr", "lstm")] {
+        let run = root.join(curriculum);
+        let args = ["--steps", "128", "--curriculum", curriculum, "--plr-buffer-size", "6", "--network", network];
+        let out = train_tiny(&run, &args);
+        assert!(out.status.success(), "{curriculum}: {}", String::from_utf8_lossy(&out.stderr));
+        let levels = run.join("levels.jsonl");
+        assert_eq!(levels.is_file(), curriculum != "dr", "{curriculum}: levels.jsonl only under PLR");
+        if curriculum != "dr" {
+            let text = std::fs::read_to_string(&levels).unwrap();
+            let first: serde_json::Value = serde_json::from_str(text.lines().next().unwrap()).unwrap();
+            for key in ["update", "seed", "score", "steps", "episodes", "in_buffer"] {
+                assert!(first.get(key).is_some(), "{curriculum}: {key} missing from {first}");
+            }
+            let metrics = std::fs::read_to_string(run.join("metrics.jsonl")).unwrap();
+            assert!(metrics.lines().all(|l| l.contains("\"replay_share\"")), "{metrics}");
+        }
+    }
+    let (plr, robust, dr) = (root.join("plr"), root.join("robust-plr"), root.join("dr"));
+    let png = root.join("buffer.png");
+    let (p, r, d, o) = (plr.to_str().unwrap(), robust.to_str().unwrap(), dr.to_str().unwrap(), png.to_str().unwrap());
+    let out = ludica(&["plot", p, r, "--buffer", "path_length", "--out", o]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(std::fs::read(&png).unwrap().starts_with(b"\x89PNG"));
+    one_line_error(
+        &ludica(&["plot", p, "--buffer", "width", "--out", o]),
+        "'width' is unknown: maze levels have path_length",
+    );
+    one_line_error(&ludica(&["plot", d, "--buffer", "path_length", "--out", o]), "has no levels.jsonl");
+    std::fs::remove_dir_all(&root).unwrap();
+}
+
+#[test]
 fn bad_input_is_one_line_and_leaves_no_run_directory() {
     let root = scratch("bad");
     let run = root.join("run");
@@ -231,6 +266,19 @@ fn bad_input_is_one_line_and_leaves_no_run_directory() {
     ] {
         one_line_error(&train_tiny(&run, &[flag, value]), named);
     }
+    one_line_error(
+        &train_tiny(&run, &["--curriculum", "accel"]),
+        "curriculum 'accel' is unknown: use dr, plr or robust-plr",
+    );
+    for (flag, value, named) in [
+        ("--plr-temperature", "0", "plr_temperature = 0 is out of range"),
+        ("--plr-replay-prob", "1.5", "plr_replay_prob = 1.5 is out of range: must be in [0, 1]"),
+        ("--plr-staleness", "1.5", "plr_staleness = 1.5"),
+        ("--plr-buffer-size", "11", "plr_buffer_size = 11 is out of range: the buffer cannot hold more than the 10"),
+        ("--plr-score", "l1", "'l1' is unknown: use positive-value-loss or abs-gae"),
+    ] {
+        one_line_error(&train_tiny(&run, &["--curriculum", "plr", flag, value]), named);
+    }
     assert!(!run.exists(), "no refused run left a directory");
     let leftovers = std::fs::read_dir(&root).unwrap().filter(|e| e.as_ref().unwrap().file_name() != "c.toml").count();
     assert_eq!(leftovers, 0, "nor a staging directory");
@@ -241,7 +289,14 @@ fn bad_input_is_one_line_and_leaves_no_run_directory() {
         one_line_error(&ludica(&["eval", "--run", r, flag, value]), &format!("'{value}'"));
     }
     one_line_error(&ludica(&["eval", "--run", r, "--render", "101", "--out", "x.png"]), "1..=100");
+    std::fs::remove_dir_all(&root).unwrap();
+}
 
+#[test]
+fn broken_run_directories_are_refused_in_one_line() {
+    let root = scratch("broken");
+    let run = root.join("run");
+    let r = run.to_str().unwrap();
     // A real run, then broken copies of it.
     assert!(train_tiny(&run, &["--steps", "64"]).status.success());
     one_line_error(&train_tiny(&run, &["--steps", "64"]), "already exists");

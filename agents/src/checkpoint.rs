@@ -21,6 +21,7 @@ use sha2::{Digest, Sha256};
 use tch::Tensor;
 
 use crate::config::TrainConfig;
+use crate::curriculum::CurriculumState;
 use crate::envs::EnvCursor;
 use crate::error::AgentError;
 use crate::net::Network;
@@ -86,6 +87,10 @@ pub struct Checkpoint {
     /// SHA-256 (hex) of the first `metrics_bytes` bytes of `metrics.jsonl`; absent in format 1.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub metrics_sha256: Option<String>,
+    /// The curriculum's sampler and per-level log length (`plr`, `robust-plr`); absent
+    /// under `dr`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub curriculum: Option<CurriculumState>,
     /// The file of each env's LSTM state (safetensors), for a recurrent network only.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub memory_file: Option<String>,
@@ -335,6 +340,13 @@ impl Checkpoint {
             return Err(format!("it holds {} env cursors for num_envs = {}", self.envs.len(), cfg.num_envs));
         }
         self.reward_normalizer.check(cfg.num_envs, cfg.gamma).map_err(|why| format!("reward_normalizer: {why}"))?;
+        match &self.curriculum {
+            Some(state) => state.check(cfg)?,
+            None if cfg.curriculum.replays() => {
+                return Err(format!("curriculum = {} needs the sampler's state, which it lacks", cfg.curriculum));
+            }
+            None => {}
+        }
         let game = ludica_envs::games::find(&cfg.game).map_err(|e| e.to_string())?;
         // Each env starts at most one level per step: this bound keeps a resume's replay of
         // the level streams as short as the training it stands for.

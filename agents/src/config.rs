@@ -7,6 +7,7 @@ use std::path::Path;
 use std::str::FromStr;
 
 use clap::{ArgAction, Args, FromArgMatches};
+use ludica_envs::curriculum::{self, Curriculum, PlrParams, ScoreFn};
 use ludica_envs::{LevelSpec, ObsKind, SEED_LIMIT, ViewMode};
 use ludica_procgen::Difficulty;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -128,6 +129,25 @@ pub struct TrainConfig {
     /// Width of the network's hidden layer(s), 1 to 8192 (the IMPALA-CNN's 256).
     #[arg(long, default_value_t = 256)]
     pub hidden: usize,
+    /// Which training level each env plays next: dr (uniform), plr (Prioritized Level
+    /// Replay) or robust-plr (PLR, learning only from replayed levels); see docs/curricula.md.
+    #[arg(long, default_value_t = Curriculum::Dr)]
+    pub curriculum: Curriculum,
+    /// PLR: most levels in the replay buffer; 0 = the whole level set, at most 4000.
+    #[arg(long, default_value_t = 0)]
+    pub plr_buffer_size: usize,
+    /// PLR: temperature beta of the rank prioritization (1/rank)^(1/beta), > 0.
+    #[arg(long, default_value_t = curriculum::DEFAULT_TEMPERATURE, value_parser = parse_finite)]
+    pub plr_temperature: f64,
+    /// PLR: staleness coefficient rho in [0, 1], the staleness share of the replay distribution.
+    #[arg(long, default_value_t = curriculum::DEFAULT_STALENESS, value_parser = parse_finite)]
+    pub plr_staleness: f64,
+    /// PLR: probability in [0, 1] of replaying a buffered level (capped by the buffer's fill).
+    #[arg(long, default_value_t = curriculum::DEFAULT_REPLAY_PROB, value_parser = parse_finite)]
+    pub plr_replay_prob: f64,
+    /// PLR: level score, positive-value-loss (mean max(GAE, 0)) or abs-gae (mean |GAE|).
+    #[arg(long, default_value_t = ScoreFn::PositiveValueLoss)]
+    pub plr_score: ScoreFn,
     /// Network: feedforward, or lstm (an LSTM core after the encoder, its state carried per
     /// env and reset at episode ends; minibatches are then whole env sequences, so num_envs
     /// must be a multiple of num_minibatches).
@@ -221,6 +241,17 @@ impl TrainConfig {
         }
     }
 
+    /// The curriculum's settings.
+    pub fn plr_params(&self) -> PlrParams {
+        PlrParams {
+            buffer_size: self.plr_buffer_size,
+            temperature: self.plr_temperature,
+            staleness: self.plr_staleness,
+            replay_prob: self.plr_replay_prob,
+            score: self.plr_score,
+        }
+    }
+
     /// The episode time limit, when shorter than the game's own.
     pub fn time_limit(&self) -> Option<u32> {
         (self.max_episode_steps > 0).then_some(self.max_episode_steps)
@@ -291,6 +322,7 @@ impl TrainConfig {
                 ),
             );
         }
+        self.plr_params().check(&self.levels()).map_err(|e| AgentError::Config(e.to_string()))?;
         if self.checkpoint_every == 0 {
             return bad("checkpoint_every", "0".into(), "must be at least 1 update");
         }
@@ -588,6 +620,12 @@ mod tests {
         check(TrainConfig { update_epochs: 1001, ..Default::default() }, "update_epochs = 1001");
         check(TrainConfig { num_steps: MAX_NUM_STEPS + 1, ..Default::default() }, "num_steps = 65537");
         check(TrainConfig { seed: SEED_LIMIT, ..Default::default() }, "seed = 9223372036854775808");
+        check(TrainConfig { plr_temperature: 0.0, ..Default::default() }, "plr_temperature = 0");
+        check(TrainConfig { plr_replay_prob: 1.5, ..Default::default() }, "plr_replay_prob = 1.5");
+        check(
+            TrainConfig { curriculum: Curriculum::Plr, plr_buffer_size: 201, ..Default::default() },
+            "plr_buffer_size = 201 is out of range: the buffer cannot hold more than the 200 training levels",
+        );
         check(TrainConfig { lstm_size: 0, ..Default::default() }, "lstm_size = 0");
         // Feed-forward minibatches are any split of the transitions; recurrent ones whole envs.
         let split = TrainConfig { num_envs: 6, num_steps: 8, num_minibatches: 4, ..Default::default() };

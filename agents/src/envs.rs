@@ -2,8 +2,11 @@
 //! limit (Gymnasium's `TimeLimit`), whose whole state can be saved as plain data (each env's
 //! current level seed, its actions since that episode began, and how many levels it has
 //! drawn) and rebuilt exactly by replay, since levels and games are pure functions of seeds
-//! and actions. This is what lets `--resume` continue a run bit for bit.
+//! and actions. This is what lets `--resume` continue a run bit for bit. Under a curriculum
+//! (`--curriculum plr`, ...) a level sampler chooses each env's levels instead of the env's own
+//! stream: each env always holds its next level, chosen when its current one starts.
 
+use ludica_envs::curriculum::{LevelSampler, Pick};
 use ludica_envs::{AutoReset, LevelPicker, StepInfo, VecEnv, VecEnvConfig};
 use serde::{Deserialize, Serialize};
 
@@ -11,7 +14,7 @@ use crate::config::TrainConfig;
 use crate::error::AgentError;
 
 /// One env's state as plain data.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct EnvCursor {
     /// Seed of the level being played.
     pub level_seed: u64,
@@ -21,6 +24,12 @@ pub struct EnvCursor {
     pub actions: Vec<u8>,
     /// Reward summed since the current episode began.
     pub episode_return: f32,
+    /// Curricula: whether the current level was replayed from the sampler's buffer.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub replay: bool,
+    /// Curricula: the level chosen for this env's next episode.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next: Option<Pick>,
 }
 
 /// What one step produced, copied out before any env is moved to another level.
@@ -39,6 +48,8 @@ pub struct TrainEnvs {
     env: VecEnv,
     time_limit: Option<u32>,
     pickers: Vec<LevelPicker>,
+    /// The curriculum choosing levels, if any (else each env's own stream does).
+    sampler: Option<LevelSampler>,
     cursors: Vec<EnvCursor>,
     out: StepOut,
 }
@@ -67,7 +78,8 @@ impl TrainEnvs {
             env: vec_env(cfg, n, cfg.env_threads)?,
             time_limit: (cfg.max_episode_steps > 0).then_some(cfg.max_episode_steps),
             pickers: (0..n as u64).map(|i| LevelPicker::new(spec, cfg.seed, i)).collect(),
-            cursors: vec![EnvCursor { level_seed: 0, levels_drawn: 0, actions: Vec::new(), episode_return: 0.0 }; n],
+            sampler: crate::curriculum::sampler(cfg)?,
+            cursors: vec![EnvCursor::default(); n],
             out: StepOut { reward: vec![0.0; n], ended: vec![false; n], finished: Vec::with_capacity(n) },
         };
         for i in 0..n {
@@ -76,10 +88,16 @@ impl TrainEnvs {
         Ok(envs)
     }
 
-    /// Envs rebuilt from saved cursors: each env's level stream is advanced to where it was,
-    /// and its current episode is replayed on a scratch env and copied in.
-    pub fn restore(cfg: &TrainConfig, cursors: &[EnvCursor]) -> Result<TrainEnvs, AgentError> {
+    /// Envs rebuilt from saved cursors (and the curriculum's saved sampler, if any): each
+    /// env's level stream is advanced to where it was, and its current episode is replayed on
+    /// a scratch env and copied in.
+    pub fn restore(
+        cfg: &TrainConfig,
+        cursors: &[EnvCursor],
+        sampler: Option<&LevelSampler>,
+    ) -> Result<TrainEnvs, AgentError> {
         let mut envs = TrainEnvs::new(&TrainConfig { num_envs: cursors.len(), ..cfg.clone() })?;
+        envs.sampler = sampler.cloned();
         let mut scratch = vec_env(cfg, 1, 1)?;
         let spec = cfg.levels();
         let corrupt =
@@ -92,12 +110,18 @@ impl TrainEnvs {
                 return Err(corrupt(i, "its episode is longer than the time limit"));
             }
             let mut picker = LevelPicker::new(spec, cfg.seed, i as u64);
-            let mut last = 0;
-            for _ in 0..cursor.levels_drawn {
-                last = picker.next_seed();
-            }
-            if last != cursor.level_seed {
-                return Err(corrupt(i, "its level does not match its level stream"));
+            if envs.sampler.is_some() {
+                if !cursor.next.is_some_and(|next| spec.contains(next.seed)) {
+                    return Err(corrupt(i, "its next level is missing or not one of the run's levels"));
+                }
+            } else {
+                let mut last = 0;
+                for _ in 0..cursor.levels_drawn {
+                    last = picker.next_seed();
+                }
+                if last != cursor.level_seed {
+                    return Err(corrupt(i, "its level does not match its level stream"));
+                }
             }
             scratch.reset_env_to_seed(0, cursor.level_seed)?;
             for &action in &cursor.actions {
@@ -107,22 +131,35 @@ impl TrainEnvs {
                 }
             }
             envs.env.load_state(i, &scratch.save_state(0)?)?;
+            envs.env.set_next_level(i, cursor.next.map(|next| next.seed))?;
             envs.pickers[i] = picker;
             envs.cursors[i] = cursor.clone();
         }
         Ok(envs)
     }
 
-    /// Starts env `i` on the next level of its own stream. The VecEnv's auto-reset draws from
-    /// an identical stream, so this costs nothing unless the envs were restored (the VecEnv's
-    /// streams restart) or `force`d (the time limit cut an episode the VecEnv did not end).
+    /// Starts env `i` on the next level of its own stream, or the one its curriculum chose
+    /// (choosing the level after it, which the VecEnv's auto-reset will play). The VecEnv's
+    /// auto-reset draws from an identical stream, or plays the chosen level, so this costs
+    /// nothing unless the envs were just made or restored (the VecEnv's streams restart) or
+    /// `force`d (the time limit cut an episode the VecEnv did not end).
     fn start_next_level(&mut self, i: usize, force: bool) -> Result<(), AgentError> {
-        let seed = self.pickers[i].next_seed();
+        let (seed, replay) = match &mut self.sampler {
+            None => (self.pickers[i].next_seed(), false),
+            Some(sampler) => {
+                let now = self.cursors[i].next.take().unwrap_or_else(|| sampler.next_level());
+                let next = sampler.next_level();
+                self.env.set_next_level(i, Some(next.seed))?;
+                self.cursors[i].next = Some(next);
+                (now.seed, now.replay)
+            }
+        };
         if force || self.env.infos()[i].level_seed != seed {
             self.env.reset_env_to_seed(i, seed)?;
         }
         let cursor = &mut self.cursors[i];
         cursor.level_seed = seed;
+        cursor.replay = replay;
         cursor.levels_drawn += 1;
         cursor.actions.clear();
         cursor.episode_return = 0.0;
@@ -170,6 +207,16 @@ impl TrainEnvs {
     /// The envs' state as plain data.
     pub fn cursors(&self) -> &[EnvCursor] {
         &self.cursors
+    }
+
+    /// The curriculum's sampler, if levels are chosen by one.
+    pub fn sampler(&self) -> Option<&LevelSampler> {
+        self.sampler.as_ref()
+    }
+
+    /// The curriculum's sampler, to give it scores.
+    pub fn sampler_mut(&mut self) -> Option<&mut LevelSampler> {
+        self.sampler.as_mut()
     }
 
     /// The underlying VecEnv.
@@ -220,7 +267,7 @@ mod tests {
                 for step in &actions[..250] {
                     a.step(step).unwrap();
                 }
-                let mut b = TrainEnvs::restore(&game_config(game, obs, 6, 1, limit), a.cursors()).unwrap();
+                let mut b = TrainEnvs::restore(&game_config(game, obs, 6, 1, limit), a.cursors(), None).unwrap();
                 assert_eq!(a.obs(), b.obs(), "{game} {obs}");
                 for step in &actions[250..] {
                     let (oa, ob) = (a.step(step).unwrap().clone(), b.step(step).unwrap().clone());
@@ -248,7 +295,7 @@ mod tests {
         let envs = TrainEnvs::new(&config(ObsKind::Symbolic, 2, 1, 0)).unwrap();
         let mut cursors = envs.cursors().to_vec();
         cursors[1].level_seed = 10_000;
-        let err = TrainEnvs::restore(&config(ObsKind::Symbolic, 2, 1, 0), &cursors).err().unwrap();
+        let err = TrainEnvs::restore(&config(ObsKind::Symbolic, 2, 1, 0), &cursors, None).err().unwrap();
         assert!(err.to_string().contains("env 1"), "{err}");
     }
 

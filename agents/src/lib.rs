@@ -19,6 +19,7 @@
 
 pub mod checkpoint;
 pub mod config;
+pub mod curriculum;
 pub mod envs;
 mod error;
 pub mod eval;

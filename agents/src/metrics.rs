@@ -6,6 +6,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
+use crate::curriculum::CurriculumPoint;
 use crate::error::AgentError;
 use crate::periodic_eval::EvalPoint;
 use crate::ppo::UpdateStats;
@@ -46,6 +47,10 @@ pub struct UpdateRecord {
     /// absent from the line when the update was not evaluated.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub eval: Option<EvalPoint>,
+    /// The curriculum's buffer and replay share after this update (`--curriculum plr` or
+    /// `robust-plr`); absent under `dr`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub curriculum: Option<CurriculumPoint>,
 }
 
 /// The end-of-run summary (`summary.json`).
@@ -149,6 +154,7 @@ mod tests {
             success_rate: success,
             stats: UpdateStats::default(),
             eval: None,
+            curriculum: None,
         }
     }
 

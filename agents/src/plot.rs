@@ -206,12 +206,18 @@ fn lines(curves: &[Curve], metric: &Metric, window: usize) -> Vec<Line> {
 
 /// Draws one panel of `metric` against env steps for every curve.
 fn panel(canvas: &mut Canvas, top: usize, curves: &[Curve], metric: &Metric, window: usize) {
+    let title = format!("{} (moving average over {window} updates)", metric.title);
+    draw_panel(canvas, top, &title, &lines(curves, metric, window), metric.fixed);
+}
+
+/// Draws `lines` against env steps in a panel whose top is at `top`, on `fixed` y bounds or
+/// bounds that hold every value (and 0).
+fn draw_panel(canvas: &mut Canvas, top: usize, title: &str, lines: &[Line], fixed: Option<(f64, f64)>) {
     let (x0, x1) = (MARGIN_L as i64, (WIDTH - MARGIN_R) as i64);
     let (y0, y1) = ((top + MARGIN_T) as i64, (top + PANEL_H - MARGIN_B) as i64);
-    let lines = lines(curves, metric, window);
     let max_x = lines.iter().flat_map(|l| &l.points).map(|p| p.0).fold(1.0, f64::max);
     let values: Vec<f64> = lines.iter().flat_map(|l| &l.points).filter_map(|p| p.1).collect();
-    let (lo, hi) = metric.fixed.unwrap_or_else(|| {
+    let (lo, hi) = fixed.unwrap_or_else(|| {
         let lo = values.iter().copied().fold(f64::INFINITY, f64::min).min(0.0);
         let hi = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
         (lo, if hi > lo { hi } else { lo + 1.0 })
@@ -229,9 +235,9 @@ fn panel(canvas: &mut Canvas, top: usize, curves: &[Curve], metric: &Metric, win
     }
     canvas.line((x0, y0), (x0, y1), INK);
     canvas.line((x0, y1), (x1, y1), INK);
-    canvas.text(x0, top as i64 + 10, &format!("{} (moving average over {window} updates)", metric.title), INK);
+    canvas.text(x0, top as i64 + 10, title, INK);
     canvas.text(x1 - 8 * 9, y1 + 24, "env steps", INK);
-    for line in &lines {
+    for line in lines {
         let present: Vec<(i64, i64)> =
             line.points.iter().filter_map(|(x, y)| y.map(|y| (px(*x), py(y.clamp(lo, hi))))).collect();
         let mut drawn = 0;
@@ -239,6 +245,39 @@ fn panel(canvas: &mut Canvas, top: usize, curves: &[Curve], metric: &Metric, win
             canvas.stroke(pair[0], pair[1], line.colour, line.stroke, &mut drawn);
         }
     }
+}
+
+/// One run's curriculum buffer over training: at each update's env steps, the mean of a level
+/// property and the mean score over the buffered levels.
+pub struct BufferCurve {
+    /// Label in the legend.
+    pub name: String,
+    /// `(env steps, mean property, mean score)`, in update order.
+    pub points: Vec<(f64, Option<f64>, Option<f64>)>,
+}
+
+/// How the runs' replay buffers change over training: the buffered levels' mean `property`
+/// on top, their mean score below, one colour per run.
+pub fn buffer_figure(curves: &[BufferCurve], property: &str) -> Picture {
+    let legend_h = 20 + 14 * curves.len();
+    let mut canvas = Canvas::new(WIDTH, 2 * PANEL_H + legend_h);
+    let line = |k: usize, value: fn(&(f64, Option<f64>, Option<f64>)) -> Option<f64>| Line {
+        colour: COLOURS[k % COLOURS.len()],
+        stroke: Stroke::Solid,
+        points: curves[k].points.iter().map(|p| (p.0, value(p))).collect(),
+    };
+    let properties: Vec<Line> = (0..curves.len()).map(|k| line(k, |p| p.1)).collect();
+    let scores: Vec<Line> = (0..curves.len()).map(|k| line(k, |p| p.2)).collect();
+    draw_panel(&mut canvas, 0, &format!("buffered levels: mean {property}"), &properties, None);
+    draw_panel(&mut canvas, PANEL_H, "buffered levels: mean score", &scores, None);
+    for (k, c) in curves.iter().enumerate() {
+        let y = (2 * PANEL_H + 10 + 14 * k) as i64;
+        for dy in 2..6 {
+            canvas.line((MARGIN_L as i64, y + dy), (MARGIN_L as i64 + 24, y + dy), COLOURS[k % COLOURS.len()]);
+        }
+        canvas.text(MARGIN_L as i64 + 32, y, &c.name, INK);
+    }
+    canvas.pic
 }
 
 /// The learning-curve figure of `curves`: success rate on top, mean return below, legend last.
@@ -420,6 +459,7 @@ mod tests {
                     test: stats(rate / 2.0),
                     time_s: 0.1,
                 }),
+                curriculum: None,
             }
         };
         let plain = Curve { name: "a".into(), records: vec![record(1, None), record(2, None)] };

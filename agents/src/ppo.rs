@@ -86,6 +86,8 @@ pub struct Batch {
     /// A recurrent network's sequences: each env's state when the rollout began, and the
     /// episode ends `[T, N]` (1.0 where a step ended its episode).
     sequences: Option<(LstmState, Tensor)>,
+    /// The transitions the update learns from (`None`: all); see [`Batch::learn_only_from`].
+    samples: Option<Vec<i64>>,
 }
 
 impl Batch {
@@ -111,7 +113,18 @@ impl Batch {
             values,
             advantages,
             sequences,
+            samples: None,
         }
+    }
+
+    /// Restricts the update to the transitions `samples` (robust PLR: those on replayed
+    /// levels), so that the others' loss counts for nothing. Feed-forward minibatches are
+    /// drawn from them alone, as many as usual; a recurrent minibatch still unrolls its envs'
+    /// whole sequences (the masked steps carry the LSTM state) but takes its loss over its
+    /// learned steps only. A minibatch with fewer than two learned steps takes no step
+    /// (advantages are normalized), and with no sample left the update takes none.
+    pub fn learn_only_from(&mut self, samples: Vec<i64>) {
+        self.samples = Some(samples);
     }
 
     /// Logits and values of minibatch `mb` under the network as it is now.
@@ -127,15 +140,18 @@ impl Batch {
 }
 
 /// One minibatch: transition indices into the batch and, for whole env sequences, the envs
-/// (the indices are then those envs' transitions, time-major).
+/// (the indices are then those envs' transitions, time-major) and, in a restricted batch,
+/// the rows of `indices` that the loss counts.
 struct Minibatch {
     indices: Tensor,
     envs: Option<Tensor>,
+    learned: Option<Tensor>,
 }
 
 /// The minibatches of one epoch, shuffled with `rng`: shuffled transitions (`order` keeps the
-/// permutation from epoch to epoch), or, for a recurrent batch, the whole sequences of
-/// shuffled envs (`env_order`).
+/// permutation from epoch to epoch, and holds only the learned ones in a restricted batch),
+/// or, for a recurrent batch, the whole sequences of shuffled envs (`env_order`), less those
+/// with fewer than two learned steps.
 fn epoch_minibatches(
     batch: &Batch,
     num_minibatches: usize,
@@ -145,23 +161,44 @@ fn epoch_minibatches(
 ) -> Vec<Minibatch> {
     let device = batch.obs.device();
     if batch.sequences.is_none() {
+        // A restricted batch keeps two samples a minibatch at least.
+        let count = if batch.samples.is_some() { num_minibatches.min(order.len() / 2) } else { num_minibatches };
+        if count == 0 {
+            return Vec::new();
+        }
         shuffle(order, rng);
-        let size = order.len() / num_minibatches;
-        return order
-            .chunks(size)
-            .map(|chunk| Minibatch { indices: Tensor::from_slice(chunk).to_device(device), envs: None })
+        let len = order.len();
+        return (0..count)
+            .map(|c| Minibatch {
+                indices: Tensor::from_slice(&order[c * len / count..(c + 1) * len / count]).to_device(device),
+                envs: None,
+                learned: None,
+            })
             .collect();
     }
+    let size = batch.actions.size()[0] as usize;
+    let learned: Option<Vec<bool>> = batch.samples.as_ref().map(|samples| {
+        let mut learned = vec![false; size];
+        samples.iter().for_each(|&s| learned[s as usize] = true);
+        learned
+    });
     shuffle(env_order, rng);
-    let (n, steps) = (batch.num_envs as i64, order.len() as i64 / batch.num_envs as i64);
+    let (n, steps) = (batch.num_envs as i64, size as i64 / batch.num_envs as i64);
     env_order
         .chunks(batch.num_envs / num_minibatches)
-        .map(|envs| {
+        .filter_map(|envs| {
             let indices: Vec<i64> = (0..steps).flat_map(|t| envs.iter().map(move |e| t * n + e)).collect();
-            Minibatch {
+            let rows = learned.as_ref().map(|learned| {
+                (0..indices.len() as i64).filter(|&row| learned[indices[row as usize] as usize]).collect::<Vec<_>>()
+            });
+            if rows.as_ref().is_some_and(|rows| rows.len() < 2) {
+                return None;
+            }
+            Some(Minibatch {
                 indices: Tensor::from_slice(&indices).to_device(device),
                 envs: Some(Tensor::from_slice(envs).to_device(device)),
-            }
+                learned: rows.map(|rows| Tensor::from_slice(&rows).to_device(device)),
+            })
         })
         .collect()
 }
@@ -174,7 +211,8 @@ fn explained_variance(values: &Tensor, returns: &Tensor) -> Option<f64> {
 }
 
 /// One PPO update: `update_epochs` passes over the batch in `num_minibatches` shuffled
-/// minibatches (shuffled with `rng`), each an Adam step at learning rate `lr`.
+/// minibatches (shuffled with `rng`), each an Adam step at learning rate `lr`; over fewer
+/// when a restricted batch ([`Batch::learn_only_from`]) holds too few samples for them.
 pub fn update(
     net: &ActorCritic,
     adam: &mut Adam,
@@ -200,12 +238,22 @@ pub(crate) fn update_observed(
     let size = batch.actions.size()[0];
     let mut sums = UpdateStats::default();
     let mut count = 0.0;
-    let mut order: Vec<i64> = (0..size).collect();
+    let mut order: Vec<i64> = match (&batch.samples, &batch.sequences) {
+        (Some(samples), None) => samples.clone(),
+        _ => (0..size).collect(),
+    };
     let mut env_order: Vec<i64> = (0..batch.num_envs as i64).collect();
     for epoch in 0..cfg.update_epochs {
         for mb in epoch_minibatches(batch, cfg.num_minibatches, &mut order, &mut env_order, rng) {
-            let idx = &mb.indices;
             let (logits, new_values) = batch.outputs(net, &mb);
+            // A recurrent minibatch in a restricted batch: the loss over its learned steps.
+            let (idx, logits, new_values) = match &mb.learned {
+                Some(rows) => {
+                    (mb.indices.index_select(0, rows), logits.index_select(0, rows), new_values.index_select(0, rows))
+                }
+                None => (mb.indices.shallow_clone(), logits, new_values),
+            };
+            let idx = &idx;
             let new_logprobs = log_prob(&logits, &batch.actions.index_select(0, idx));
             observe(epoch, idx, &new_logprobs);
             let old_logprobs = batch.logprobs.index_select(0, idx);
@@ -243,6 +291,10 @@ pub(crate) fn update_observed(
             count += 1.0;
         }
     }
+    let explained_variance = explained_variance(&batch.values, &batch.returns);
+    if count == 0.0 {
+        return UpdateStats { explained_variance, ..sums };
+    }
     UpdateStats {
         policy_loss: sums.policy_loss / count,
         value_loss: sums.value_loss / count,
@@ -251,7 +303,7 @@ pub(crate) fn update_observed(
         old_approx_kl: sums.old_approx_kl / count,
         clipfrac: sums.clipfrac / count,
         grad_norm: sums.grad_norm / count,
-        explained_variance: explained_variance(&batch.values, &batch.returns),
+        explained_variance,
     }
 }
 

@@ -16,6 +16,7 @@ use sha2::{Digest, Sha256};
 
 use crate::checkpoint::{self, Checkpoint};
 use crate::config::TrainConfig;
+use crate::curriculum::{self, CurriculumPoint, CurriculumState, LevelLog, LevelTrace};
 use crate::envs::{EnvCursor, TrainEnvs};
 use crate::error::AgentError;
 use crate::metrics::{METRICS_FILE, SUMMARY_FILE, Summary, UpdateRecord, read_metrics};
@@ -58,6 +59,7 @@ pub struct ResumeOptions {
 /// update unrolls a recurrent network's sequences from.
 struct Boundary {
     cursors: Vec<EnvCursor>,
+    sampler: Option<ludica_envs::curriculum::LevelSampler>,
     normalizer: RewardNormalizer,
     rng: Rng,
     memory: Memory,
@@ -81,6 +83,8 @@ pub struct Trainer {
     metrics_bytes: u64,
     /// SHA-256 of the metrics file so far, for the checkpoint to record.
     metrics_hash: Sha256,
+    /// The per-level log of a curriculum run (`levels.jsonl`).
+    levels_log: Option<LevelLog>,
     /// This session's TensorBoard event file, opened at its first logged update.
     events: Option<EventWriter>,
     /// Held for the trainer's life: no other trainer may write the run directory.
@@ -122,9 +126,10 @@ impl Trainer {
                 lock,
                 File::create(staging.join(METRICS_FILE))
                     .map_err(|e| AgentError::io("create", &staging.join(METRICS_FILE), e))?,
+                envs.sampler().map(|_| LevelLog::open(&staging, 0)).transpose()?,
             ))
         });
-        let (lock, metrics) = match opened {
+        let (lock, metrics, levels_log) = match opened {
             Ok(opened) => opened,
             Err(e) => {
                 let _ = fs::remove_dir_all(&staging);
@@ -146,6 +151,7 @@ impl Trainer {
             metrics,
             metrics_bytes: 0,
             metrics_hash: Sha256::new(),
+            levels_log,
             events: None,
             _lock: lock,
         };
@@ -191,7 +197,8 @@ impl Trainer {
         adam.load_state(ckpt.adam_step, &moments).map_err(|e| {
             AgentError::Checkpoint(format!("checkpoint file {} {e}", dir.join(&ckpt.optimizer_file).display()))
         })?;
-        let envs = TrainEnvs::restore(&cfg, &ckpt.envs)?;
+        let envs = TrainEnvs::restore(&cfg, &ckpt.envs, ckpt.curriculum.as_ref().map(|c| &c.sampler))?;
+        let levels_log = ckpt.curriculum.as_ref().map(|c| LevelLog::open(dir, c.levels_bytes)).transpose()?;
         let memory = ckpt.load_memory(dir, &agent)?;
         // Lines logged after the checkpoint are redone by this session.
         let metrics_path = dir.join(METRICS_FILE);
@@ -211,6 +218,7 @@ impl Trainer {
             metrics,
             metrics_bytes: ckpt.metrics_bytes,
             metrics_hash,
+            levels_log,
             events: None,
             _lock: lock,
         })
@@ -256,6 +264,7 @@ impl Trainer {
         let elapsed = |time_before: f64| time_before + session.elapsed().as_secs_f64();
         let mut rollout = self.new_rollout();
         let mut finished: Vec<StepInfo> = Vec::new();
+        let mut trace = self.envs.sampler().map(|_| LevelTrace::new(rollout.len()));
 
         while self.update < num_updates {
             let update_start = Instant::now();
@@ -271,7 +280,7 @@ impl Trainer {
             };
 
             // 1. Rollout: num_steps steps of every env under the current policy.
-            if !self.collect(&mut rollout, &mut finished, stop)? {
+            if !self.collect(&mut rollout, &mut finished, trace.as_mut(), stop)? {
                 return self.interrupt(elapsed(self.time_before), Some(boundary));
             }
 
@@ -287,13 +296,27 @@ impl Trainer {
             );
 
             // 3. PPO update: epochs of clipped-objective minibatch steps.
-            let batch = Batch::new(&rollout, &advantages, &boundary.memory, &self.agent.obs_shape, self.agent.device());
+            let mut batch =
+                Batch::new(&rollout, &advantages, &boundary.memory, &self.agent.obs_shape, self.agent.device());
+            let level_changes = match (&trace, self.envs.sampler_mut()) {
+                (Some(trace), Some(sampler)) => {
+                    if cfg.curriculum.learns_from_replays_only() {
+                        batch.learn_only_from(trace.replayed_samples());
+                    }
+                    curriculum::score_rollout(sampler, trace, &rollout.ended, &advantages, n)
+                }
+                _ => Vec::new(),
+            };
             let stats = ppo::update(&self.agent.net, &mut self.adam, &batch, &cfg, lr, &mut self.rng);
             self.update += 1;
             self.global_step += cfg.batch_size() as u64;
 
             // 4. Log, then checkpoint.
             let mut record = self.record(&stats, &finished, lr, update_start, elapsed(self.time_before));
+            if let (Some(trace), Some(sampler), Some(log)) = (&trace, self.envs.sampler(), &mut self.levels_log) {
+                record.curriculum = Some(CurriculumPoint::new(sampler, trace));
+                log.write(&self.dir, self.update, &level_changes)?;
+            }
             if periodic_eval::due(&cfg, self.update) {
                 record.eval = Some(periodic_eval::evaluate(&self.agent, &cfg)?);
                 record.time_s = elapsed(self.time_before);
@@ -317,6 +340,7 @@ impl Trainer {
     fn boundary(&self) -> Boundary {
         Boundary {
             cursors: self.envs.cursors().to_vec(),
+            sampler: self.envs.sampler().cloned(),
             normalizer: self.normalizer.clone(),
             rng: self.rng.clone(),
             memory: self.memory.copy(),
@@ -325,11 +349,13 @@ impl Trainer {
 
     /// Steps every env `num_steps` times under the current policy into `rollout`, the
     /// episodes that end into `finished`; each env's memory is carried from step to step and
-    /// forgotten where its episode ends. False if `stop` came first.
+    /// forgotten where its episode ends; `trace` (under a curriculum) records each step's
+    /// levels. False if `stop` came first.
     fn collect(
         &mut self,
         rollout: &mut Rollout,
         finished: &mut Vec<StepInfo>,
+        mut trace: Option<&mut LevelTrace>,
         stop: &AtomicBool,
     ) -> Result<bool, AgentError> {
         let n = self.cfg.num_envs;
@@ -341,6 +367,9 @@ impl Trainer {
             let range = rollout.step_range(t);
             let obs_range = range.start * rollout.obs_len..range.end * rollout.obs_len;
             rollout.obs[obs_range].copy_from_slice(self.envs.obs());
+            if let Some(trace) = trace.as_deref_mut() {
+                trace.record(t, self.envs.cursors());
+            }
             let act = self.agent.act(self.envs.obs(), n, &mut self.memory, &mut self.rng, false);
             let out = self.envs.step(&act.actions)?;
             self.memory.reset(&out.ended);
@@ -383,6 +412,7 @@ impl Trainer {
             success_rate: mean(|e| if e.episode_success { 1.0 } else { 0.0 }),
             stats: *stats,
             eval: None,
+            curriculum: None,
         }
     }
 
@@ -428,6 +458,10 @@ impl Trainer {
             model_sha256: None,
             optimizer_sha256: None,
             metrics_sha256: Some(checkpoint::hasher_hex(&self.metrics_hash)),
+            curriculum: state.sampler.map(|sampler| CurriculumState {
+                sampler,
+                levels_bytes: self.levels_log.as_ref().map_or(0, LevelLog::bytes),
+            }),
             memory_file: None,
             memory_sha256: None,
         };
@@ -549,7 +583,7 @@ mod tests {
             // The second rollout starts from the non-zero states the first left.
             for round in 0..2 {
                 let initial = t.memory.copy();
-                assert!(t.collect(&mut rollout, &mut finished, &AtomicBool::new(false)).unwrap());
+                assert!(t.collect(&mut rollout, &mut finished, None, &AtomicBool::new(false)).unwrap());
                 let ends: Vec<usize> = (0..t.cfg.num_steps)
                     .map(|s| rollout.ended[rollout.step_range(s)].iter().filter(|&&e| e).count())
                     .collect();
@@ -573,5 +607,77 @@ mod tests {
             drop(t);
             fs::remove_dir_all(&dir).unwrap();
         }
+    }
+
+    #[test]
+    fn a_restricted_recurrent_update_unrolls_masked_steps_but_learns_only_from_the_others() {
+        let cfg = TrainConfig {
+            network: Network::Lstm,
+            lstm_size: 16,
+            hidden: 16,
+            num_envs: 4,
+            num_steps: 16,
+            num_minibatches: 2,
+            update_epochs: 2,
+            steps: 4 * 16,
+            max_episode_steps: 7,
+            num_levels: 20,
+            difficulty: Difficulty::MIN,
+            device: DeviceChoice::Cpu,
+            ..TrainConfig::default()
+        };
+        let dirs: Vec<_> = (0..2)
+            .map(|k| std::env::temp_dir().join(format!("ludica-lstm-masked-{k}-{}", std::process::id())))
+            .collect();
+        dirs.iter().for_each(|d| drop(fs::remove_dir_all(d)));
+        let (mut t, mut twin) =
+            (Trainer::create(cfg.clone(), &dirs[0]).unwrap(), Trainer::create(cfg, &dirs[1]).unwrap());
+        let mut rollout = t.new_rollout();
+        let initial = t.memory.copy();
+        assert!(t.collect(&mut rollout, &mut Vec::new(), None, &AtomicBool::new(false)).unwrap());
+        // Learned: envs 0 and 1 from step 5 on (after masked steps that carry their state).
+        let n = t.cfg.num_envs as i64;
+        let steps = t.cfg.num_steps as i64;
+        let learned = move || -> Vec<i64> { (5..steps).flat_map(|s| [s * n, s * n + 1]).collect() };
+        let samples = learned();
+        let advantages: Vec<f32> = (0..rollout.len()).map(|i| (i % 7) as f32 * 0.1 - 0.3).collect();
+        let device = t.device();
+        let mut batch = Batch::new(&rollout, &advantages, &initial, &t.agent.obs_shape, device);
+        batch.learn_only_from(samples.clone());
+
+        // The learned steps' log-probabilities come from the unroll through the masked ones.
+        let (gap, covered) = first_epoch_gap(&mut t, &batch, &rollout);
+        assert!(gap < 1e-5, "recomputed log-probabilities differ by {gap}");
+        assert_eq!(covered, samples.len(), "the first epoch covers the learned steps, once each");
+        twin.rng = t.rng.clone();
+        first_epoch_gap(&mut twin, &batch, &rollout); // the same Adam history as `t`
+
+        // Masked steps contribute no loss: other advantages there leave the update the same.
+        let mut changed = advantages.clone();
+        for (i, a) in changed.iter_mut().enumerate() {
+            if !samples.contains(&(i as i64)) {
+                *a = 5.0 - *a * 3.0;
+            }
+        }
+        let mut other = Batch::new(&rollout, &changed, &initial, &t.agent.obs_shape, device);
+        other.learn_only_from(samples);
+        let same_weights = |t: &Trainer, twin: &Trainer| {
+            t.agent.named_variables().iter().zip(twin.agent.named_variables()).all(|((_, x), (_, y))| x.equal(&y))
+        };
+        assert!(same_weights(&t, &twin), "both trainers start from the seed's weights");
+        let rng = t.rng.clone();
+        let a = ppo::update(&t.agent.net, &mut t.adam, &batch, &t.cfg, 1e-3, &mut rng.clone());
+        let b = ppo::update(&twin.agent.net, &mut twin.adam, &other, &twin.cfg, 1e-3, &mut rng.clone());
+        assert_eq!((a.policy_loss, a.value_loss), (b.policy_loss, b.value_loss));
+        assert!(same_weights(&t, &twin), "the masked steps' advantages moved the weights");
+        // Whereas a learned step's advantage counts (learning rate 0: the weights stay put).
+        let d = ppo::update(&twin.agent.net, &mut twin.adam, &other, &twin.cfg, 0.0, &mut rng.clone());
+        changed[(5 * n) as usize] += 1.0;
+        let mut third = Batch::new(&rollout, &changed, &initial, &t.agent.obs_shape, device);
+        third.learn_only_from(learned());
+        let c = ppo::update(&twin.agent.net, &mut twin.adam, &third, &twin.cfg, 0.0, &mut rng.clone());
+        assert_ne!(c.policy_loss, d.policy_loss);
+        drop((t, twin));
+        dirs.iter().for_each(|d| fs::remove_dir_all(d).unwrap());
     }
 }

@@ -83,6 +83,56 @@ fn a_run_stopped_between_updates_resumes_exactly() {
 }
 
 #[test]
+fn curriculum_runs_stopped_between_updates_resume_exactly_with_their_buffer_and_level_log() {
+    use ludica_agents::curriculum::{LEVELS_FILE, read_levels};
+    use ludica_envs::curriculum::Curriculum;
+    for curriculum in [Curriculum::Plr, Curriculum::RobustPlr] {
+        let cfg = TrainConfig {
+            curriculum,
+            plr_buffer_size: 8,
+            plr_replay_prob: 0.8,
+            num_steps: 32,
+            steps: 6 * 4 * 32,
+            checkpoint_every: 1,
+            ..tiny(0)
+        };
+        let (a, b) = (scratch(&format!("straight-{curriculum}")), scratch(&format!("stopped-{curriculum}")));
+        let mut t = Trainer::create(cfg.clone(), &a).unwrap();
+        assert_eq!(t.run(&AtomicBool::new(false), &mut |_| {}).unwrap(), RunEnd::Finished);
+        let stop = AtomicBool::new(false);
+        let mut t = Trainer::create(cfg, &b).unwrap();
+        t.run(&stop, &mut |r| stop.store(r.update == 3, Ordering::SeqCst)).unwrap();
+        drop(t);
+        // A line written after the checkpoint (as by a trainer killed mid-write) is dropped.
+        let mut log = std::fs::OpenOptions::new().append(true).open(b.join(LEVELS_FILE)).unwrap();
+        std::io::Write::write_all(&mut log, b"{\"update\": 99").unwrap();
+        let mut t = Trainer::resume(&b, &ResumeOptions::default()).unwrap();
+        assert_eq!(t.run(&AtomicBool::new(false), &mut |_| {}).unwrap(), RunEnd::Finished);
+
+        let (straight, resumed) = (outcome(&a), outcome(&b));
+        assert_eq!(straight.0, resumed.0, "{curriculum}: metrics differ after resume");
+        assert!(straight.1 == resumed.1, "{curriculum}: weights or Adam moments differ after resume");
+        let levels = read_levels(&a.join(LEVELS_FILE)).unwrap();
+        assert_eq!(levels, read_levels(&b.join(LEVELS_FILE)).unwrap(), "{curriculum}: levels.jsonl differs");
+        let last = levels.last().unwrap().update;
+        assert_eq!(last, 6, "every update logs its levels");
+        let ckpt = checkpoint::load(&a).unwrap();
+        let sampler = &ckpt.curriculum.as_ref().unwrap().sampler;
+        assert_eq!(sampler.buffer().len(), 8, "{curriculum}: 20 levels fill the buffer of 8");
+        assert!(sampler.buffer().iter().any(|e| e.replays > 0), "{curriculum}: buffered levels were replayed");
+        let records = read_metrics(&a.join(METRICS_FILE)).unwrap();
+        let shares: Vec<f64> = records.iter().map(|r| r.curriculum.unwrap().replay_share).collect();
+        assert_eq!(shares[0], 0.0, "the first rollout plays new levels only: {shares:?}");
+        assert!(shares.iter().any(|&s| s > 0.0), "replays start once levels are scored: {shares:?}");
+        if curriculum == Curriculum::RobustPlr {
+            assert_eq!(records[0].stats.policy_loss, 0.0, "no update without replayed levels");
+        }
+        std::fs::remove_dir_all(&a).unwrap();
+        std::fs::remove_dir_all(&b).unwrap();
+    }
+}
+
+#[test]
 fn a_run_stopped_mid_rollout_resumes_exactly_whenever_the_stop_lands() {
     let a = scratch("straight-mid");
     straight_run(ObsKind::Symbolic, &a);

@@ -15,6 +15,7 @@
 pub mod calibration;
 pub mod core;
 mod crew;
+pub mod curriculum;
 pub mod games;
 pub mod memory;
 mod picture;

@@ -14,7 +14,7 @@ use ludica_procgen::Level;
 use serde::{Deserialize, Serialize};
 
 use crate::core::engine::game::{GameDef, ObsKind};
-use crate::core::engine::level_distribution::{BadLevelRange, LevelSpec};
+use crate::core::engine::level_distribution::{BadLevelRange, LevelSpec, SEED_LIMIT};
 use crate::core::engine::shard::Shard;
 use crate::core::engine::state::EnvState;
 use crate::core::engine::step::{AutoReset, ShardOut, StepInfo};
@@ -770,6 +770,20 @@ impl VecEnv {
         self.start_episode_on(index, level)
     }
 
+    /// Makes env `index`'s next episode play the level of `seed` (at the configured
+    /// difficulty) instead of its level stream's next draw: at its next automatic reset, or
+    /// at the next [`reset`](Self::reset), whichever comes first. This is how a curriculum
+    /// (`crate::curriculum`) chooses levels; the env's own stream is not advanced.
+    /// `None` withdraws a choice not yet played. Loading a state into the env withdraws it too.
+    pub fn set_next_level(&mut self, index: usize, seed: Option<u64>) -> Result<(), VecEnvError> {
+        let (s, i) = self.locate(index)?;
+        if let Some(seed) = seed.filter(|&seed| seed >= SEED_LIMIT) {
+            return Err(VecEnvError::Level(format!("level seed {seed} is out of range: seeds are below 2^63")));
+        }
+        self.shards.list[s].set_next_level(i, seed);
+        Ok(())
+    }
+
     /// Starts a new episode of env `index` on `level` (from a file, say), after checking that
     /// it is for this game and keeps the game's guarantees.
     pub fn reset_env_to_level(&mut self, index: usize, level: Level) -> Result<(), VecEnvError> {
@@ -902,6 +916,47 @@ mod tests {
         out.final_obs.clear();
         env.reset_into(None, out.out()).expect("a reset never writes final_obs, so it may be left empty");
         assert_ne!(out.obs, before);
+    }
+
+    #[test]
+    fn a_chosen_next_level_is_played_at_the_next_reset_of_that_env_only() {
+        for autoreset in [AutoReset::NextStep, AutoReset::SameStep] {
+            let cfg = VecEnvConfig { num_envs: 3, num_shards: 3, ..config(autoreset) };
+            let mut env = VecEnv::new(cfg.clone()).unwrap();
+            let mut plain = VecEnv::new(cfg).unwrap();
+            env.set_next_level(1, Some(777)).unwrap();
+            env.reset(None).unwrap();
+            plain.reset(None).unwrap();
+            assert_eq!(env.infos()[1].level_seed, 777, "{autoreset:?}");
+            assert_eq!(env.infos()[0], plain.infos()[0], "other envs keep their streams");
+            env.set_next_level(2, Some(778)).unwrap();
+            let noop = env.game().action("noop");
+            let (mut ours, mut theirs) = (Vec::new(), Vec::new());
+            for _ in 0..2000 {
+                env.step(&[noop; 3]).unwrap();
+                plain.step(&[noop; 3]).unwrap();
+                if env.infos()[2].episode_done {
+                    ours.push(env.infos()[2].episode_level_seed);
+                }
+                if plain.infos()[2].episode_done {
+                    theirs.push(plain.infos()[2].episode_level_seed);
+                }
+            }
+            assert!(ours.len() >= 3, "{autoreset:?}: standing still, episodes end at the time limit");
+            // Env 2's second episode plays 778; its stream, not advanced by it, goes on after.
+            let mut expected = vec![theirs[0], 778];
+            expected.extend_from_slice(&theirs[1..ours.len() - 1]);
+            assert_eq!(ours, expected, "{autoreset:?}");
+            assert_eq!(env.infos()[0], plain.infos()[0], "{autoreset:?}: env 0 is untouched");
+        }
+        let mut env = VecEnv::new(config(AutoReset::NextStep)).unwrap();
+        assert!(env.set_next_level(0, Some(SEED_LIMIT)).unwrap_err().to_string().contains("below 2^63"));
+        assert!(matches!(env.set_next_level(9, Some(1)), Err(VecEnvError::EnvIndex { index: 9, .. })));
+        let state = env.save_state(0).unwrap();
+        env.set_next_level(0, Some(5)).unwrap();
+        env.load_state(0, &state).unwrap();
+        env.reset(None).unwrap();
+        assert_ne!(env.infos()[0].level_seed, 5, "loading a state withdraws the chosen level");
     }
 
     #[test]

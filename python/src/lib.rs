@@ -4,6 +4,7 @@
 //! (`ludica.LudicaEnv`, `ludica.LudicaVectorEnv`) are thin Python over this module.
 
 mod convert;
+mod curriculum;
 mod levels;
 mod vec_env;
 
@@ -24,5 +25,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("MAX_RENDER_SCALE", vec_env::MAX_RENDER_SCALE)?;
     m.add_class::<vec_env::NativeVecEnv>()?;
     m.add_class::<vec_env::NativeEnvState>()?;
+    m.add_class::<curriculum::NativeLevelSampler>()?;
     Ok(())
 }

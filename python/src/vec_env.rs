@@ -240,6 +240,15 @@ impl NativeVecEnv {
         Ok(seed)
     }
 
+    /// Makes env `index`'s next episode (at its next automatic reset or `reset`) play the
+    /// level of `level_seed`; `None` leaves it to the env's level stream again.
+    #[pyo3(signature = (index, level_seed))]
+    fn set_next_level(&mut self, index: usize, level_seed: Option<u64>) -> PyResult<()> {
+        let index = self.check_index(index)?;
+        let seed = level_seed.map(|s| crate::convert::level_seed("level_seed", s)).transpose()?;
+        self.open()?.set_next_level(index, seed).map_err(env_error)
+    }
+
     /// The level env `index` plays, as JSON and its grid of tile ids (as `generate_level`).
     fn level<'py>(&self, py: Python<'py>, index: usize) -> PyResult<(String, Bound<'py, PyArray2<u8>>)> {
         let index = self.check_index(index)?;

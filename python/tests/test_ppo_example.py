@@ -30,6 +30,32 @@ def test_ppo_example_runs_and_logs_returns():
     assert all(0.0 <= r <= 10.0 for r in returns), returns
 
 
+def test_ppo_example_trains_with_a_plr_curriculum():
+    args = ["--num-envs", "8", "--num-steps", "64", "--total-steps", "1536", "--num-minibatches", "4"]
+    args += ["--update-epochs", "1", "--difficulty", "0.0", "--num-levels", "12", "--channels", "8", "8", "8"]
+    args += ["--torch-threads", "1", "--env-threads", "1", "--curriculum", "plr"]
+    run = subprocess.run([sys.executable, str(EXAMPLE), *args], capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr
+    lines = [json.loads(line) for line in run.stdout.splitlines()]
+    assert [m["update"] for m in lines] == [1, 2, 3]
+    assert all(math.isfinite(m["policy_loss"]) for m in lines)
+    # Levels scored after each rollout fill the buffer, and the sampler starts replaying them.
+    assert 0 < lines[0]["buffer_levels"] <= 12
+    assert lines[-1]["replay_share"] > 0.0
+
+
+def test_ppo_example_trains_a_recurrent_policy_with_robust_plr():
+    args = ["--num-envs", "4", "--num-steps", "32", "--total-steps", "384", "--num-minibatches", "2"]
+    args += ["--update-epochs", "1", "--difficulty", "0.0", "--num-levels", "6", "--channels", "8", "8", "8"]
+    args += ["--torch-threads", "1", "--env-threads", "1", "--lstm", "--lstm-size", "16", "--curriculum", "robust-plr"]
+    run = subprocess.run([sys.executable, str(EXAMPLE), *args], capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr
+    lines = [json.loads(line) for line in run.stdout.splitlines()]
+    assert [m["update"] for m in lines] == [1, 2, 3]
+    assert all(math.isfinite(m["policy_loss"]) and math.isfinite(m["value_loss"]) for m in lines)
+    assert lines[-1]["replay_share"] > 0.0
+
+
 def test_ppo_example_trains_a_recurrent_policy():
     args = ["--num-envs", "4", "--num-steps", "64", "--total-steps", "512", "--num-minibatches", "2"]
     args += ["--update-epochs", "2", "--difficulty", "0.0", "--num-levels", "20", "--channels", "8", "16", "16"]

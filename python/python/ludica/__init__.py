@@ -25,12 +25,14 @@ from gymnasium.vector import AutoresetMode
 from ludica import _levels, _native
 from ludica._levels import TILE_CHARS
 from ludica._native import EnvState
+from ludica.curriculum import LevelSampler
 from ludica.env import LudicaEnv
 from ludica.vector import LudicaVectorEnv
 
 __all__ = [
     "AutoresetMode",
     "EnvState",
+    "LevelSampler",
     "LudicaEnv",
     "LudicaVectorEnv",
     "TILE_CHARS",

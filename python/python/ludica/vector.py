@@ -154,6 +154,16 @@ class LudicaVectorEnv(NativeEpisodes, VectorEnv):
         return tuple(native.render(i, self.render_scale) for i in range(self.num_envs))
 
     @serialized
+    def set_next_level(self, index: int, level_seed: int | None) -> None:
+        """Makes env ``index``'s next episode play level ``level_seed`` (at this env's
+        difficulty) instead of its level stream's next draw: at its next automatic reset or
+        the next ``reset()``, whichever comes first. ``None`` withdraws it. This is how a
+        curriculum (``ludica.LevelSampler``) chooses levels."""
+        if level_seed is not None:
+            level_seed = _args.integer("level_seed", level_seed, 0, _args.SEED_LIMIT)
+        self._open("set_next_level").set_next_level(self._index(index), level_seed)
+
+    @serialized
     def level(self, index: int) -> dict[str, Any]:
         """The level env ``index`` plays as it stands now, as a dict (see ``LudicaEnv.level``)."""
         return _levels.played(*self._open("level").level(self._index(index)))

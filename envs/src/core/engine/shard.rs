@@ -45,6 +45,8 @@ pub struct Shard {
     sprites: Sprites,
     registry: StateRegistry,
     pickers: Vec<LevelPicker>,
+    /// Levels set by the caller for each env's next episode, taken instead of its picker's.
+    next_levels: Vec<Option<u64>>,
     /// Levels already generated for finite level sets (Procgen's `num_levels`), by seed and
     /// difficulty: with 200 training levels, generation runs 200 times, not once an episode.
     level_cache: BTreeMap<(u64, u32), Level>,
@@ -104,6 +106,7 @@ impl Shard {
             sprites,
             registry,
             pickers: (0..n as u64).map(|i| LevelPicker::new(spec, seed, first_env + i)).collect(),
+            next_levels: vec![None; n],
             level_cache: BTreeMap::new(),
             backgrounds: vec![Background::default(); n],
             strips,
@@ -209,8 +212,14 @@ impl Shard {
         self.world.clear_trackers();
     }
 
+    /// Makes env `i`'s next episode (at its next reset, automatic or not) play level `seed`
+    /// instead of its picker's next draw; `None` leaves the choice to the picker again.
+    pub fn set_next_level(&mut self, i: usize, seed: Option<u64>) {
+        self.next_levels[i] = seed;
+    }
+
     fn begin_next_level(&mut self, i: usize) {
-        let seed = self.pickers[i].next_seed();
+        let seed = self.next_levels[i].take().unwrap_or_else(|| self.pickers[i].next_seed());
         let spec = *self.pickers[i].spec();
         let cached = (1..=CACHED_LEVEL_SETS).contains(&spec.num_levels) && self.level_cache.len() < CACHED_LEVELS;
         let level = if cached {
@@ -449,6 +458,7 @@ impl Shard {
         self.returns[i] = state.episode_return;
         self.reset_pending[i] = state.reset_pending;
         self.pickers[i] = state.picker.clone();
+        self.next_levels[i] = None;
         self.forget_despawned();
     }
 }
