@@ -197,10 +197,14 @@ pub fn read_levels(path: &Path) -> Result<Vec<LevelLine>, AgentError> {
     Ok(lines)
 }
 
+/// One point of a buffer history: `(env steps, mean property, mean score)` of the buffered
+/// levels after an update.
+pub type BufferPoint = (f64, Option<f64>, Option<f64>);
+
 /// How the replay buffer of the run in `dir` changed, from its `levels.jsonl`: after each
 /// update, its env steps, the mean of level property `property` (a key of the levels' `meta`,
 /// each level regenerated from its seed) over the buffered levels, and their mean score.
-pub fn buffer_history(dir: &Path, property: &str) -> Result<Vec<(f64, Option<f64>, Option<f64>)>, AgentError> {
+pub fn buffer_history(dir: &Path, property: &str) -> Result<Vec<BufferPoint>, AgentError> {
     let cfg = crate::checkpoint::load(dir)?.config;
     let path = dir.join(LEVELS_FILE);
     if !path.is_file() {

@@ -253,7 +253,7 @@ pub struct BufferCurve {
     /// Label in the legend.
     pub name: String,
     /// `(env steps, mean property, mean score)`, in update order.
-    pub points: Vec<(f64, Option<f64>, Option<f64>)>,
+    pub points: Vec<crate::curriculum::BufferPoint>,
 }
 
 /// How the runs' replay buffers change over training: the buffered levels' mean `property`
@@ -261,7 +261,7 @@ pub struct BufferCurve {
 pub fn buffer_figure(curves: &[BufferCurve], property: &str) -> Picture {
     let legend_h = 20 + 14 * curves.len();
     let mut canvas = Canvas::new(WIDTH, 2 * PANEL_H + legend_h);
-    let line = |k: usize, value: fn(&(f64, Option<f64>, Option<f64>)) -> Option<f64>| Line {
+    let line = |k: usize, value: fn(&crate::curriculum::BufferPoint) -> Option<f64>| Line {
         colour: COLOURS[k % COLOURS.len()],
         stroke: Stroke::Solid,
         points: curves[k].points.iter().map(|p| (p.0, value(p))).collect(),

@@ -18,6 +18,8 @@ fn value_error(e: impl ToString) -> PyErr {
     PyValueError::new_err(e.to_string())
 }
 
+/// A level scored by a rollout: `(seed, score, steps, in_buffer)`.
+type ScoredLevel = (u64, Option<f64>, u64, bool);
 #[pymethods]
 impl NativeLevelSampler {
     /// A sampler of `curriculum` over seeds `start_level..start_level + num_levels`
@@ -65,7 +67,7 @@ impl NativeLevelSampler {
         ended: PyReadonlyArray1<'_, bool>,
         advantages: PyReadonlyArray1<'_, f32>,
         num_envs: usize,
-    ) -> PyResult<Vec<(u64, Option<f64>, u64, bool)>> {
+    ) -> PyResult<Vec<ScoredLevel>> {
         let n = seeds.len();
         if ended.len() != n || advantages.len() != n || num_envs == 0 || !n.is_multiple_of(num_envs) {
             return Err(PyValueError::new_err(format!(
