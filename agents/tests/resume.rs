@@ -137,28 +137,7 @@ fn a_run_stopped_mid_rollout_resumes_exactly_whenever_the_stop_lands() {
     let a = scratch("straight-mid");
     straight_run(ObsKind::Symbolic, &a);
     let expected = outcome(&a);
-    let mut interrupted = 0;
-    for delay_ms in [30, 170] {
-        let b = scratch(&format!("mid-{delay_ms}"));
-        let stop = Arc::new(AtomicBool::new(false));
-        let mut t = Trainer::create(config(ObsKind::Symbolic), &b).unwrap();
-        let flag = Arc::clone(&stop);
-        let timer = std::thread::spawn(move || {
-            std::thread::sleep(std::time::Duration::from_millis(delay_ms));
-            flag.store(true, Ordering::SeqCst);
-        });
-        let end = t.run(&stop, &mut |_| {}).unwrap();
-        timer.join().unwrap();
-        drop(t);
-        if end == RunEnd::Interrupted {
-            interrupted += 1;
-            let mut t = Trainer::resume(&b, &ResumeOptions::default()).unwrap();
-            t.run(&AtomicBool::new(false), &mut |_| {}).unwrap();
-        }
-        assert!(outcome(&b) == expected, "stopped after {delay_ms} ms: the resumed run differs");
-        std::fs::remove_dir_all(&b).unwrap();
-    }
-    assert!(interrupted > 0, "at least one stop must land before the run ends");
+    stopped_mid_rollout_runs_resume_to(&config(ObsKind::Symbolic), &expected, [30, 170], "mid");
     std::fs::remove_dir_all(&a).unwrap();
 }
 
@@ -192,11 +171,24 @@ fn a_recurrent_run_resumes_exactly() {
 
     std::fs::remove_dir_all(&b).unwrap();
 
+    stopped_mid_rollout_runs_resume_to(&cfg, &expected, [40, 150], "mid-lstm");
+    std::fs::remove_dir_all(&a).unwrap();
+}
+
+/// Runs `cfg` once per delay, stopped by a timer `delay_ms` into the run (most often in the
+/// middle of a rollout) and resumed; each must end as `expected`, and at least one stop must
+/// land before its run ends.
+fn stopped_mid_rollout_runs_resume_to(
+    cfg: &TrainConfig,
+    expected: &(Vec<String>, Vec<(String, Vec<f32>)>),
+    delays_ms: [u64; 2],
+    name: &str,
+) {
     let mut interrupted = 0;
-    for delay_ms in [40, 150] {
-        let c = scratch(&format!("mid-lstm-{delay_ms}"));
+    for delay_ms in delays_ms {
+        let dir = scratch(&format!("{name}-{delay_ms}"));
         let stop = Arc::new(AtomicBool::new(false));
-        let mut t = Trainer::create(cfg.clone(), &c).unwrap();
+        let mut t = Trainer::create(cfg.clone(), &dir).unwrap();
         let flag = Arc::clone(&stop);
         let timer = std::thread::spawn(move || {
             std::thread::sleep(std::time::Duration::from_millis(delay_ms));
@@ -207,14 +199,13 @@ fn a_recurrent_run_resumes_exactly() {
         drop(t);
         if end == RunEnd::Interrupted {
             interrupted += 1;
-            let mut t = Trainer::resume(&c, &ResumeOptions::default()).unwrap();
+            let mut t = Trainer::resume(&dir, &ResumeOptions::default()).unwrap();
             t.run(&AtomicBool::new(false), &mut |_| {}).unwrap();
         }
-        assert!(outcome(&c) == expected, "a recurrent run stopped after {delay_ms} ms resumes differently");
-        std::fs::remove_dir_all(&c).unwrap();
+        assert!(outcome(&dir) == *expected, "{name}: stopped after {delay_ms} ms, the resumed run differs");
+        std::fs::remove_dir_all(&dir).unwrap();
     }
-    assert!(interrupted > 0, "at least one stop must land before the run ends");
-    std::fs::remove_dir_all(&a).unwrap();
+    assert!(interrupted > 0, "{name}: at least one stop must land before the run ends");
 }
 
 #[test]
