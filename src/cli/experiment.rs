@@ -9,6 +9,7 @@
 
 use std::ffi::OsString;
 use std::fs::OpenOptions;
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
@@ -301,7 +302,8 @@ fn print_plan(args: PlanArgs) -> anyhow::Result<()> {
             })
         })
         .collect::<anyhow::Result<Vec<_>>>()?;
-    println!("{}", serde_json::to_string_pretty(&Plan { dir: utf8(dir)?, runs })?);
+    // Written, not printed, so that a closed pipe (`| head`) ends quietly instead of panicking.
+    writeln!(std::io::stdout().lock(), "{}", serde_json::to_string_pretty(&Plan { dir: utf8(dir)?, runs })?)?;
     Ok(())
 }
 
